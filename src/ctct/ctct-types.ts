@@ -1,0 +1,102 @@
+/**
+ * Shapes of the CTCT V3 partner API, from the vendor's Swagger 2.0 description
+ * (../shared/ctct/ctct-v3-partner-subset-3.0.178.yaml, definitions of the same names).
+ * Enumerations are open strings with known values: the spec lists them only in descriptions,
+ * and GET may return values a partner's plan group has that we do not know.
+ */
+
+/** Current plan types, then the legacy ones CTCT still supports. */
+export const KNOWN_PLAN_TYPES = ['TRIAL', 'BRONZE', 'SILVER', 'GOLD', 'GOOD', 'BETTER', 'BEST', 'LITE'] as const;
+export type KnownPlanType = (typeof KNOWN_PLAN_TYPES)[number];
+
+/** `billing_status` values; note the space in `Trial End`. The docs also show `Active`. */
+export const KNOWN_BILLING_STATUSES = ['Trial', 'Open', 'Canceled', 'Trial End'] as const;
+export type KnownBillingStatus = (typeof KNOWN_BILLING_STATUSES)[number];
+
+/** Cancellation reasons, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html */
+export const CANCEL_REASON_IDS = [1, 2, 3, 11, 12, 14, 21, 27, 30] as const;
+
+export type AccountType = 'all' | 'managed' | 'unmanaged';
+
+/** One entry of `site_owner_list` in GET /partner/accounts. */
+export interface SiteOwner {
+  encoded_account_id: string;
+  subscriber_count?: number;
+  organization_name?: string;
+  site_owner_name?: string;
+  billing_status: string;
+  last_login_date?: string | null;
+}
+
+/** GET /partner/accounts response (`PartnerAccount`). */
+export interface PartnerAccountPage {
+  site_owner_list: SiteOwner[];
+  _links?: { next?: { href: string } };
+}
+
+/** POST /partner/accounts request body (`Provision`). */
+export interface ProvisionRequest {
+  contact_email: string;
+  contact_phone?: string;
+  country_code: string;
+  organization_name?: string;
+  organization_phone?: string;
+  state_code: string;
+  time_zone_id?: string;
+  website?: string;
+  login_name: string;
+  password?: string;
+  first_name?: string;
+  last_name?: string;
+  partner_account_id?: string;
+  billing_locale?: string;
+  managed_site_owner?: boolean;
+  enable_single_billing?: boolean;
+  gdpr_opt_out?: boolean;
+  external_id?: string;
+  external_provider?: string;
+}
+
+/** POST /partner/accounts 201 body (`ProvisionResponse`). */
+export interface ProvisionResponse {
+  encoded_account_id: string;
+  provision_uuid: string;
+}
+
+/** `TierObject` inside a plan. */
+export interface Tier {
+  usage_type?: string;
+  current_usage?: number;
+  tier?: number;
+  tier_min?: number;
+  tier_max?: number;
+  price?: number;
+  currency_code?: string;
+}
+
+/** GET and PUT /partner/accounts/{id}/plan response (`PlanTiersObject`). */
+export interface PlanTiers {
+  plan_type: string;
+  current_tiers?: Tier[];
+  billing_status: string;
+  billing_day_of_month?: number | null;
+}
+
+/** PUT /partner/accounts/{id}/plan request body (`PlanInfo`). */
+export interface PlanInfo {
+  plan_type: string;
+  plan_group_id?: number;
+  billing_day_of_month?: number;
+}
+
+/** PUT /partner/accounts/{id}/status/cancel request and response (`AccountCancellation`). */
+export interface AccountCancellation {
+  reason_id?: number;
+  effective_date?: string;
+}
+
+/** One entry of CTCT's error body; it may arrive as an array, one object, or not JSON at all. */
+export interface CtctErrorEntry {
+  error_key?: string;
+  error_message?: string;
+}

@@ -1,0 +1,188 @@
+import type { Problem } from './errors.js';
+
+/** Where a value stands in its file, 1-based. */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+export type AccountStatus = 'active' | 'cancelled';
+
+/** The `plan:` block of an account file, with the default applied. */
+export interface DesiredPlan {
+  plan_type: string;
+  billing_day_of_month?: number;
+  plan_group_id?: number;
+}
+
+export interface DesiredCancel {
+  reason_id: number;
+  effective_date?: string;
+}
+
+/** Fields sent only when creating an account: the partner API can neither read nor change them. */
+export interface CreateOnlyFields {
+  contact_email?: string;
+  contact_phone?: string;
+  country_code?: string;
+  state_code?: string;
+  organization_name?: string;
+  organization_phone?: string;
+  time_zone_id?: string;
+  website?: string;
+  first_name?: string;
+  last_name?: string;
+  partner_account_id?: string;
+  billing_locale?: string;
+  managed_site_owner?: boolean;
+  enable_single_billing?: boolean;
+  gdpr_opt_out?: boolean;
+  external_id?: string;
+  external_provider?: string;
+}
+
+/** One validated, normalised account file. */
+export interface DesiredAccount extends CreateOnlyFields {
+  /** Path of the file relative to the working directory, with `/` separators. */
+  file: string;
+  /** Position of each field by dotted path (`login_name`, `plan.plan_type`); `''` is the document. */
+  positions: Record<string, SourcePosition>;
+  login_name?: string;
+  encoded_account_id?: string;
+  password_env?: string;
+  plan: DesiredPlan;
+  status: AccountStatus;
+  cancel?: DesiredCancel;
+  protect: boolean;
+}
+
+/** A live plan as read from GET /partner/accounts/{id}/plan. */
+export interface LivePlan {
+  plan_type: string;
+  billing_status: string;
+  billing_day_of_month: number | null;
+}
+
+/** A live account from GET /partner/accounts, with its plan where it was read. */
+export interface LiveAccount {
+  encoded_account_id: string;
+  organization_name?: string;
+  site_owner_name?: string;
+  billing_status: string;
+  subscriber_count?: number;
+  plan?: LivePlan;
+}
+
+/** Everything read from CTCT for one plan. */
+export interface LiveState {
+  accounts: LiveAccount[];
+  /** Ids whose plan was deliberately not read (`--changed-since`): taken as converged. */
+  notRefreshed: string[];
+  /** API calls spent reading this state. */
+  calls: { list: number; plan: number };
+}
+
+export type ChangeAction = 'create' | 'update' | 'cancel' | 'reactivate' | 'drift' | 'orphan';
+
+/** Actions that apply carries out; `drift` and `orphan` are only reported. */
+export const APPLIED_ACTIONS = ['create', 'update', 'reactivate', 'cancel'] as const;
+export type AppliedAction = (typeof APPLIED_ACTIONS)[number];
+
+/** The live values a change was computed against; a saved plan is checked against them again. */
+export interface Assumed {
+  billing_status: string;
+  plan_type?: string;
+  billing_day_of_month?: number | null;
+}
+
+interface ChangeBase {
+  login_name: string | null;
+  encoded_account_id: string | null;
+  /** Account file, relative path; null for an orphan. */
+  file: string | null;
+  line: number | null;
+  /** Values this change concerns, before and after (field names are the API's). */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export interface CreateChange extends ChangeBase {
+  action: 'create';
+  encoded_account_id: null;
+  file: string;
+}
+export interface UpdateChange extends ChangeBase {
+  action: 'update';
+  encoded_account_id: string;
+  file: string;
+  assumed: Assumed;
+}
+export interface ReactivateChange extends ChangeBase {
+  action: 'reactivate';
+  encoded_account_id: string;
+  file: string;
+  assumed: Assumed;
+}
+export interface CancelChange extends ChangeBase {
+  action: 'cancel';
+  encoded_account_id: string;
+  file: string;
+  assumed: Assumed;
+}
+export interface DriftChange extends ChangeBase {
+  action: 'drift';
+  encoded_account_id: string;
+  file: string;
+  /** Why apply cannot fix it. */
+  reason: string;
+}
+export interface OrphanChange extends ChangeBase {
+  action: 'orphan';
+  encoded_account_id: string;
+  file: null;
+}
+
+export type Change = CreateChange | UpdateChange | ReactivateChange | CancelChange | DriftChange | OrphanChange;
+
+/** A safety gate that refused the plan, and how to pass it. */
+export interface Refusal {
+  gate: 'max_cancels' | 'max_changed_share' | 'protected' | 'orphans';
+  message: string;
+  /** How to pass it; null where nothing may (a protected account). */
+  override: string | null;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  reactivate: number;
+  cancel: number;
+  drift: number;
+  orphan: number;
+}
+
+/** What the plan cost and what apply will cost, in API calls against the rate limit. */
+export interface ApiEstimate {
+  list_calls: number;
+  plan_calls: number;
+  apply_calls: number;
+  requests_per_second: number;
+  apply_seconds: number;
+  not_refreshed: number;
+}
+
+/** The plan: a plain value, deterministic for the same inputs. */
+export interface Plan {
+  format_version: 1;
+  /** sha256 of the normalised desired and live inputs; no timestamps. */
+  fingerprint: string;
+  summary: PlanSummary;
+  changes: Change[];
+  /** Desired states CTCT cannot reach (paid → TRIAL, an id that is not live). */
+  problems: Problem[];
+  refusals: Refusal[];
+  /** Gates passed with --force, for the record. */
+  forced: Refusal[];
+  managed_accounts: number;
+  api: ApiEstimate;
+}

@@ -1,0 +1,34 @@
+/** What to do with live accounts that no file names. */
+export type OrphanPolicy = 'ignore' | 'report' | 'fail';
+
+/** Normalised settings: every value present. Flags beat `ctct-gitops.yaml`, which beats these defaults. */
+export interface Settings {
+  /** Accounts folder, relative to the working directory. */
+  accounts_dir: string;
+  /** Client-side rate limit; CTCT allows 4/s per API key, 10/s for partner keys on request. */
+  requests_per_second: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. */
+  authorization_scheme: 'bearer' | 'raw';
+  /** Which accounts GET /partner/accounts lists. */
+  account_type: 'all' | 'managed' | 'unmanaged';
+  orphans: OrphanPolicy;
+  safety: {
+    max_cancels: number;
+    /** Share (0..1) of managed existing accounts that updates, cancels and reactivations may touch. */
+    max_changed_share: number;
+    /** The share is checked only from this many managed existing accounts on. */
+    min_accounts_for_share: number;
+  };
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  accounts_dir: 'accounts',
+  requests_per_second: 4,
+  concurrency: 4,
+  authorization_scheme: 'bearer',
+  account_type: 'all',
+  orphans: 'report',
+  safety: { max_cancels: 5, max_changed_share: 0.3, min_accounts_for_share: 10 },
+};
