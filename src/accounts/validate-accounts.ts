@@ -1,0 +1,73 @@
+import type { Problem } from '../errors.js';
+import type { DesiredAccount } from '../model.js';
+import { readSchemaValidator } from '../schemas.js';
+import { validateWithSchema } from '../validate-with-schema.js';
+import { parseYamlSource, type YamlSource } from '../yaml-source.js';
+import type { SourceFile } from './read-account-files.js';
+
+/** The account file as the schema allows it; only ever built from a value the schema accepted. */
+type AccountFile = Omit<DesiredAccount, 'file' | 'positions' | 'plan' | 'status' | 'protect'> & {
+  plan?: Partial<DesiredAccount['plan']>;
+  status?: DesiredAccount['status'];
+  protect?: boolean;
+};
+
+const UNIQUE_FIELDS = ['login_name', 'encoded_account_id', 'partner_account_id'] as const;
+
+/** Parses, validates and normalises account files: every account, or every problem at once. */
+export function validateAccounts(files: readonly SourceFile[]): { accounts: DesiredAccount[]; problems: Problem[] } {
+  const validate = readSchemaValidator('account');
+  const problems: Problem[] = [];
+  const sources: YamlSource[] = [];
+  for (const { file, text } of files) {
+    const parsed = parseYamlSource(file, text);
+    if (parsed.source === null) {
+      problems.push(...parsed.problems);
+      continue;
+    }
+    const schemaProblems = validateWithSchema(validate, parsed.source);
+    if (schemaProblems.length > 0) problems.push(...schemaProblems);
+    else sources.push(parsed.source);
+  }
+  const accounts = sources.map(normaliseAccount).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  problems.push(...validateAcrossFiles(accounts));
+  return { accounts, problems };
+}
+
+function normaliseAccount(source: YamlSource): DesiredAccount {
+  const { plan, status, protect, ...rest } = source.value as AccountFile;
+  return {
+    ...rest,
+    file: source.file,
+    positions: source.positions,
+    plan: { ...plan, plan_type: plan?.plan_type ?? 'TRIAL' },
+    status: status ?? 'active',
+    protect: protect ?? false,
+  };
+}
+
+/** Identities must be unique across files; each repeat is reported where it stands, naming the first. */
+function validateAcrossFiles(accounts: readonly DesiredAccount[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const field of UNIQUE_FIELDS) {
+    const first = new Map<string, DesiredAccount>();
+    for (const account of accounts) {
+      const value = account[field];
+      if (value === undefined) continue;
+      const key = field === 'login_name' ? value.toLowerCase() : value;
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, account);
+        continue;
+      }
+      const position = account.positions[field] ?? { line: 1, col: 1 };
+      const earlierPosition = earlier.positions[field] ?? { line: 1, col: 1 };
+      problems.push({
+        file: account.file,
+        ...position,
+        message: `${field} "${value}" is already used by ${earlier.file}:${earlierPosition.line}:${earlierPosition.col}; it must be unique across files`,
+      });
+    }
+  }
+  return problems;
+}

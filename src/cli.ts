@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
+import { runPlan } from './commands/run-plan.js';
+import { CtctGitopsError, ExitCode } from './errors.js';
+import { hasChanges } from './render/describe-change.js';
+import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
+import { renderJson } from './render/render-json.js';
+import type { Plan } from './model.js';
+
+const program = new Command('ctct-gitops')
+  .description('Declarative, GitOps-style management of Constant Contact partner client accounts.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText('after', `
+Exit codes:
+  0  success (with --detailed-exitcode: no changes)
+  1  operational failure (API, network, a partly failed apply)
+  2  plan --detailed-exitcode: there are changes to apply
+  3  invalid account files or settings
+  4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`);
+
+const dirOption = () => new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
+const configOption = () => new Option('--config <FILE>', 'settings file (default: ctct-gitops.yaml when present)');
+const simulatorOption = () => new Option('--simulator', 'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed');
+const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT (default 4)').argParser(parsePositiveNumber);
+
+program
+  .command('validate')
+  .description('check every account file and the settings; prints FILE:LINE:COL: message for each problem; touches no API')
+  .addOption(dirOption())
+  .addOption(configOption())
+  .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'github']).default('text'))
+  .action(async (options: { dir?: string; config?: string; format: ValidateFormat }) => {
+    const result = await runValidate({ cwd: process.cwd(), ...options });
+    process.stdout.write(renderValidateResult(result, options.format));
+    process.exitCode = result.problems.length > 0 ? ExitCode.invalid : ExitCode.ok;
+  });
+
+program
+  .command('plan')
+  .description('read live state and show what apply would do; changes nothing')
+  .addOption(dirOption())
+  .addOption(configOption())
+  .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+  .option('--out <PLAN.json>', 'also save the plan as JSON, for apply PLAN.json')
+  .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none')
+  .option('--changed-since <REF>', 'read plans only for accounts whose files changed since the git ref (pull requests)')
+  .option('--force', 'pass the safety limits (never protect: true)')
+  .addOption(rpsOption())
+  .addOption(simulatorOption())
+  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; changedSince?: string; force?: boolean; rps?: number; simulator?: boolean }) => {
+    const { plan } = await runPlan({
+      cwd: process.cwd(),
+      ...(options.dir !== undefined && { dir: options.dir }),
+      ...(options.config !== undefined && { config: options.config }),
+      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
+      force: options.force ?? false,
+      simulator: options.simulator ?? false,
+      env: process.env,
+    });
+    process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
+    if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
+    process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
+  });
+
+/** The contract's exit code for a plan: invalid desired state, then refusals, then changes. */
+function planExitCode(plan: Plan, detailed: boolean): ExitCode {
+  if (plan.problems.length > 0) return ExitCode.invalid;
+  if (plan.refusals.length > 0) return ExitCode.refused;
+  return detailed && hasChanges(plan) ? ExitCode.changes : ExitCode.ok;
+}
+
+function useColor(): boolean {
+  return process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined && process.env['TERM'] !== 'dumb';
+}
+
+function parsePositiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`expected a positive number, got ${value}`);
+  return number;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CtctGitopsError) {
+    process.stderr.write(`ctct-gitops: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`ctct-gitops: unexpected error (this is a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = ExitCode.failure;
+  }
+}

@@ -1,0 +1,285 @@
+import { createHash } from 'node:crypto';
+import { InternalError, type Problem } from '../errors.js';
+import type {
+  Assumed,
+  Change,
+  ChangeAction,
+  CreateChange,
+  DesiredAccount,
+  LiveAccount,
+  LiveState,
+  Plan,
+  PlanSummary,
+  Refusal,
+} from '../model.js';
+import type { Settings } from '../settings/settings.js';
+import { createOnlyFields } from '../accounts/create-only-fields.js';
+
+export interface PlanOptions {
+  settings: Pick<Settings, 'orphans' | 'safety' | 'requests_per_second'>;
+  /** Pass the gates that --force may pass; never `protect: true`. */
+  force: boolean;
+}
+
+const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan'];
+
+/** What we know of a live account's plan, from its plan where read, or from the list. */
+interface LiveView {
+  billing_status: string;
+  plan_type: string | undefined;
+  billing_day_of_month: number | null | undefined;
+}
+
+/**
+ * The plan: pure and deterministic. Compares each account file with the live account it names,
+ * applying CTCT's rules (https://developer.constantcontact.com/api_guide/partners_plans_update.html):
+ * TRIAL is one-way, the billing day is taken only when leaving TRIAL, a paid plan reactivates a
+ * cancelled account. Safety gates are evaluated here, not in apply.
+ */
+export function computePlan(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): Plan {
+  const liveById = new Map(live.accounts.map((account) => [account.encoded_account_id, account]));
+  const notRefreshed = new Set(live.notRefreshed);
+  const changes: Change[] = [];
+  const problems: Problem[] = [];
+  const named = new Set<string>();
+  const protectedCancels: DesiredAccount[] = [];
+  let managed = 0;
+
+  for (const account of desired) {
+    const id = account.encoded_account_id;
+    if (id === undefined) {
+      changes.push(computeCreate(account));
+      continue;
+    }
+    named.add(id);
+    const liveAccount = liveById.get(id);
+    if (liveAccount === undefined) {
+      problems.push(at(account, 'encoded_account_id', `encoded_account_id "${id}" is not a live account of this partner (GET /partner/accounts does not list it)`));
+      continue;
+    }
+    managed++;
+    if (notRefreshed.has(id)) continue;
+    const result = computeExisting(account, liveAccount);
+    changes.push(...result.changes);
+    problems.push(...result.problems);
+    if (account.protect && result.changes.some((change) => change.action === 'cancel')) protectedCancels.push(account);
+  }
+
+  if (options.settings.orphans !== 'ignore') {
+    for (const account of live.accounts) {
+      if (named.has(account.encoded_account_id)) continue;
+      changes.push({
+        action: 'orphan',
+        login_name: null,
+        encoded_account_id: account.encoded_account_id,
+        file: null,
+        line: null,
+        before: { billing_status: account.billing_status, ...(account.organization_name !== undefined && { organization_name: account.organization_name }) },
+        after: null,
+      });
+    }
+  }
+
+  changes.sort(compareChanges);
+  const summary = summarise(changes);
+  const { refusals, forced } = evaluateGates(summary, managed, protectedCancels, options);
+  const applyCalls = changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
+  const rps = options.settings.requests_per_second;
+  return {
+    format_version: 1,
+    fingerprint: fingerprintOf(desired, live, options),
+    summary,
+    changes,
+    problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)),
+    refusals,
+    forced,
+    managed_accounts: managed,
+    api: {
+      list_calls: live.calls.list,
+      plan_calls: live.calls.plan,
+      apply_calls: applyCalls,
+      requests_per_second: rps,
+      apply_seconds: Math.ceil((applyCalls / rps) * 10) / 10,
+      not_refreshed: live.notRefreshed.length,
+    },
+  };
+}
+
+/**
+ * Whether deciding this account needs GET …/plan: only where the list's `billing_status`
+ * cannot answer (an account listed as `Trial` is on TRIAL; a cancel needs no plan).
+ */
+export function needsPlanRead(account: DesiredAccount, billingStatus: string): boolean {
+  if (account.status === 'cancelled') return false;
+  if (billingStatus === 'Canceled' || billingStatus === 'Trial') return false;
+  if (billingStatus === 'Open' && account.plan.plan_type === 'TRIAL') return false;
+  return true;
+}
+
+function computeCreate(account: DesiredAccount): CreateChange {
+  return {
+    action: 'create',
+    login_name: account.login_name ?? null,
+    encoded_account_id: null,
+    file: account.file,
+    line: account.positions['']?.line ?? 1,
+    before: null,
+    after: { ...createOnlyFields(account), ...(account.password_env !== undefined && { password_env: account.password_env }), ...account.plan },
+  };
+}
+
+function computeExisting(account: DesiredAccount, live: LiveAccount): { changes: Change[]; problems: Problem[] } {
+  const view = viewOf(live);
+  const base = {
+    login_name: account.login_name ?? null,
+    encoded_account_id: live.encoded_account_id,
+    file: account.file,
+    line: account.positions['']?.line ?? 1,
+  };
+  const assumed: Assumed = {
+    billing_status: view.billing_status,
+    ...(view.plan_type !== undefined && { plan_type: view.plan_type }),
+    ...(view.billing_day_of_month !== undefined && { billing_day_of_month: view.billing_day_of_month }),
+  };
+  const before = { ...assumed };
+  const wanted = account.plan;
+
+  if (account.status === 'cancelled') {
+    if (view.billing_status === 'Canceled') return { changes: [], problems: [] };
+    return {
+      changes: [{ ...base, action: 'cancel', assumed, before, after: { billing_status: 'Canceled', ...account.cancel } }],
+      problems: [],
+    };
+  }
+
+  if (view.billing_status === 'Canceled') {
+    if (wanted.plan_type === 'TRIAL') {
+      return { changes: [], problems: [at(account, 'plan.plan_type', 'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled')] };
+    }
+    return {
+      changes: [{ ...base, action: 'reactivate', assumed, before, after: { billing_status: 'Open', plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      problems: [],
+    };
+  }
+
+  if (wanted.plan_type === 'TRIAL') {
+    if (view.plan_type === 'TRIAL' || (view.plan_type === undefined && view.billing_status === 'Trial')) return { changes: [], problems: [] };
+    const current = view.plan_type ?? `billing_status ${view.billing_status}`;
+    return { changes: [], problems: [at(account, 'plan.plan_type', `plan_type TRIAL is out of reach: the account has left TRIAL (it is on ${current}) and CTCT never returns an account to TRIAL`)] };
+  }
+
+  if (view.plan_type === undefined) {
+    throw new InternalError(`the plan of ${live.encoded_account_id} (${account.file}) was needed but not read`);
+  }
+
+  if (view.plan_type === 'TRIAL') {
+    return {
+      changes: [{ ...base, action: 'update', assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.billing_day_of_month !== undefined && { billing_day_of_month: wanted.billing_day_of_month }), ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      problems: [],
+    };
+  }
+
+  const changes: Change[] = [];
+  if (view.plan_type !== wanted.plan_type) {
+    changes.push({ ...base, action: 'update', assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } });
+  }
+  const liveDay = view.billing_day_of_month;
+  if (wanted.billing_day_of_month !== undefined && liveDay !== undefined && liveDay !== null && liveDay !== wanted.billing_day_of_month) {
+    changes.push({
+      ...base,
+      action: 'drift',
+      before: { billing_day_of_month: liveDay },
+      after: { billing_day_of_month: wanted.billing_day_of_month },
+      reason: `CTCT sets billing_day_of_month only when an account leaves TRIAL, so apply cannot change it; write billing_day_of_month: ${liveDay} in the file to accept the live value`,
+    });
+  }
+  return { changes, problems: [] };
+}
+
+function viewOf(live: LiveAccount): LiveView {
+  if (live.plan !== undefined) {
+    return { billing_status: live.plan.billing_status, plan_type: live.plan.plan_type, billing_day_of_month: live.plan.billing_day_of_month };
+  }
+  if (live.billing_status === 'Trial') return { billing_status: 'Trial', plan_type: 'TRIAL', billing_day_of_month: null };
+  return { billing_status: live.billing_status, plan_type: undefined, billing_day_of_month: undefined };
+}
+
+function evaluateGates(summary: PlanSummary, managed: number, protectedCancels: DesiredAccount[], options: PlanOptions): { refusals: Refusal[]; forced: Refusal[] } {
+  const refusals: Refusal[] = [];
+  const forced: Refusal[] = [];
+  const gate = (refusal: Refusal) => (options.force && refusal.override !== null ? forced : refusals).push(refusal);
+  for (const account of protectedCancels) {
+    gate({ gate: 'protected', message: `${account.file} has protect: true and status: cancelled; a protected account is never cancelled`, override: null });
+  }
+  const { max_cancels, max_changed_share, min_accounts_for_share } = options.settings.safety;
+  if (summary.cancel > max_cancels) {
+    gate({ gate: 'max_cancels', message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`, override: 'rerun with --force, or raise safety.max_cancels in ctct-gitops.yaml' });
+  }
+  const touched = summary.update + summary.cancel + summary.reactivate;
+  if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {
+    gate({
+      gate: 'max_changed_share',
+      message: `the plan changes ${touched} of ${managed} managed accounts (${Math.round((touched / managed) * 100)} %); the limit is ${Math.round(max_changed_share * 100)} % in one run`,
+      override: 'rerun with --force, or raise safety.max_changed_share in ctct-gitops.yaml',
+    });
+  }
+  if (options.settings.orphans === 'fail' && summary.orphan > 0) {
+    gate({ gate: 'orphans', message: `${summary.orphan} live accounts are named by no file (orphans: fail)`, override: 'adopt them with ctct-gitops import, set orphans: report in ctct-gitops.yaml, or rerun with --force' });
+  }
+  return { refusals, forced };
+}
+
+/** API calls apply will make for a change: a create with a paid plan is POST, then PUT plan. */
+export function applyCallsOf(change: Change): number {
+  switch (change.action) {
+    case 'create':
+      return change.after?.['plan_type'] === 'TRIAL' ? 1 : 2;
+    case 'update':
+    case 'reactivate':
+    case 'cancel':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+function summarise(changes: readonly Change[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
+  for (const change of changes) summary[change.action]++;
+  return summary;
+}
+
+function compareChanges(a: Change, b: Change): number {
+  const byAction = ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action);
+  if (byAction !== 0) return byAction;
+  const ka = `${a.login_name ?? ''}\u0000${a.encoded_account_id ?? ''}\u0000${a.file ?? ''}`;
+  const kb = `${b.login_name ?? ''}\u0000${b.encoded_account_id ?? ''}\u0000${b.file ?? ''}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function at(account: DesiredAccount, field: string, message: string): Problem {
+  const position = account.positions[field] ?? account.positions[''] ?? { line: 1, col: 1 };
+  return { file: account.file, line: position.line, col: position.col, message };
+}
+
+function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
+  const hash = createHash('sha256');
+  hash.update(canonicalJson({
+    desired: desired.map(({ positions: _positions, ...rest }) => rest),
+    live: [...live.accounts].sort((a, b) => (a.encoded_account_id < b.encoded_account_id ? -1 : 1)),
+    not_refreshed: [...live.notRefreshed].sort(),
+    orphans: options.settings.orphans,
+    safety: options.settings.safety,
+    force: options.force,
+  }));
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** JSON with object keys sorted, so equal values always give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

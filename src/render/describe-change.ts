@@ -1,0 +1,70 @@
+import type { Change, ChangeAction, Plan } from '../model.js';
+
+/** Terraform-like symbol and a verb for each action, shared by the renderers. */
+export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string; verb: string }> = {
+  create: { symbol: '+', emoji: '➕', verb: 'create' },
+  update: { symbol: '~', emoji: '✏️', verb: 'update' },
+  reactivate: { symbol: '↺', emoji: '♻️', verb: 'reactivate' },
+  cancel: { symbol: '-', emoji: '🛑', verb: 'cancel' },
+  drift: { symbol: '!', emoji: '⚠️', verb: 'drift' },
+  orphan: { symbol: '?', emoji: '❔', verb: 'orphan' },
+};
+
+/** How a change names its account: login name, id, organization name, whichever it has. */
+export function identityOf(change: Change): string {
+  const name = change.login_name ?? (change.before?.['organization_name'] as string | undefined) ?? null;
+  if (name !== null && change.encoded_account_id !== null) return `${name} (${change.encoded_account_id})`;
+  return name ?? change.encoded_account_id ?? change.file ?? '(unnamed)';
+}
+
+/** One row per field the change concerns: [field, before, after]; `undefined` where absent. */
+export function fieldRows(change: Change): [string, unknown, unknown][] {
+  const before = change.before ?? {};
+  const after = change.after ?? {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  if (change.action === 'update' || change.action === 'reactivate') {
+    // An update shows what moves; the unchanged context stays in the JSON plan.
+    return keys.filter((key) => key in after && before[key] !== after[key]).map((key) => [key, before[key], after[key]]);
+  }
+  return keys.map((key) => [key, before[key], after[key]]);
+}
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return '';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** "4 to create, 1 to update, …" with only the non-zero counts. */
+export function summaryLine(plan: Plan): string {
+  const { summary } = plan;
+  const applied = [
+    summary.create && `${summary.create} to create`,
+    summary.update && `${summary.update} to update`,
+    summary.reactivate && `${summary.reactivate} to reactivate`,
+    summary.cancel && `${summary.cancel} to cancel`,
+  ].filter(Boolean);
+  const reported = [summary.drift && `${summary.drift} drift`, summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`].filter(Boolean);
+  const head = applied.length > 0 ? applied.join(', ') : 'no changes';
+  return reported.length > 0 ? `${head}; ${reported.join(', ')} reported` : head;
+}
+
+/** Whether apply has anything to do. */
+export function hasChanges(plan: Plan): boolean {
+  const { summary } = plan;
+  return summary.create + summary.update + summary.reactivate + summary.cancel > 0;
+}
+
+export function apiLine(plan: Plan): string {
+  const { api } = plan;
+  const read = `read live state with ${api.list_calls} list call${api.list_calls === 1 ? '' : 's'} and ${api.plan_calls} plan call${api.plan_calls === 1 ? '' : 's'}`;
+  const skipped = api.not_refreshed > 0 ? ` (${api.not_refreshed} unchanged account${api.not_refreshed === 1 ? '' : 's'} not refreshed)` : '';
+  const apply = api.apply_calls > 0 ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s` : '';
+  return `API: ${read}${skipped}${apply}.`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} s`;
+  if (seconds < 5400) return `${Math.ceil(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,70 @@
+import { formatProblem } from '../errors.js';
+import type { Change, Plan } from '../model.js';
+import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+
+/** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
+export function renderMarkdown(plan: Plan): string {
+  const out: string[] = [`### ctct-gitops plan: ${summaryLine(plan)}`, ''];
+  out.push('| action | accounts |', '|---|---:|');
+  for (const [action, count] of Object.entries(plan.summary)) {
+    out.push(`| ${ACTION_LABELS[action as Change['action']].emoji} ${action} | ${count} |`);
+  }
+  out.push('');
+
+  if (plan.problems.length > 0) {
+    out.push(`> [!CAUTION]`, `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`);
+    for (const problem of plan.problems) out.push(`> - \`${escapeCode(formatProblem(problem))}\``);
+    out.push('');
+  }
+  if (plan.refusals.length > 0) {
+    out.push('> [!CAUTION]', '> **Refused by safety gates**; apply will not run:');
+    for (const refusal of plan.refusals) out.push(`> - **${refusal.gate}**: ${escape(refusal.message)}${refusal.override ? ` (to pass: ${escape(refusal.override)})` : ''}`);
+    out.push('');
+  }
+  const cancels = plan.changes.filter((change) => change.action === 'cancel');
+  const reactivations = plan.changes.filter((change) => change.action === 'reactivate');
+  if (cancels.length > 0) {
+    out.push('> [!WARNING]', `> **This plan cancels ${cancels.length} account${cancels.length === 1 ? '' : 's'}:** ${cancels.map((change) => `\`${escapeCode(identityOf(change))}\``).join(', ')}`, '');
+  }
+  if (reactivations.length > 0) {
+    out.push('> [!IMPORTANT]', `> **This plan reactivates ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes):** ${reactivations.map((change) => `\`${escapeCode(identityOf(change))}\``).join(', ')}`, '');
+  }
+  for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${escape(refusal.message)}`, '');
+
+  for (const change of plan.changes) out.push(...renderSection(change));
+  out.push(apiLine(plan), '', `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`, '');
+  return out.join('\n');
+}
+
+function renderSection(change: Change): string[] {
+  const label = ACTION_LABELS[change.action];
+  const where = change.file !== null ? ` · \`${escapeCode(change.file)}\`` : '';
+  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> <code>${escapeHtml(identityOf(change))}</code>${where}</summary>`, ''];
+  const rows = fieldRows(change);
+  if (rows.length > 0) {
+    lines.push('| field | before | after |', '|---|---|---|');
+    for (const [field, before, after] of rows) lines.push(`| ${field} | ${cell(before)} | ${cell(after)} |`);
+    lines.push('');
+  }
+  if (change.action === 'drift') lines.push(escape(change.reason), '');
+  if (change.action === 'orphan') lines.push('No account file names this live account. It is reported, never cancelled for that; `ctct-gitops import` adopts it.', '');
+  lines.push('</details>', '');
+  return lines;
+}
+
+function cell(value: unknown): string {
+  const text = formatValue(value);
+  return text === '' ? '' : `\`${escapeCode(text).replace(/\|/g, '\\|')}\``;
+}
+
+function escape(text: string): string {
+  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeCode(text: string): string {
+  return text.replace(/`/g, "'");
+}

@@ -1,0 +1,47 @@
+import { formatProblem } from '../errors.js';
+import type { Change, Plan } from '../model.js';
+import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+
+export interface TextOptions {
+  /** ANSI colours; the CLI turns them on only on a terminal and never with NO_COLOR. */
+  color: boolean;
+}
+
+const COLORS = { create: 32, update: 33, reactivate: 36, cancel: 31, drift: 35, orphan: 90 } as const;
+
+/** The plan for a terminal, Terraform-style. */
+export function renderText(plan: Plan, options: TextOptions = { color: false }): string {
+  const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[22m` : text);
+  const lines: string[] = [];
+  for (const change of plan.changes) {
+    const label = ACTION_LABELS[change.action];
+    const where = change.file !== null ? `  ${change.file}${change.line !== null ? `:${change.line}` : ''}` : '';
+    lines.push(`${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(identityOf(change))}${where}`);
+    lines.push(...renderFields(change));
+    if (change.action === 'drift') lines.push(`      ${change.reason}`);
+    if (change.action === 'orphan') lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
+  }
+  if (plan.problems.length > 0) {
+    lines.push('', bold(`Problems (${plan.problems.length}): the files ask for what CTCT cannot do`));
+    for (const problem of plan.problems) lines.push(`  ${formatProblem(problem)}`);
+  }
+  if (plan.refusals.length > 0) {
+    lines.push('', bold('Refused by safety gates:'));
+    for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${refusal.message}${refusal.override ? ` — to pass: ${refusal.override}` : ''}`);
+  }
+  for (const refusal of plan.forced) lines.push(`  forced past ${refusal.gate}: ${refusal.message}`);
+  if (lines.length > 0) lines.push('');
+  lines.push(bold(`Plan: ${summaryLine(plan)}.`), apiLine(plan));
+  return lines.join('\n') + '\n';
+}
+
+function renderFields(change: Change): string[] {
+  return fieldRows(change).map(([field, before, after]) => {
+    if (change.action === 'create') return `      ${field}: ${formatValue(after)}`;
+    if (change.action === 'orphan') return `      ${field}: ${formatValue(before)}`;
+    if (after === undefined) return `      ${field}: ${formatValue(before)}`;
+    if (before === undefined) return `      ${field}: ${formatValue(after)}`;
+    return `      ${field}: ${formatValue(before)} → ${formatValue(after)}`;
+  });
+}
