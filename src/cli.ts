@@ -3,6 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
 import { runPlan } from './commands/run-plan.js';
+import { runApply } from './commands/run-apply.js';
+import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
+import { createInterface } from 'node:readline/promises';
 import { CtctGitopsError, ExitCode } from './errors.js';
 import { hasChanges } from './render/describe-change.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
@@ -65,6 +68,63 @@ program
     if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
     process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
   });
+
+program
+  .command('apply')
+  .description('carry out a saved plan, or a fresh one; asks on a terminal, needs --yes where there is none')
+  .argument('[PLAN.json]', 'a plan saved with plan --out; refused if live state no longer matches it')
+  .addOption(dirOption())
+  .addOption(configOption())
+  .option('--yes', 'apply without asking')
+  .option('--report <FILE>', 'write a JSON report of every change\'s outcome')
+  .option('--changed-since <REF>', 'without a saved plan: read plans only for accounts whose files changed since the git ref')
+  .option('--force', 'pass the safety limits (never protect: true)')
+  .addOption(rpsOption())
+  .addOption(simulatorOption())
+  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; force?: boolean; rps?: number; simulator?: boolean }) => {
+    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+    const started = Date.now();
+    const { report, recovery } = await runApply({
+      cwd: process.cwd(),
+      ...(planFile !== undefined && { planFile }),
+      ...(options.dir !== undefined && { dir: options.dir }),
+      ...(options.config !== undefined && { config: options.config }),
+      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+      ...(options.report !== undefined && { reportFile: options.report }),
+      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
+      yes: options.yes ?? false,
+      force: options.force ?? false,
+      simulator: options.simulator ?? false,
+      env: process.env,
+      confirm: interactive ? confirmOnTerminal : null,
+      onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
+      onRecovery: (result) => {
+        for (const item of result.resolved) process.stdout.write(`recovered: ${item.login_name} was created as ${item.encoded_account_id} by an earlier run; written to ${item.file}\n`);
+        for (const item of result.unresolved) process.stdout.write(`unresolved: ${item.login_name} (${item.file}): ${item.reason}\n`);
+      },
+      onProgress: (event) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`);
+        else process.stdout.write(`${renderOutcomeLine(event.outcome)}\n`);
+      },
+    });
+    if (report === null) {
+      process.stdout.write('No changes: the live accounts match the files.\n');
+      process.exitCode = (recovery?.unresolved.length ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
+      return;
+    }
+    process.stdout.write(renderApplySummary(report));
+    process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
+  });
+
+async function confirmOnTerminal(): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question('\nApply these changes to live CTCT accounts? Only "yes" is accepted: ');
+    return answer.trim() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
 
 /** The contract's exit code for a plan: invalid desired state, then refusals, then changes. */
 function planExitCode(plan: Plan, detailed: boolean): ExitCode {

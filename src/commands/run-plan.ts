@@ -1,7 +1,7 @@
 import { readAccounts } from '../accounts/read-accounts.js';
 import type { CtctClient } from '../ctct/ctct-client.js';
 import { readChangedFiles } from '../git/read-changed-files.js';
-import type { DesiredAccount, Plan } from '../model.js';
+import type { DesiredAccount, LiveState, Plan } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { fetchLiveState } from '../plan/fetch-live-state.js';
 import { readSettings, type SettingsOverrides } from '../settings/read-settings.js';
@@ -38,10 +38,10 @@ export interface PlanRunOptions extends WorkspaceOptions {
 }
 
 /** Reads live state through `client` and computes the plan of the workspace. */
-export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<Plan> {
+export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<{ plan: Plan; live: LiveState }> {
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
   const live = await fetchLiveState(client, workspace.accounts, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
-  return computePlan(workspace.accounts, live, { settings: workspace.settings, force: options.force });
+  return { plan: computePlan(workspace.accounts, live, { settings: workspace.settings, force: options.force }), live };
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */
@@ -49,7 +49,8 @@ export async function runPlan(options: PlanRunOptions): Promise<{ plan: Plan; wo
   const workspace = await readWorkspace(options);
   const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, ...(options.log && { log: options.log }) });
   try {
-    return { plan: await computeWorkspacePlan(connection.client, workspace, options), workspace };
+    const { plan } = await computeWorkspacePlan(connection.client, workspace, options);
+    return { plan, workspace };
   } finally {
     await connection.close();
   }

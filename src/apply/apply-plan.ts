@@ -1,0 +1,252 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit from 'p-limit';
+import { writeAccountId } from '../accounts/write-account-id.js';
+import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
+import type { AccountCancellation, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
+import { OperationalError, type Problem } from '../errors.js';
+import type { Change, CreateChange, Plan } from '../model.js';
+import type { Journal } from './journal.js';
+
+/** The part of the CTCT client that apply needs. */
+export interface ApplyClient {
+  createAccount(body: ProvisionRequest): Promise<ProvisionResponse>;
+  setPlan(encodedAccountId: string, body: PlanInfo): Promise<PlanTiers>;
+  cancelAccount(encodedAccountId: string, body: AccountCancellation): Promise<AccountCancellation>;
+  listAccounts(): Promise<SiteOwner[]>;
+}
+
+export type OutcomeStatus = 'applied' | 'failed' | 'skipped';
+
+/** What became of one change. */
+export interface Outcome {
+  action: Change['action'];
+  login_name: string | null;
+  encoded_account_id: string | null;
+  file: string | null;
+  status: OutcomeStatus;
+  error?: string;
+}
+
+/** The apply report (`apply --report`), versioned like the plan. */
+export interface ApplyReport {
+  format_version: 1;
+  fingerprint: string;
+  summary: Record<OutcomeStatus, number>;
+  outcomes: Outcome[];
+  /** Account files that received an encoded_account_id, for the workflow to commit. */
+  files_written: string[];
+}
+
+export interface ProgressEvent {
+  done: number;
+  total: number;
+  failed: number;
+  outcome: Outcome;
+}
+
+export interface ApplyContext {
+  client: ApplyClient;
+  cwd: string;
+  journal: Journal;
+  env: NodeJS.ProcessEnv;
+  concurrency: number;
+  /** Every id listed before this run's first POST: a new account is one not among them. */
+  knownIds: ReadonlySet<string>;
+  /** Logins whose earlier create is still unresolved: never POSTed again blindly. */
+  unresolvedLogins?: ReadonlySet<string>;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Waits between listings while resolving a create whose outcome is unknown. */
+  resolveDelaysMs?: readonly number[];
+}
+
+const DEFAULT_RESOLVE_DELAYS_MS = [1000, 2000, 4000, 8000];
+
+/** Environment variables that creates need and that are missing or unfit; checked before any call. */
+export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv): Problem[] {
+  const problems: Problem[] = [];
+  for (const change of plan.changes) {
+    if (change.action !== 'create') continue;
+    const name = change.after?.['password_env'];
+    if (typeof name !== 'string') continue;
+    const value = env[name];
+    const at = { file: change.file, line: change.line ?? 1, col: 1 };
+    if (value === undefined || value === '') problems.push({ ...at, message: `password_env: the environment variable ${name} is not set; the account cannot be created without its initial password` });
+    else if (value.length < 8 || value.length > 80) problems.push({ ...at, message: `password_env: the password in ${name} must be 8-80 characters (CTCT's rule)` });
+  }
+  return problems;
+}
+
+/** The POST /partner/accounts body of a create; `state_code` is sent empty outside the US and Canada. */
+export function computeProvisionRequest(loginName: string, after: Record<string, unknown>, env: NodeJS.ProcessEnv): ProvisionRequest {
+  const { password_env, plan_type: _planType, billing_day_of_month: _day, plan_group_id: _group, ...fields } = after;
+  const body = { ...fields, login_name: loginName, state_code: (fields['state_code'] as string | undefined) ?? '' } as ProvisionRequest;
+  if (typeof password_env === 'string') body.password = env[password_env] ?? '';
+  return body;
+}
+
+/**
+ * Carries out a plan: creates first, then plan changes, then cancels, each phase behind one
+ * concurrency limit over the shared rate-limited client. Every change ends applied, failed or
+ * skipped; one failure never stops independent accounts, but a spent daily quota stops the run.
+ */
+export async function applyPlan(plan: Plan, context: ApplyContext): Promise<ApplyReport> {
+  const actionable: Change[] = plan.changes.filter((change) => change.action === 'create' || change.action === 'update' || change.action === 'reactivate' || change.action === 'cancel');
+  const limit = pLimit(context.concurrency);
+  const outcomes: Outcome[] = new Array<Outcome>(actionable.length);
+  const filesWritten: string[] = [];
+  let done = 0;
+  const claimed = new Set<string>();
+  let stopped: string | null = null;
+  let failed = 0;
+  const runId = actionable.some((change) => change.action === 'create') ? await context.journal.startRun(context.knownIds) : '';
+
+  const run = (change: Change, work: () => Promise<string | null>) =>
+    limit(async () => {
+      const index = actionable.indexOf(change);
+      let outcome: Outcome;
+      if (stopped !== null) outcome = outcomeOf(change, 'skipped', null, stopped);
+      else {
+        try {
+          outcome = outcomeOf(change, 'applied', await work());
+        } catch (error) {
+          if (error instanceof QuotaExceededError) stopped = `not attempted: ${error.message}`;
+          outcome = outcomeOf(change, 'failed', (error as { encodedAccountId?: string }).encodedAccountId ?? null, messageOf(error));
+        }
+      }
+      if (outcome.status === 'failed') failed++;
+      outcomes[index] = outcome;
+      context.onProgress?.({ done: ++done, total: actionable.length, failed, outcome });
+    });
+
+  const phase = (actions: Change['action'][]) => actionable.filter((change) => actions.includes(change.action));
+  await Promise.all(phase(['create']).map((change) => run(change, () => applyCreate(change as CreateChange, context, runId, claimed, filesWritten))));
+  await Promise.all(phase(['update', 'reactivate']).map((change) => run(change, async () => {
+    await context.client.setPlan(change.encoded_account_id!, planInfoOf(change.after ?? {}));
+    return change.encoded_account_id;
+  })));
+  await Promise.all(phase(['cancel']).map((change) => run(change, async () => {
+    const { reason_id, effective_date } = change.after ?? {};
+    await context.client.cancelAccount(change.encoded_account_id!, {
+      ...(reason_id !== undefined && { reason_id: reason_id as number }),
+      ...(effective_date !== undefined && { effective_date: effective_date as string }),
+    });
+    return change.encoded_account_id;
+  })));
+
+  return {
+    format_version: 1,
+    fingerprint: plan.fingerprint,
+    summary: {
+      applied: outcomes.filter((o) => o.status === 'applied').length,
+      failed: outcomes.filter((o) => o.status === 'failed').length,
+      skipped: outcomes.filter((o) => o.status === 'skipped').length,
+    },
+    outcomes,
+    files_written: filesWritten.sort(),
+  };
+}
+
+async function applyCreate(change: CreateChange, context: ApplyContext, runId: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
+  const login = change.login_name!;
+  if (context.unresolvedLogins?.has(login.toLowerCase())) {
+    throw new OperationalError(`an earlier create of ${login} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not POSTed again`);
+  }
+  const body = computeProvisionRequest(login, change.after ?? {}, context.env);
+  const intent = await context.journal.recordIntent(runId, login, change.file, body.organization_name);
+  let id: string;
+  try {
+    id = (await context.client.createAccount(body)).encoded_account_id;
+    await context.journal.recordCreated(intent.intent_id, id, 'response');
+  } catch (error) {
+    if (!(error instanceof CreateOutcomeUnknownError)) {
+      if (error instanceof CtctApiError && error.status !== undefined && error.status < 500) await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
+      throw error;
+    }
+    const resolved = await resolveUnknownCreate(context.client, { login, organizationName: body.organization_name, knownIds: context.knownIds, claimed, body }, context.resolveDelaysMs ?? DEFAULT_RESOLVE_DELAYS_MS);
+    if (resolved === null) {
+      throw new OperationalError(`the create of ${login} has an unknown outcome (${error.message}) and the account is not listed yet; the next apply resolves it from the journal without creating a duplicate`);
+    }
+    id = resolved.id;
+    await context.journal.recordCreated(intent.intent_id, id, resolved.how);
+  }
+  claimed.add(id);
+  await writeAccountId(context.cwd, change.file, id);
+  filesWritten.push(change.file);
+  await context.journal.recordWritten(intent.intent_id, change.file);
+  const planType = change.after?.['plan_type'];
+  if (typeof planType === 'string' && planType !== 'TRIAL') {
+    try {
+      // The billing day goes with this first PUT: CTCT takes it only when the account leaves TRIAL.
+      await context.client.setPlan(id, planInfoOf(change.after ?? {}));
+    } catch (error) {
+      throw Object.assign(new OperationalError(`created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`), { encodedAccountId: id });
+    }
+  }
+  return id;
+}
+
+/**
+ * Finds the account a create with an unknown outcome made: a listed id that was not there before
+ * and whose site owner name or organization name matches. One re-POST is safe because CTCT keeps
+ * login names unique: it answers 409 when the first attempt did create the account.
+ */
+export async function resolveUnknownCreate(
+  client: Pick<ApplyClient, 'listAccounts' | 'createAccount'>,
+  wanted: { login: string; organizationName: string | undefined; knownIds: ReadonlySet<string>; claimed: Set<string>; body: ProvisionRequest | null },
+  delaysMs: readonly number[],
+): Promise<{ id: string; how: 'listed' | 're-post' } | null> {
+  for (let attempt = 0; attempt <= delaysMs.length; attempt++) {
+    const found = findNewAccount(await client.listAccounts(), wanted);
+    if (found !== null) {
+      wanted.claimed.add(found);
+      return { id: found, how: 'listed' };
+    }
+    if (attempt === 0 && wanted.body !== null) {
+      try {
+        const created = await client.createAccount(wanted.body);
+        return { id: created.encoded_account_id, how: 're-post' };
+      } catch (error) {
+        const conflict = error instanceof CtctApiError && error.status === 409;
+        if (!conflict && !(error instanceof CreateOutcomeUnknownError)) throw error;
+      }
+    }
+    if (attempt < delaysMs.length) await sleep(delaysMs[attempt]);
+  }
+  return null;
+}
+
+function findNewAccount(owners: readonly SiteOwner[], wanted: { login: string; organizationName: string | undefined; knownIds: ReadonlySet<string>; claimed: ReadonlySet<string> }): string | null {
+  const fresh = owners.filter((owner) => !wanted.knownIds.has(owner.encoded_account_id) && !wanted.claimed.has(owner.encoded_account_id));
+  const pick = (matches: SiteOwner[]) => {
+    if (matches.length > 1) {
+      throw new OperationalError(`cannot tell which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}; add its encoded_account_id to the file by hand`);
+    }
+    return matches[0]?.encoded_account_id ?? null;
+  };
+  const byLogin = pick(fresh.filter((owner) => owner.site_owner_name?.toLowerCase() === wanted.login.toLowerCase()));
+  if (byLogin !== null || wanted.organizationName === undefined) return byLogin;
+  return pick(fresh.filter((owner) => owner.organization_name === wanted.organizationName));
+}
+
+function planInfoOf(after: Record<string, unknown>): PlanInfo {
+  return {
+    plan_type: after['plan_type'] as string,
+    ...(typeof after['billing_day_of_month'] === 'number' && { billing_day_of_month: after['billing_day_of_month'] }),
+    ...(typeof after['plan_group_id'] === 'number' && { plan_group_id: after['plan_group_id'] }),
+  };
+}
+
+function outcomeOf(change: Change, status: OutcomeStatus, id: string | null, error?: string): Outcome {
+  return {
+    action: change.action,
+    login_name: change.login_name,
+    encoded_account_id: id ?? change.encoded_account_id,
+    file: change.file,
+    status,
+    ...(error !== undefined && { error }),
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

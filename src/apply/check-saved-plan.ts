@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PlanTiers } from '../ctct/ctct-types.js';
+import { InvalidInputError } from '../errors.js';
+import type { DesiredAccount, Plan } from '../model.js';
+
+/** Reads a plan saved with `plan --out`; only format_version 1 is understood. */
+export async function readSavedPlan(cwd: string, file: string): Promise<Plan> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError([{ file, line: 1, col: 1, message: `cannot read the saved plan: ${(error as Error).message}` }]);
+  }
+  const plan = value as Partial<Plan>;
+  if (plan.format_version !== 1 || !Array.isArray(plan.changes) || typeof plan.fingerprint !== 'string') {
+    throw new InvalidInputError([{ file, line: 1, col: 1, message: 'not a ctct-gitops plan of format_version 1 (write one with plan --out)' }]);
+  }
+  return plan as Plan;
+}
+
+/**
+ * The changes of a saved plan whose assumptions no longer hold: re-reads only the accounts it
+ * changes (one GET plan each) and the files of its creates.
+ */
+export async function findStaleChanges(plan: Plan, reader: { getPlan(id: string): Promise<PlanTiers> }, accounts: readonly DesiredAccount[]): Promise<string[]> {
+  const stale: string[] = [];
+  await Promise.all(plan.changes.map(async (change) => {
+    if (change.action === 'create') {
+      const account = accounts.find((candidate) => candidate.file === change.file);
+      if (account === undefined || account.login_name !== change.login_name) stale.push(`create ${change.login_name}: ${change.file} no longer describes this account`);
+      else if (account.encoded_account_id !== undefined) stale.push(`create ${change.login_name}: ${change.file} already names ${account.encoded_account_id}`);
+      return;
+    }
+    if (change.action !== 'update' && change.action !== 'reactivate' && change.action !== 'cancel') return;
+    const live = await reader.getPlan(change.encoded_account_id);
+    const { assumed } = change;
+    const differences: string[] = [];
+    if (live.billing_status !== assumed.billing_status) differences.push(`billing_status is ${live.billing_status}, the plan assumed ${assumed.billing_status}`);
+    if (assumed.plan_type !== undefined && live.plan_type !== assumed.plan_type) differences.push(`plan_type is ${live.plan_type}, the plan assumed ${assumed.plan_type}`);
+    if (assumed.billing_day_of_month !== undefined && (live.billing_day_of_month ?? null) !== assumed.billing_day_of_month) {
+      differences.push(`billing_day_of_month is ${live.billing_day_of_month ?? null}, the plan assumed ${assumed.billing_day_of_month}`);
+    }
+    if (differences.length > 0) stale.push(`${change.action} ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`);
+  }));
+  return stale.sort();
+}

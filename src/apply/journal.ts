@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A run began; the ids listed before any POST tell a new account from an old one later. */
+export interface RunRecord {
+  type: 'run';
+  run_id: string;
+  started_at: string;
+  known_ids: string[];
+}
+/** About to POST /partner/accounts for this login name. */
+export interface IntentRecord {
+  type: 'intent';
+  run_id: string;
+  intent_id: string;
+  login_name: string;
+  file: string;
+  organization_name: string | null;
+  at: string;
+}
+/** CTCT assigned this id (from the response, a later listing, or a re-POST). */
+export interface CreatedRecord {
+  type: 'created';
+  intent_id: string;
+  encoded_account_id: string;
+  how: 'response' | 'listed' | 're-post';
+  at: string;
+}
+/** The id is in the account file: the intent is finished. */
+export interface WrittenRecord {
+  type: 'written';
+  intent_id: string;
+  file: string;
+  at: string;
+}
+/** CTCT refused the create for certain (400, 409 on a first POST): nothing was created. */
+export interface AbandonedRecord {
+  type: 'abandoned';
+  intent_id: string;
+  reason: string;
+  at: string;
+}
+export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | AbandonedRecord;
+
+/** An intent that no `written` or `abandoned` record closed. */
+export interface OpenIntent {
+  intent: IntentRecord;
+  run: RunRecord | undefined;
+  created: CreatedRecord | undefined;
+}
+
+export const JOURNAL_FILE = 'journal.jsonl';
+
+/**
+ * The apply journal, `.ctct-gitops/journal.jsonl`: one JSON record a line, each fsync'd before the
+ * API call it announces. Creates are not idempotent (no idempotency key in CTCT's V3 API), so the
+ * journal is what lets a crashed or failed run be finished without a duplicate account.
+ */
+export class Journal {
+  readonly file: string;
+
+  private constructor(file: string, private records: JournalRecord[]) {
+    this.file = file;
+  }
+
+  static async open(stateDir: string): Promise<Journal> {
+    const file = path.join(stateDir, JOURNAL_FILE);
+    let text = '';
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const records: JournalRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        records.push(JSON.parse(line) as JournalRecord);
+      } catch {
+        // A torn last line from a killed process: the record it was writing never took effect.
+      }
+    }
+    return new Journal(file, records);
+  }
+
+  async startRun(knownIds: Iterable<string>): Promise<string> {
+    const run_id = randomUUID();
+    await this.append({ type: 'run', run_id, started_at: now(), known_ids: [...knownIds].sort() });
+    return run_id;
+  }
+
+  async recordIntent(runId: string, loginName: string, file: string, organizationName: string | undefined): Promise<IntentRecord> {
+    const record: IntentRecord = { type: 'intent', run_id: runId, intent_id: randomUUID(), login_name: loginName, file, organization_name: organizationName ?? null, at: now() };
+    await this.append(record);
+    return record;
+  }
+
+  recordCreated(intentId: string, encodedAccountId: string, how: CreatedRecord['how']): Promise<void> {
+    return this.append({ type: 'created', intent_id: intentId, encoded_account_id: encodedAccountId, how, at: now() });
+  }
+
+  recordWritten(intentId: string, file: string): Promise<void> {
+    return this.append({ type: 'written', intent_id: intentId, file, at: now() });
+  }
+
+  recordAbandoned(intentId: string, reason: string): Promise<void> {
+    return this.append({ type: 'abandoned', intent_id: intentId, reason, at: now() });
+  }
+
+  openIntents(): OpenIntent[] {
+    const runs = new Map<string, RunRecord>();
+    const intents = new Map<string, OpenIntent>();
+    for (const record of this.records) {
+      if (record.type === 'run') runs.set(record.run_id, record);
+      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined });
+      else if (record.type === 'created') {
+        const pending = intents.get(record.intent_id);
+        if (pending) pending.created = record;
+      } else intents.delete(record.intent_id);
+    }
+    return [...intents.values()];
+  }
+
+  /** Rewrites the journal with only what open intents need; removes it when nothing is open. */
+  async compact(): Promise<void> {
+    const pending = this.openIntents();
+    if (pending.length === 0) {
+      this.records = [];
+      await rm(this.file, { force: true });
+      return;
+    }
+    const keepRuns = new Set(pending.map((item) => item.intent.run_id));
+    const keepIntents = new Set(pending.map((item) => item.intent.intent_id));
+    const kept = this.records.filter((record) =>
+      record.type === 'run' ? keepRuns.has(record.run_id) : record.type === 'intent' || record.type === 'created' ? keepIntents.has(record.intent_id) : false,
+    );
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(kept.map((record) => JSON.stringify(record) + '\n').join(''));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.file);
+    this.records = kept;
+  }
+
+  private async append(record: JournalRecord): Promise<void> {
+    const handle = await open(this.file, 'a');
+    try {
+      await handle.write(JSON.stringify(record) + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.records.push(record);
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

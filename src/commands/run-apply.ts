@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { acquireApplyLock } from '../apply/apply-lock.js';
+import { applyPlan, checkCreatePasswords, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
+import { findStaleChanges, readSavedPlan } from '../apply/check-saved-plan.js';
+import { Journal } from '../apply/journal.js';
+import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
+import { InvalidInputError, RefusedError } from '../errors.js';
+import type { Plan } from '../model.js';
+import { hasChanges } from '../render/describe-change.js';
+import { openCtct, STATE_DIR } from './open-ctct.js';
+import { computeWorkspacePlan, readWorkspace, type WorkspaceOptions } from './run-plan.js';
+
+export interface ApplyRunOptions extends WorkspaceOptions {
+  /** A plan saved with `plan --out`; without it a fresh plan is computed. */
+  planFile?: string;
+  changedSince?: string;
+  yes: boolean;
+  force: boolean;
+  simulator: boolean;
+  env: NodeJS.ProcessEnv;
+  reportFile?: string;
+  /** Asks the person at the terminal; null where there is none. */
+  confirm: ((plan: Plan) => Promise<boolean>) | null;
+  onPlan?: (plan: Plan) => void;
+  onRecovery?: (result: RecoveryResult) => void;
+  onProgress?: (event: ProgressEvent) => void;
+  log?: (line: string) => void;
+  /** Waits between listings while resolving an unknown create (tests shorten them). */
+  resolveDelaysMs?: readonly number[];
+}
+
+export type ApplyRunResult = { plan: Plan; report: ApplyReport | null; recovery: RecoveryResult | null };
+
+/**
+ * `apply`: under the repository's apply lock, finishes what the journal says an earlier run left
+ * open, computes (or re-checks a saved) plan, asks, and carries it out.
+ */
+export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult> {
+  let workspace = await readWorkspace(options);
+  const stateDir = path.join(options.cwd, STATE_DIR);
+  await mkdir(stateDir, { recursive: true });
+  const lock = await acquireApplyLock(stateDir);
+  try {
+    const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, ...(options.log && { log: options.log }) });
+    try {
+      const { client } = connection;
+      const journal = await Journal.open(stateDir);
+      let recovery: RecoveryResult | null = null;
+      if (journal.openIntents().length > 0) {
+        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env: options.env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
+        options.onRecovery?.(recovery);
+        if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
+      }
+
+      let plan: Plan;
+      let knownIds: Set<string> | null = null;
+      if (options.planFile !== undefined) {
+        plan = await readSavedPlan(options.cwd, options.planFile);
+        const stale = await findStaleChanges(plan, client, workspace.accounts);
+        if (stale.length > 0) {
+          throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
+        }
+      } else {
+        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) });
+        plan = computed.plan;
+        knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
+      }
+      options.onPlan?.(plan);
+      if (plan.problems.length > 0) throw new InvalidInputError(plan.problems);
+      if (plan.refusals.length > 0) {
+        throw new RefusedError(`the plan is refused by safety gates:\n${plan.refusals.map((r) => `  - ${r.gate}: ${r.message}${r.override ? ` (to pass: ${r.override})` : ''}`).join('\n')}`);
+      }
+      if (!hasChanges(plan)) {
+        if (options.reportFile !== undefined) {
+          const empty: ApplyReport = { format_version: 1, fingerprint: plan.fingerprint, summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [], files_written: recovery?.files_written ?? [] };
+          await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(empty, null, 2) + '\n');
+        }
+        return { plan, report: null, recovery };
+      }
+
+      if (!options.yes) {
+        if (options.confirm === null) throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
+        if (!(await options.confirm(plan))) throw new RefusedError('apply cancelled: nothing was changed');
+      }
+      const passwordProblems = checkCreatePasswords(plan, options.env);
+      if (passwordProblems.length > 0) throw new InvalidInputError(passwordProblems);
+
+      if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {
+        knownIds = new Set((await client.listAccounts()).map((owner) => owner.encoded_account_id));
+      }
+      const report = await applyPlan(plan, {
+        client,
+        cwd: options.cwd,
+        journal,
+        env: options.env,
+        concurrency: workspace.settings.concurrency,
+        knownIds: knownIds ?? new Set(),
+        unresolvedLogins: new Set((recovery?.unresolved ?? []).map((item) => item.login_name.toLowerCase())),
+        ...(options.onProgress && { onProgress: options.onProgress }),
+        ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }),
+      });
+      if (recovery !== null) report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
+      await journal.compact();
+      if (options.reportFile !== undefined) await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(report, null, 2) + '\n');
+      return { plan, report, recovery };
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await lock.release();
+  }
+}
