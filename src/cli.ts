@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
 import { runPlan } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
+import { runImport } from './commands/run-import.js';
 import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
 import { createInterface } from 'node:readline/promises';
 import { CtctGitopsError, ExitCode } from './errors.js';
@@ -114,6 +115,36 @@ program
     }
     process.stdout.write(renderApplySummary(report));
     process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
+  });
+
+program
+  .command('import')
+  .description('write an account file for each live account that no file names yet; never overwrites a file')
+  .addOption(dirOption())
+  .addOption(configOption())
+  .option('--account <ID...>', 'only these encoded_account_ids')
+  .addOption(new Option('--account-type <TYPE>', 'which live accounts to list').choices(['managed', 'unmanaged', 'all']))
+  .option('--dry-run', 'print the files it would write, as a diff, and write nothing')
+  .addOption(rpsOption())
+  .addOption(simulatorOption())
+  .action(async (options: { dir?: string; config?: string; account?: string[]; accountType?: 'managed' | 'unmanaged' | 'all'; dryRun?: boolean; rps?: number; simulator?: boolean }) => {
+    const result = await runImport({
+      cwd: process.cwd(),
+      ...(options.dir !== undefined && { dir: options.dir }),
+      ...(options.config !== undefined && { config: options.config }),
+      ...(options.account !== undefined && { accounts: options.account }),
+      ...(options.accountType !== undefined && { accountType: options.accountType }),
+      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
+      dryRun: options.dryRun ?? false,
+      simulator: options.simulator ?? false,
+      env: process.env,
+    });
+    for (const patch of result.patches) process.stdout.write(patch);
+    for (const file of result.written) process.stdout.write(`wrote ${file}\n`);
+    for (const item of result.notImported) process.stdout.write(`not imported: ${item.encoded_account_id}: ${item.reason}\n`);
+    const verb = options.dryRun ? 'would write' : 'wrote';
+    process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'} and ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}.\n`);
+    process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
   });
 
 async function confirmOnTerminal(): Promise<boolean> {

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { readAccounts } from '../accounts/read-accounts.js';
+import type { AccountType, PlanTiers } from '../ctct/ctct-types.js';
+import { OperationalError } from '../errors.js';
+import { computeImportFiles, type ImportFile, type ImportSource } from '../import/compute-import-files.js';
+import { readSettings } from '../settings/read-settings.js';
+import { openCtct } from './open-ctct.js';
+import type { WorkspaceOptions } from './run-plan.js';
+
+export interface ImportRunOptions extends WorkspaceOptions {
+  /** Only these encoded account ids. */
+  accounts?: string[];
+  accountType?: AccountType;
+  dryRun: boolean;
+  simulator: boolean;
+  env: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface ImportResult {
+  files: ImportFile[];
+  /** Files actually written (none on a dry run). */
+  written: string[];
+  /** A unified diff of each new file, for --dry-run. */
+  patches: string[];
+  calls: { list: number; plan: number };
+  /** Requested ids that are not live or are already named by a file. */
+  notImported: { encoded_account_id: string; reason: string }[];
+}
+
+/**
+ * `import`: writes a file for each live account that no file names yet, with the plan read from
+ * GET …/plan (only for accounts not listed as Trial). Never overwrites a file.
+ */
+export async function runImport(options: ImportRunOptions): Promise<ImportResult> {
+  const settings = await readSettings(options.cwd, options.config, { ...options.overrides, ...(options.dir !== undefined && { accounts_dir: options.dir }) });
+  const accountsRoot = path.resolve(options.cwd, settings.accounts_dir);
+  const existing = existsSync(accountsRoot) ? await readAccounts(options.cwd, settings.accounts_dir) : [];
+  const named = new Set(existing.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
+  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings, env: options.env, ...(options.log && { log: options.log }) });
+  try {
+    const { client } = connection;
+    const owners = await client.listAccounts({ accountType: options.accountType ?? settings.account_type });
+    const wanted = options.accounts !== undefined ? new Set(options.accounts) : null;
+    const notImported: ImportResult['notImported'] = [];
+    if (wanted !== null) {
+      const listed = new Set(owners.map((owner) => owner.encoded_account_id));
+      for (const id of [...wanted].sort()) {
+        if (!listed.has(id)) notImported.push({ encoded_account_id: id, reason: 'not a live account of this partner' });
+        else if (named.has(id)) notImported.push({ encoded_account_id: id, reason: 'already named by an account file' });
+      }
+    }
+    const chosen = owners.filter((owner) => !named.has(owner.encoded_account_id) && (wanted === null || wanted.has(owner.encoded_account_id)));
+    const sources: ImportSource[] = await Promise.all(chosen.map(async (owner) => ({
+      owner,
+      plan: owner.billing_status === 'Trial' ? null : ((await client.getPlan(owner.encoded_account_id)) as PlanTiers),
+    })));
+    const takenNames = new Set(existsSync(accountsRoot) ? (await readdir(accountsRoot)).map((name) => name.toLowerCase()) : []);
+    const files = computeImportFiles(sources, {
+      accountsDir: path.relative(options.cwd, accountsRoot).split(path.sep).join('/'),
+      schemaPath: schemaPathFor(options.cwd, accountsRoot),
+      takenNames,
+    });
+    const patches = options.dryRun ? files.map((file) => createTwoFilesPatch('/dev/null', file.file, '', file.text)) : [];
+    const written = options.dryRun ? [] : await writeNewFiles(options.cwd, files);
+    return { files, written, patches, calls: { list: client.calls.listAccounts, plan: client.calls.getPlan }, notImported };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Creates each file without ever replacing one: written aside, then hard-linked into place. */
+async function writeNewFiles(cwd: string, files: readonly ImportFile[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const file of files) {
+    const target = path.resolve(cwd, file.file);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+    await writeFile(tmp, file.text, { flag: 'w' });
+    try {
+      await link(tmp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OperationalError(`${file.file} already exists; import never overwrites a file`);
+      throw error;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    written.push(file.file);
+  }
+  return written;
+}
+
+/** The schema for the editor modeline: the repository's copy, else the installed package's. */
+function schemaPathFor(cwd: string, accountsRoot: string): string {
+  const candidates = [path.join(cwd, 'schema', 'account.schema.json'), path.join(cwd, 'node_modules', 'ctct-gitops', 'schema', 'account.schema.json')];
+  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
+  return path.relative(accountsRoot, found).split(path.sep).join('/');
+}
