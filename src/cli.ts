@@ -5,6 +5,7 @@ import { renderValidateResult, runValidate, type ValidateFormat } from './comman
 import { runPlan } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
 import { runImport } from './commands/run-import.js';
+import { createSimulatorCommand } from './simulator/simulator-command.js';
 import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
 import { createInterface } from 'node:readline/promises';
 import { CtctGitopsError, ExitCode } from './errors.js';
@@ -156,6 +157,8 @@ async function confirmOnTerminal(): Promise<boolean> {
     prompt.close();
   }
 }
+
+program.addCommand(createSimulatorCommand());
 
 /** The contract's exit code for a plan: invalid desired state, then refusals, then changes. */
 function planExitCode(plan: Plan, detailed: boolean): ExitCode {
