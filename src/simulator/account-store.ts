@@ -1,0 +1,176 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import type { SimAccount } from './sim-account.js';
+
+/** A create that answered 503 and will appear later; its login name is taken meanwhile. */
+export interface PendingProvision {
+  account: SimAccount;
+  /** Simulator-clock time (ms) from which it may appear. */
+  ready_at: number;
+}
+
+/** The state file's content. */
+export interface SimulatorState {
+  format_version: 1;
+  accounts: SimAccount[];
+  pending_provisions: PendingProvision[];
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `a07e1` followed by 7–9 characters of [a-z0-9], the shape of CTCT's encoded account ids. */
+export function computeAccountId(randomByte: () => number): string {
+  const length = 7 + (randomByte() % 3);
+  let id = 'a07e1';
+  for (let i = 0; i < length; i++) id += ID_ALPHABET[randomByte() % ID_ALPHABET.length];
+  return id;
+}
+
+export function readStateFile(file: string): SimulatorState | undefined {
+  if (!existsSync(file)) return undefined;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<SimulatorState>;
+  if (parsed.format_version !== 1 || !Array.isArray(parsed.accounts)) {
+    throw new Error(`${file} is not a ctct-gitops simulator state file (format_version 1)`);
+  }
+  return { format_version: 1, accounts: parsed.accounts, pending_provisions: parsed.pending_provisions ?? [] };
+}
+
+/** Write to a temporary file in the same folder, then rename: a reader never sees half a file. */
+export function writeStateFile(file: string, state: SimulatorState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state)}\n`);
+  renameSync(tmp, file);
+}
+
+/**
+ * The simulator's accounts, indexed by id and by login name (case-insensitive), in creation
+ * order. Every mutation goes through a method here, so the state file follows each one.
+ */
+export class AccountStore {
+  private readonly list: SimAccount[] = [];
+  private readonly byId = new Map<string, SimAccount>();
+  private readonly byLogin = new Map<string, SimAccount>();
+  private readonly pending = new Map<string, PendingProvision>();
+  private pendingCancels = 0;
+
+  constructor(private readonly stateFile?: string) {}
+
+  load(state: SimulatorState): void {
+    for (const account of state.accounts) this.index(account);
+    for (const p of state.pending_provisions) this.pending.set(p.account.login_name.toLowerCase(), p);
+  }
+
+  all(): readonly SimAccount[] {
+    return this.list;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  nextSeq(): number {
+    return this.list.length + this.pending.size + 1;
+  }
+
+  get(id: string): SimAccount | undefined {
+    return this.byId.get(id);
+  }
+
+  findByLogin(loginName: string): SimAccount | undefined {
+    return this.byLogin.get(loginName.toLowerCase());
+  }
+
+  /** Taken by an account or by a create still pending after a 503. */
+  isLoginTaken(loginName: string): boolean {
+    const key = loginName.toLowerCase();
+    return this.byLogin.has(key) || this.pending.has(key);
+  }
+
+  isIdTaken(id: string): boolean {
+    return this.byId.has(id) || [...this.pending.values()].some((p) => p.account.encoded_account_id === id);
+  }
+
+  pendingProvisions(): PendingProvision[] {
+    return [...this.pending.values()];
+  }
+
+  add(account: SimAccount): void {
+    this.index(account);
+    this.persist();
+  }
+
+  addMany(accounts: SimAccount[]): void {
+    for (const account of accounts) this.index(account);
+    this.persist();
+  }
+
+  reserve(provision: PendingProvision): void {
+    this.pending.set(provision.account.login_name.toLowerCase(), provision);
+    this.persist();
+  }
+
+  /** Turn a pending create into an account; false when it already was. */
+  completeProvision(loginName: string): boolean {
+    const key = loginName.toLowerCase();
+    const provision = this.pending.get(key);
+    if (!provision) return false;
+    this.pending.delete(key);
+    this.index(provision.account);
+    this.persist();
+    return true;
+  }
+
+  /** Apply `change` to the stored account, then persist. */
+  update(account: SimAccount, change: (a: SimAccount) => void): void {
+    const hadPendingCancel = this.isCancelPending(account);
+    change(account);
+    this.pendingCancels += Number(this.isCancelPending(account)) - Number(hadPendingCancel);
+    this.persist();
+  }
+
+  /**
+   * Bring the state up to the clock: cancellations whose effective date has come flip to
+   * `Canceled`, and pending creates whose time has come appear.
+   */
+  settle(nowMs: number): void {
+    let changed = false;
+    for (const [key, provision] of this.pending) {
+      if (provision.ready_at <= nowMs) {
+        this.pending.delete(key);
+        this.index(provision.account);
+        changed = true;
+      }
+    }
+    if (this.pendingCancels > 0) {
+      for (const account of this.list) {
+        if (this.isCancelPending(account) && Date.parse(account.cancellation?.effective_date ?? '') <= nowMs) {
+          account.billing_status = 'Canceled';
+          this.pendingCancels -= 1;
+          changed = true;
+        }
+      }
+    }
+    if (changed) this.persist();
+  }
+
+  snapshot(): SimulatorState {
+    return { format_version: 1, accounts: this.list, pending_provisions: [...this.pending.values()] };
+  }
+
+  private isCancelPending(account: SimAccount): boolean {
+    return account.cancellation !== undefined && account.billing_status !== 'Canceled';
+  }
+
+  private index(account: SimAccount): void {
+    this.list.push(account);
+    this.byId.set(account.encoded_account_id, account);
+    this.byLogin.set(account.login_name.toLowerCase(), account);
+    if (this.isCancelPending(account)) this.pendingCancels += 1;
+  }
+
+  private persist(): void {
+    if (this.stateFile) writeStateFile(this.stateFile, this.snapshot());
+  }
+}

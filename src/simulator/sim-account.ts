@@ -1,0 +1,42 @@
+import type { ProvisionRequest } from '../ctct/ctct-types.js';
+
+/** A cancellation as stored: requested, and either in force or waiting for its effective date. */
+export interface SimCancellation {
+  reason_id?: number;
+  /** ISO-8601; when the account becomes (or became) `Canceled`. */
+  effective_date: string;
+  requested_at: string;
+}
+
+/** A user added through POST /partner/accounts/{id}/users/sso. */
+export interface SimSsoUser {
+  first_name: string;
+  last_name: string;
+  role_name: string;
+  contact_email: string;
+  login_name: string;
+  external_id: string;
+  external_provider: string;
+}
+
+/**
+ * Everything the simulator stores for one client account. The password is never stored:
+ * only whether one was given.
+ */
+export interface SimAccount extends Omit<ProvisionRequest, 'password' | 'managed_site_owner'> {
+  encoded_account_id: string;
+  provision_uuid: string;
+  has_password: boolean;
+  managed_site_owner: boolean;
+  plan_type: string;
+  billing_status: string;
+  billing_day_of_month: number | null;
+  plan_group_id?: number;
+  /** Set by PUT status/cancel; cleared when a paid plan reactivates the account. */
+  cancellation?: SimCancellation;
+  subscriber_count: number;
+  sso_users: SimSsoUser[];
+  /** 1-based position in creation order; the list endpoint pages in this order. */
+  created_seq: number;
+  created_at: string;
+}

@@ -1,0 +1,108 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { FAULT_SPEC_HELP, parseFaultSpec, type FaultRule } from './fault-rules.js';
+import { startSimulator } from './simulator.js';
+
+/** What the command talks to; tests replace them, the CLI keeps the defaults. */
+export interface SimulatorCommandDeps {
+  /** Where the URLs and credentials go (default stdout). */
+  write?: (text: string) => void;
+  /** Where the request log goes (default stderr). */
+  log?: (line: string) => void;
+  /** Resolves when the simulator should stop (default: SIGINT or SIGTERM). */
+  waitForStop?: () => Promise<string>;
+}
+
+interface SimulatorCommandOptions {
+  port: number;
+  state?: string;
+  seed: number;
+  rps: number;
+  quota: number;
+  tokenTtl: number;
+  provisionDelay: number;
+  fault?: FaultRule[];
+  quiet?: boolean;
+}
+
+function parseWholeNumber(max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    return Number(value);
+  };
+}
+
+function collectFault(value: string, previous: FaultRule[] | undefined): FaultRule[] {
+  try {
+    return [...(previous ?? []), parseFaultSpec(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.split('\n')[0] ?? 'invalid fault spec');
+  }
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function quoteForShell(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `ctct-gitops simulator`: serve the built-in CTCT partner API simulator on loopback until interrupted. */
+export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command {
+  const write = deps.write ?? ((text: string) => void process.stdout.write(text));
+  const log = deps.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  return new Command('simulator')
+    .description('serve the built-in CTCT partner API simulator (token endpoint included) on 127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 = any free port)', parseWholeNumber(65535), 0)
+    .option('--state <file>', 'JSON file the accounts are loaded from and saved to after every change')
+    .option('--seed <n>', 'generate this many accounts when the state is new or empty', parseWholeNumber(1_000_000), 0)
+    .option('--rps <n>', 'requests per second per API key before 429 throttled (0 = unlimited)', parseWholeNumber(1_000_000), 4)
+    .option('--quota <n>', 'requests per UTC day per API key before 429 quota_exceeded (0 = unlimited)', parseWholeNumber(1e9), 10_000)
+    .option('--token-ttl <seconds>', 'lifetime of partner tokens', parseWholeNumber(86_400 * 365), 3600)
+    .option('--provision-delay <ms>', 'how long a provision-later create takes to appear', parseWholeNumber(86_400_000), 1000)
+    .option('--fault <spec>', 'inject a fault; repeat for several (syntax below)', collectFault)
+    .option('--quiet', 'do not log requests')
+    .addHelpText('after', `\n${FAULT_SPEC_HELP}\n\nThe credentials printed are the simulator's own fake ones.`)
+    .action(async (options: SimulatorCommandOptions) => {
+      const sim = await startSimulator({
+        port: options.port,
+        requestsPerSecond: options.rps,
+        dailyQuota: options.quota,
+        tokenTtlSeconds: options.tokenTtl,
+        provisionDelayMs: options.provisionDelay,
+        ...(options.state === undefined ? {} : { stateFile: options.state }),
+        ...(options.seed > 0 ? { seed: options.seed } : {}),
+        ...(options.quiet ? {} : { log }),
+      });
+      for (const rule of options.fault ?? []) sim.faults.add(rule);
+      const env: Array<[string, string]> = [
+        ['CTCT_BASE_URL', sim.baseUrl],
+        ['CTCT_TOKEN_URL', sim.tokenUrl],
+        ['CTCT_API_KEY', sim.credentials.apiKey],
+        ['CTCT_PARTNER_CLIENT_ID', sim.credentials.clientId],
+        ['CTCT_PARTNER_SECRET', sim.credentials.clientSecret],
+      ];
+      write(
+        [
+          `CTCT partner API simulator: ${sim.accounts().length} accounts${options.state ? `, state in ${options.state}` : ''}`,
+          `  base URL:  ${sim.baseUrl}`,
+          `  token URL: ${sim.tokenUrl}`,
+          'Use it with:',
+          ...env.map(([name, value]) => `export ${name}=${quoteForShell(value)}`),
+          'Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
+      );
+      const signal = await (deps.waitForStop ?? waitForSignal)();
+      await sim.close();
+      write(`simulator stopped (${signal})\n`);
+    });
+}

@@ -1,0 +1,343 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { AccountStore, readStateFile } from './account-store.js';
+import { FaultSet, type FaultRule } from './fault-rules.js';
+import { TokenIssuer } from './partner-token.js';
+import { matchPartnerRoute, runPartnerOperation, type PartnerContext, type PartnerOperation } from './partner-routes.js';
+import { RateLimiter } from './rate-limiter.js';
+import { computeSeedAccounts } from './compute-seed-accounts.js';
+import type { SimAccount } from './sim-account.js';
+import {
+  answerForbidden,
+  answerQuotaExceeded,
+  answerStatus,
+  answerThrottled,
+  answerUnauthorized,
+  type SimResponse,
+} from './sim-response.js';
+
+export type { FaultRule } from './fault-rules.js';
+export { parseFaultSpec, FAULT_SPEC_HELP } from './fault-rules.js';
+export type { SimAccount, SimCancellation, SimSsoUser } from './sim-account.js';
+
+/** Options of `startSimulator`; every one has a default. */
+export interface SimulatorOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 4; 0 = unlimited. Sliding one-second window per API key, answered with 429 `throttled`. */
+  requestsPerSecond?: number;
+  /** Default 10000; 0 = unlimited. Answered with 429 `quota_exceeded`; resets at 00:00 UTC of the simulator clock. */
+  dailyQuota?: number;
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Defaults: 'sim-api-key', 'sim-client-id', 'sim-partner-secret'. */
+  credentials?: { apiKey: string; clientId: string; clientSecret: string };
+  /** Loaded at start if it exists; written atomically (temporary file, then rename) after every mutation. */
+  stateFile?: string;
+  /** Generate this many accounts when the state is new or empty. */
+  seed?: number;
+  /** How long a `provision-later` create waits before its account appears (default 1000). */
+  provisionDelayMs?: number;
+  /** Clock in ms, for tests (default Date.now). */
+  now?: () => number;
+  /** Request log, one line per request; never carries secrets. */
+  log?: (line: string) => void;
+}
+
+/** Live counters of a running simulator. */
+export interface SimulatorStats {
+  /** Every HTTP request received, token requests included. */
+  requests: number;
+  tokenRequests: number;
+  /** Partner requests answered 429 `throttled` by the per-second limit (injected faults not counted). */
+  throttled: number;
+  /** Partner requests answered 429 `quota_exceeded`. */
+  quotaExceeded: number;
+  /** Requests that reached each operation (after authentication and rate limiting), and `token`. */
+  byOperation: Record<string, number>;
+  /** Partner requests being handled right now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
+  /** Simulator-clock times (ms) at which partner requests passed the rate limiter, oldest first (at least the last 100,000). */
+  acceptedAt: number[];
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** e.g. http://127.0.0.1:PORT/v3 */
+  baseUrl: string;
+  /** e.g. http://127.0.0.1:PORT/partners/oauth2/default/v1/token, mirroring authz.constantcontact.com. */
+  tokenUrl: string;
+  credentials: { apiKey: string; clientId: string; clientSecret: string };
+  faults: { add(rule: FaultRule): void; clear(): void };
+  stats: SimulatorStats;
+  /** A copy of every account, in creation order. */
+  accounts(): SimAccount[];
+  /** A copy of the account with this login name, compared without regard to case as the simulator keeps them unique. */
+  findByLogin(loginName: string): SimAccount | undefined;
+  /** Make every token issued so far expire now. */
+  expireTokens(): void;
+  close(): Promise<void>;
+}
+
+/** The path of the partner token endpoint, as on https://authz.constantcontact.com. */
+export const TOKEN_PATH = '/partners/oauth2/default/v1/token';
+const MAX_BODY_BYTES = 1 << 20;
+const MAX_ACCEPTED_TIMES = 100_000;
+
+/** The simulator's own fake credentials, used unless `SimulatorOptions.credentials` says otherwise. */
+export const DEFAULT_CREDENTIALS = { apiKey: 'sim-api-key', clientId: 'sim-client-id', clientSecret: 'sim-partner-secret' } as const;
+
+/**
+ * Start the CTCT partner API simulator: the partner token endpoint and the `/v3/partner/...`
+ * routes, with CTCT's rules, rate limits and injectable faults, on loopback.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const credentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
+  const provisionDelayMs = options.provisionDelayMs ?? 1000;
+  const log = options.log;
+  const limiter = new RateLimiter(options.requestsPerSecond ?? 4, options.dailyQuota ?? 10_000);
+  const faults = new FaultSet();
+  let origin = '';
+  const tokens = new TokenIssuer(credentials.clientId, credentials.clientSecret, tokenTtlSeconds, () => `${origin}/partners/oauth2/default`);
+  const timers = new Set<NodeJS.Timeout>();
+  const stats: SimulatorStats = {
+    requests: 0,
+    tokenRequests: 0,
+    throttled: 0,
+    quotaExceeded: 0,
+    byOperation: {},
+    inFlight: 0,
+    maxInFlight: 0,
+    acceptedAt: [],
+  };
+
+  const store = new AccountStore(options.stateFile);
+  const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
+  if (saved) store.load(saved);
+  if ((options.seed ?? 0) > 0 && store.size === 0) {
+    store.addMany(computeSeedAccounts(options.seed ?? 0, store.nextSeq(), (id) => store.isIdTaken(id)));
+  }
+
+  const scheduleProvision = (loginName: string, delayMs: number): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      store.completeProvision(loginName);
+    }, delayMs);
+    timers.add(timer);
+  };
+  for (const pending of store.pendingProvisions()) {
+    scheduleProvision(pending.account.login_name, Math.max(0, pending.ready_at - now()));
+  }
+
+  /** Latency faults; a pending one is abandoned on close, its connection destroyed. */
+  const delay = (ms: number): Promise<void> =>
+    ms > 0
+      ? new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resolve();
+          }, ms);
+          timers.add(timer);
+        })
+      : Promise.resolve();
+
+  const count = (operation: string): void => {
+    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+  };
+
+  /**
+   * Both headers are required on partner calls (one security requirement with both schemes in
+   * the vendor spec). A missing or invalid token, or no key, is 401 "The Access Token used is
+   * invalid."; a valid token with another application's key is 403, the spec's "application …
+   * lack[s] the necessary privileges", since one API key belongs to one set of partner
+   * credentials (partners_reg_creds.html).
+   */
+  function checkPartnerAuth(req: IncomingMessage): SimResponse | undefined {
+    if (!tokens.isLive(req.headers.authorization, now())) return answerUnauthorized();
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey !== 'string' || apiKey === '') return answerUnauthorized();
+    if (apiKey !== credentials.apiKey) return answerForbidden();
+    return undefined;
+  }
+
+  function answerRateLimited(apiKey: string, nowMs: number): SimResponse | undefined {
+    const decision = limiter.check(apiKey, nowMs);
+    if (decision === 'throttled') {
+      stats.throttled += 1;
+      return answerThrottled();
+    }
+    if (decision === 'quota_exceeded') {
+      stats.quotaExceeded += 1;
+      return answerQuotaExceeded();
+    }
+    stats.acceptedAt.push(nowMs);
+    if (stats.acceptedAt.length > MAX_ACCEPTED_TIMES * 1.5) stats.acceptedAt.splice(0, stats.acceptedAt.length - MAX_ACCEPTED_TIMES);
+    return undefined;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    stats.requests += 1;
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const path = url.pathname;
+    const isPartner = path.startsWith('/v3/');
+    if (isPartner) {
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      res.once('close', () => {
+        stats.inFlight -= 1;
+      });
+    }
+    const finish = (response: SimResponse, note = ''): void => {
+      writeResponse(res, response);
+      log?.(`${method} ${path} ${response.status}${note} ${Date.now() - started}ms`);
+    };
+    const drop = (socket: Socket, note: string): void => {
+      socket.destroy();
+      log?.(`${method} ${path} dropped (${note}) ${Date.now() - started}ms`);
+    };
+
+    const rawBody = await readBody(req);
+    if (rawBody === undefined) return finish(answerStatus(413));
+
+    if (path === TOKEN_PATH) {
+      stats.tokenRequests += 1;
+      count('token');
+      const decision = faults.take(method, path, false);
+      if (decision.outcome?.kind === 'drop') return drop(req.socket, 'fault');
+      if (decision.outcome?.kind === 'status') return finish(faultResponse(decision.outcome), ' (fault)');
+      const response = tokens.answer({
+        method,
+        contentType: req.headers['content-type'],
+        authorization: req.headers.authorization,
+        query: url.searchParams,
+        rawBody,
+        nowMs: now(),
+      });
+      if (decision.outcome?.kind === 'drop-after-store') return drop(req.socket, 'fault after acting');
+      await delay(decision.latencyMs);
+      return finish(response);
+    }
+    if (!isPartner) return finish(answerStatus(404));
+
+    const unauthorized = checkPartnerAuth(req);
+    if (unauthorized) return finish(unauthorized);
+    const nowMs = now();
+    const limited = answerRateLimited(String(req.headers['x-api-key']), nowMs);
+    if (limited) return finish(limited);
+
+    const route = matchPartnerRoute(method, path);
+    const operation: PartnerOperation | undefined = 'operation' in route ? route.operation : undefined;
+    if (operation) count(operation);
+    const decision = faults.take(method, path, operation === 'createAccount');
+    const outcome = decision.outcome;
+    if (outcome?.kind === 'drop') return drop(req.socket, 'fault');
+    if (outcome?.kind === 'status') {
+      await delay(decision.latencyMs);
+      return finish(faultResponse(outcome), ' (fault)');
+    }
+
+    let response: SimResponse;
+    if ('operation' in route) {
+      store.settle(nowMs);
+      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody };
+      if (outcome?.kind === 'provision-later') {
+        ctx.provisionLaterAt = nowMs + provisionDelayMs;
+        ctx.onProvisionDeferred = (loginName) => scheduleProvision(loginName, provisionDelayMs);
+      }
+      response = runPartnerOperation(route, ctx);
+    } else {
+      response = route;
+    }
+    if (outcome?.kind === 'drop-after-store') return drop(req.socket, 'fault after acting');
+    await delay(decision.latencyMs);
+    finish(response, outcome?.kind === 'provision-later' ? ' (provision later)' : '');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log?.(`${req.method} ${req.url?.split('?')[0]} 500 internal error: ${(error as Error).message}`);
+      if (!res.headersSent) writeResponse(res, answerStatus(500));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  let closing: Promise<void> | undefined;
+  const closeServer = async (): Promise<void> => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    // A create answered 503 is stored and processed later (spec); finish it rather than lose it.
+    for (const pending of store.pendingProvisions()) store.completeProvision(pending.account.login_name);
+    await new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  };
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${host}:${address.port}`;
+
+  return {
+    baseUrl: `${origin}/v3`,
+    tokenUrl: `${origin}${TOKEN_PATH}`,
+    credentials,
+    faults: { add: (rule) => faults.add(rule), clear: () => faults.clear() },
+    stats,
+    accounts() {
+      store.settle(now());
+      return structuredClone(store.all() as SimAccount[]);
+    },
+    findByLogin(loginName) {
+      store.settle(now());
+      const account = store.findByLogin(loginName);
+      return account ? structuredClone(account) : undefined;
+    },
+    expireTokens() {
+      tokens.expireAll();
+    },
+    close() {
+      closing ??= closeServer();
+      return closing;
+    },
+  };
+}
+
+function faultResponse(rule: { status: number; body?: unknown }): SimResponse {
+  return rule.body === undefined ? answerStatus(rule.status) : { status: rule.status, body: rule.body };
+}
+
+
+/** The body as text, or undefined when it is larger than the simulator accepts. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+function writeResponse(res: ServerResponse, response: SimResponse): void {
+  const headers: Record<string, string> = { ...response.headers };
+  if (response.body === undefined) {
+    res.writeHead(response.status, { ...headers, 'content-length': '0' });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(response.body);
+  res.writeHead(response.status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
