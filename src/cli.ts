@@ -6,6 +6,7 @@ import { runPlan } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
 import { runImport } from './commands/run-import.js';
 import { createSimulatorCommand } from './simulator/simulator-command.js';
+import { createGithubCommand } from './github/github-command.js';
 import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
 import { createInterface } from 'node:readline/promises';
 import { CtctGitopsError, ExitCode } from './errors.js';
@@ -159,6 +160,7 @@ async function confirmOnTerminal(): Promise<boolean> {
 }
 
 program.addCommand(createSimulatorCommand());
+program.addCommand(createGithubCommand());
 
 /** The contract's exit code for a plan: invalid desired state, then refusals, then changes. */
 function planExitCode(plan: Plan, detailed: boolean): ExitCode {

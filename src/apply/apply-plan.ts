@@ -52,6 +52,8 @@ export interface ApplyContext {
   concurrency: number;
   /** Every id listed before this run's first POST: a new account is one not among them. */
   knownIds: ReadonlySet<string>;
+  /** Ids the account files name: an account none of them names may be adopted after a 409. */
+  namedIds: ReadonlySet<string>;
   /** Logins whose earlier create is still unresolved: never POSTed again blindly. */
   unresolvedLogins?: ReadonlySet<string>;
   onProgress?: (event: ProgressEvent) => void;
@@ -158,6 +160,18 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     id = (await context.client.createAccount(body)).encoded_account_id;
     await context.journal.recordCreated(intent.intent_id, id, 'response');
   } catch (error) {
+    if (error instanceof CtctApiError && error.status === 409) {
+      // Without the journal of a run that died after its POST (a CI runner starts clean), the
+      // account exists but no file names it: adopt it when exactly one such account has this login.
+      const adopted = findNewAccount(await context.client.listAccounts(), { login, organizationName: undefined, knownIds: context.namedIds, claimed });
+      if (adopted === null) {
+        await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
+        throw error;
+      }
+      id = adopted;
+      await context.journal.recordCreated(intent.intent_id, id, 'listed');
+      return finishCreate(change, context, intent.intent_id, id, claimed, filesWritten);
+    }
     if (!(error instanceof CreateOutcomeUnknownError)) {
       if (error instanceof CtctApiError && error.status !== undefined && error.status < 500) await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
       throw error;
@@ -169,10 +183,16 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     id = resolved.id;
     await context.journal.recordCreated(intent.intent_id, id, resolved.how);
   }
+  return finishCreate(change, context, intent.intent_id, id, claimed, filesWritten);
+}
+
+/** Writes the new id into the file, then gives the account its plan when that is not TRIAL. */
+async function finishCreate(change: CreateChange, context: ApplyContext, intentId: string, id: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
+  const login = change.login_name!;
   claimed.add(id);
   await writeAccountId(context.cwd, change.file, id);
   filesWritten.push(change.file);
-  await context.journal.recordWritten(intent.intent_id, change.file);
+  await context.journal.recordWritten(intentId, change.file);
   const planType = change.after?.['plan_type'];
   if (typeof planType === 'string' && planType !== 'TRIAL') {
     try {

@@ -96,6 +96,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         env: options.env,
         concurrency: workspace.settings.concurrency,
         knownIds: knownIds ?? new Set(),
+        namedIds: new Set(workspace.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []))),
         unresolvedLogins: new Set((recovery?.unresolved ?? []).map((item) => item.login_name.toLowerCase())),
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }),
