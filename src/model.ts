@@ -97,6 +97,8 @@ export interface Assumed {
 
 interface ChangeBase {
   login_name: string | null;
+  /** For people reading the plan: the file's organization name, else the live one. */
+  organization_name: string | null;
   encoded_account_id: string | null;
   /** Account file, relative path; null for an orphan. */
   file: string | null;

@@ -71,10 +71,11 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       changes.push({
         action: 'orphan',
         login_name: null,
+        organization_name: account.organization_name ?? null,
         encoded_account_id: account.encoded_account_id,
         file: null,
         line: null,
-        before: { billing_status: account.billing_status, ...(account.organization_name !== undefined && { organization_name: account.organization_name }) },
+        before: { billing_status: account.billing_status },
         after: null,
       });
     }
@@ -120,6 +121,7 @@ function computeCreate(account: DesiredAccount): CreateChange {
   return {
     action: 'create',
     login_name: account.login_name ?? null,
+    organization_name: account.organization_name ?? null,
     encoded_account_id: null,
     file: account.file,
     line: account.positions['']?.line ?? 1,
@@ -132,6 +134,7 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
   const view = viewOf(live);
   const base = {
     login_name: account.login_name ?? null,
+    organization_name: account.organization_name ?? live.organization_name ?? null,
     encoded_account_id: live.encoded_account_id,
     file: account.file,
     line: account.positions['']?.line ?? 1,
@@ -265,7 +268,7 @@ function at(account: DesiredAccount, field: string, message: string): Problem {
 function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
   const hash = createHash('sha256');
   hash.update(canonicalJson({
-    desired: desired.map(({ positions: _positions, ...rest }) => rest),
+    desired: [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)).map(({ positions: _positions, ...rest }) => rest),
     live: [...live.accounts].sort((a, b) => (a.encoded_account_id < b.encoded_account_id ? -1 : 1)),
     not_refreshed: [...live.notRefreshed].sort(),
     orphans: options.settings.orphans,

@@ -12,7 +12,7 @@ export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string
 
 /** How a change names its account: login name, id, organization name, whichever it has. */
 export function identityOf(change: Change): string {
-  const name = change.login_name ?? (change.before?.['organization_name'] as string | undefined) ?? null;
+  const name = change.login_name ?? change.organization_name;
   if (name !== null && change.encoded_account_id !== null) return `${name} (${change.encoded_account_id})`;
   return name ?? change.encoded_account_id ?? change.file ?? '(unnamed)';
 }

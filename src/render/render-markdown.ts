@@ -38,7 +38,7 @@ export function renderMarkdown(plan: Plan): string {
 
 function renderSection(change: Change): string[] {
   const label = ACTION_LABELS[change.action];
-  const where = change.file !== null ? ` · \`${escapeCode(change.file)}\`` : '';
+  const where = change.file !== null ? ` · <code>${escapeHtml(change.file)}</code>` : '';
   const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> <code>${escapeHtml(identityOf(change))}</code>${where}</summary>`, ''];
   const rows = fieldRows(change);
   if (rows.length > 0) {

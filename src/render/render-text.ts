@@ -30,7 +30,10 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     lines.push('', bold('Refused by safety gates:'));
     for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${refusal.message}${refusal.override ? ` — to pass: ${refusal.override}` : ''}`);
   }
-  for (const refusal of plan.forced) lines.push(`  forced past ${refusal.gate}: ${refusal.message}`);
+  if (plan.forced.length > 0) {
+    lines.push('', bold('Passed with --force:'));
+    for (const refusal of plan.forced) lines.push(`  ${refusal.gate}: ${refusal.message}`);
+  }
   if (lines.length > 0) lines.push('');
   lines.push(bold(`Plan: ${summaryLine(plan)}.`), apiLine(plan));
   return lines.join('\n') + '\n';

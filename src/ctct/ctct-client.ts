@@ -1,0 +1,417 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, type Dispatcher } from 'undici';
+import { CtctGitopsError, ExitCode } from '../errors.js';
+import type { Settings } from '../settings/settings.js';
+import {
+  CreateOutcomeUnknownError,
+  CtctApiError,
+  QuotaExceededError,
+  parseCtctErrorBody,
+  type CtctApiErrorDetails,
+} from './ctct-api-error.js';
+import type {
+  AccountCancellation,
+  AccountType,
+  PartnerAccountPage,
+  PlanInfo,
+  PlanTiers,
+  ProvisionRequest,
+  ProvisionResponse,
+  SiteOwner,
+} from './ctct-types.js';
+import { RateLimiter } from './rate-limiter.js';
+import { Redactor } from './redact.js';
+import { computeRetryDelay, DEFAULT_RETRY, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
+import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
+import { TokenProvider } from './token-provider.js';
+
+export const DEFAULT_BASE_URL = 'https://api.cc.email/v3';
+/** The partner token URL since CTCT's September 2025 release notes (see ../shared/ctct/API-NOTES.md §2). */
+export const DEFAULT_TOKEN_URL = 'https://authz.constantcontact.com/partners/oauth2/default/v1/token';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** The largest page GET /partner/accounts serves (https://developer.constantcontact.com/api_guide/partners_accts_get.html). */
+export const ACCOUNTS_PAGE_LIMIT = 50;
+
+const ERROR_BODY_KEEP = 4000;
+const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
+
+/** How to reach CTCT and how hard to push it. */
+export interface CtctClientOptions {
+  /** Default {@link DEFAULT_BASE_URL}. */
+  baseUrl: string;
+  /** Default {@link DEFAULT_TOKEN_URL}. */
+  tokenUrl: string;
+  /** The V3 application's API key, sent as `x-api-key`. */
+  apiKey: string;
+  /** Partner credentials for the client-credentials token request. */
+  clientId: string;
+  clientSecret: string;
+  /** `Bearer <jwt>` (default) or the raw JWT in the Authorization header; CTCT's documents show both. */
+  authorizationScheme?: 'bearer' | 'raw';
+  /** Client-side limit for every API request of this client; default 4, 0 for none. */
+  requestsPerSecond?: number;
+  /** API requests in flight at once; default 4. */
+  concurrency?: number;
+  retry?: RetryOptions;
+  /** Per request, response headers and body together; default 30 s. */
+  timeoutMs?: number;
+  /** Transport; by default the client makes its own undici Agent and closes it in {@link CtctClient.close}. */
+  dispatcher?: Dispatcher;
+  /** Receives one line per request and retry, secrets already redacted. */
+  log?: (line: string) => void;
+}
+
+/** Operations counted in {@link CtctClient.calls}; `token` is the partner token endpoint. */
+export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'token';
+
+/** Counters of what the client met on the wire. */
+export interface CtctClientStats {
+  /** 429 `throttled` responses received (token endpoint included). */
+  throttled: number;
+  /** Requests sent again after a failure, token re-mints after a 401 included. */
+  retries: number;
+  /** 429 `quota_exceeded` responses received. */
+  quotaExceeded: number;
+  /** Tokens obtained from the token endpoint. */
+  tokenMints: number;
+}
+
+type ApiOperation = Exclude<CtctOperation, 'token'>;
+
+interface Call {
+  operation: ApiOperation;
+  method: 'GET' | 'POST' | 'PUT';
+  url: URL;
+  body?: unknown;
+  /** Set for POST /partner/accounts, which must never be sent twice unless CTCT surely did not process it. */
+  createLoginName?: string;
+}
+
+/**
+ * The CTCT V3 partner API (https://developer.constantcontact.com/api_guide/partners_overview.html):
+ * every request shares one rate limiter and one concurrency limit, carries a cached partner JWT,
+ * and is retried by the rules in the module's issue: GET and PUT on throttling, 5xx and network
+ * errors; POST /partner/accounts only when CTCT surely did not process it.
+ */
+export class CtctClient {
+  /** HTTP requests actually sent, per operation, retries included. */
+  readonly calls: Record<CtctOperation, number> = {
+    listAccounts: 0,
+    getPlan: 0,
+    setPlan: 0,
+    cancelAccount: 0,
+    createAccount: 0,
+    token: 0,
+  };
+  readonly stats: CtctClientStats = { throttled: 0, retries: 0, quotaExceeded: 0, tokenMints: 0 };
+
+  readonly #baseUrl: URL;
+  readonly #apiKey: string;
+  readonly #scheme: 'bearer' | 'raw';
+  readonly #timeoutMs: number;
+  readonly #retry: Required<RetryOptions>;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownAgent: Agent | undefined;
+  readonly #limiter: RateLimiter;
+  readonly #inFlight: LimitFunction;
+  readonly #redactor: Redactor;
+  readonly #tokens: TokenProvider;
+  readonly #log: ((line: string) => void) | undefined;
+
+  constructor(options: CtctClientOptions) {
+    this.#baseUrl = parseUrl(options.baseUrl, 'baseUrl');
+    parseUrl(options.tokenUrl, 'tokenUrl');
+    const concurrency = options.concurrency ?? 4;
+    const rps = options.requestsPerSecond ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+    if (!(rps >= 0)) throw invalid(`requestsPerSecond must be ≥ 0, got ${rps}`);
+    this.#apiKey = options.apiKey;
+    this.#scheme = options.authorizationScheme ?? 'bearer';
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#redactor = new Redactor([options.apiKey, options.clientSecret]);
+    const log = options.log;
+    this.#log = log && ((line) => log(this.#redactor.redact(line)));
+    if (options.dispatcher) {
+      this.#dispatcher = options.dispatcher;
+    } else {
+      this.#ownAgent = new Agent({ connect: { timeout: this.#timeoutMs } });
+      this.#dispatcher = this.#ownAgent;
+    }
+    this.#limiter = new RateLimiter({ requestsPerSecond: rps });
+    this.#inFlight = pLimit(concurrency);
+    this.#tokens = new TokenProvider({
+      tokenUrl: options.tokenUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      dispatcher: this.#dispatcher,
+      timeoutMs: this.#timeoutMs,
+      retry: this.#retry,
+      redactor: this.#redactor,
+      log: this.#log,
+      onEvent: (event) => {
+        if (event === 'request') this.calls.token++;
+        else if (event === 'minted') this.stats.tokenMints++;
+        else if (event === 'throttled') this.stats.throttled++;
+        else this.stats.retries++;
+      },
+    });
+  }
+
+  /** Every client account, following `_links.next` to the last page. */
+  async listAccounts(options: { accountType?: AccountType } = {}): Promise<SiteOwner[]> {
+    let url: URL | undefined = this.#url('/partner/accounts');
+    url.searchParams.set('limit', String(ACCOUNTS_PAGE_LIMIT));
+    if (options.accountType) url.searchParams.set('account_type', options.accountType);
+    const accounts: SiteOwner[] = [];
+    const seen = new Set<string>();
+    while (url) {
+      const call: Call = { operation: 'listAccounts', method: 'GET', url };
+      if (seen.has(url.href)) throw this.#unexpected(call, 200, '_links.next points at a page already read');
+      seen.add(url.href);
+      const page = await this.#send<PartnerAccountPage>(call);
+      if (!Array.isArray(page?.site_owner_list) || !page.site_owner_list.every((a) => typeof a?.encoded_account_id === 'string')) {
+        throw this.#unexpected(call, 200, 'the response has no site_owner_list of accounts');
+      }
+      accounts.push(...page.site_owner_list);
+      const href = page._links?.next?.href;
+      url = href ? this.#resolveNext(call, href) : undefined;
+    }
+    return accounts;
+  }
+
+  getPlan(encodedAccountId: string): Promise<PlanTiers> {
+    return this.#send({ operation: 'getPlan', method: 'GET', url: this.#accountUrl(encodedAccountId, 'plan') });
+  }
+
+  setPlan(encodedAccountId: string, body: PlanInfo): Promise<PlanTiers> {
+    return this.#send({ operation: 'setPlan', method: 'PUT', url: this.#accountUrl(encodedAccountId, 'plan'), body });
+  }
+
+  cancelAccount(encodedAccountId: string, body: AccountCancellation): Promise<AccountCancellation> {
+    return this.#send({ operation: 'cancelAccount', method: 'PUT', url: this.#accountUrl(encodedAccountId, 'status/cancel'), body });
+  }
+
+  /**
+   * Creates (provisions) a client account. Sent again only after a 429 `throttled` or a connection
+   * that failed before the request left; a timeout, a dropped connection or a 5xx rejects with
+   * {@link CreateOutcomeUnknownError}, to be resolved by listing accounts, not by posting again.
+   */
+  async createAccount(body: ProvisionRequest): Promise<ProvisionResponse> {
+    // Known exactly, the password is redacted however an echoing server escapes or nests it.
+    this.#redactor.add(body.password);
+    const call: Call = { operation: 'createAccount', method: 'POST', url: this.#url('/partner/accounts'), body, createLoginName: body.login_name };
+    const created = await this.#send<ProvisionResponse>(call);
+    if (typeof created?.encoded_account_id !== 'string') throw this.#unexpected(call, 201, 'the response has no encoded_account_id');
+    return created;
+  }
+
+  /** Closes the client's own Agent; an injected dispatcher is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#ownAgent && !this.#ownAgent.closed) await this.#ownAgent.close();
+  }
+
+  async #send<T>(call: Call): Promise<T> {
+    const res = await this.#exchange(call);
+    try {
+      return JSON.parse(res.text) as T;
+    } catch (error) {
+      throw new CtctApiError({ ...this.#responseDetails(call, res), errors: [{ error_message: 'the response body is not JSON' }], cause: error });
+    }
+  }
+
+  async #exchange(call: Call): Promise<HttpResponse> {
+    const policy = this.#retry;
+    let reminted = false;
+    for (let attempt = 1; ; attempt++) {
+      const { token, outcome } = await this.#inFlight(() => this.#attempt(call));
+      let retryAfter: number | undefined;
+      let throttled = false;
+
+      if (outcome instanceof TransportError) {
+        const details = this.#transportDetails(call, outcome);
+        if (call.createLoginName !== undefined && outcome.mayHaveBeenSent) throw new CreateOutcomeUnknownError(details, call.createLoginName);
+        if (attempt >= policy.maxAttempts) throw new CtctApiError(details);
+        this.#retryLine(call, outcome.code, attempt);
+      } else {
+        const { status } = outcome;
+        if (status >= 200 && status < 300) return outcome;
+        const details = this.#responseDetails(call, outcome);
+        if (status === 401) {
+          if (reminted) throw new CtctApiError(details, 'CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting');
+          reminted = true;
+          this.#tokens.invalidate(token);
+          this.stats.retries++;
+          this.#log?.(`${call.method} ${this.#display(call.url)} → 401; minting a new token and retrying once`);
+          continue;
+        }
+        if (status === 429 && details.errors?.some((e) => e.error_key === 'quota_exceeded')) {
+          this.stats.quotaExceeded++;
+          throw new QuotaExceededError(details);
+        }
+        throttled = status === 429;
+        if (throttled) this.stats.throttled++;
+        if (call.createLoginName !== undefined && status >= 500) throw new CreateOutcomeUnknownError(details, call.createLoginName);
+        retryAfter = parseRetryAfter(outcome.headers['retry-after']);
+        const retryable = status === 429 || (call.createLoginName === undefined && RETRYABLE_STATUSES.has(status));
+        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details);
+        this.#retryLine(call, String(status), attempt);
+      }
+
+      this.stats.retries++;
+      await sleep(computeRetryDelay(attempt, policy, { retryAfterMs: retryAfter, throttled }));
+    }
+  }
+
+  /** One request inside the concurrency limit: token first, then the rate-limit slot, then the send. */
+  async #attempt(call: Call): Promise<{ token: string; outcome: HttpResponse | TransportError }> {
+    const token = await this.#tokens.getToken();
+    await this.#limiter.acquire();
+    this.calls[call.operation]++;
+    const headers: Record<string, string> = {
+      authorization: this.#scheme === 'bearer' ? `Bearer ${token}` : token,
+      'x-api-key': this.#apiKey,
+      accept: 'application/json',
+      'user-agent': 'ctct-gitops',
+    };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    const started = Date.now();
+    try {
+      const outcome = await sendRequest({
+        method: call.method,
+        url: call.url,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        timeoutMs: this.#timeoutMs,
+        dispatcher: this.#dispatcher,
+      });
+      this.#log?.(`${call.method} ${this.#display(call.url)} → ${outcome.status} in ${Date.now() - started} ms`);
+      return { token, outcome };
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      this.#log?.(`${call.method} ${this.#display(call.url)} → ${error.message} after ${Date.now() - started} ms`);
+      return { token, outcome: error };
+    }
+  }
+
+  #retryLine(call: Call, what: string, attempt: number): void {
+    this.#log?.(`${call.method} ${this.#display(call.url)}: ${what}; retry ${attempt + 1}/${this.#retry.maxAttempts}`);
+  }
+
+  #url(path: string): URL {
+    return new URL(`${this.#baseUrl.pathname.replace(/\/$/, '')}${path}`, this.#baseUrl.origin);
+  }
+
+  #accountUrl(encodedAccountId: string, rest: string): URL {
+    if (encodedAccountId === '') throw invalid('encoded_account_id must not be empty');
+    return this.#url(`/partner/accounts/${encodeURIComponent(encodedAccountId)}/${rest}`);
+  }
+
+  // CTCT's next links are origin-relative and already hold /v3 (partners_accts_get.html), so they resolve against the origin.
+  #resolveNext(call: Call, href: string): URL {
+    const next = new URL(href, this.#baseUrl.origin);
+    if (next.origin !== this.#baseUrl.origin) throw this.#unexpected(call, 200, '_links.next leaves the API origin');
+    return next;
+  }
+
+  /** The path below the base URL, with the query, as messages show it. */
+  #display(url: URL): string {
+    const base = this.#baseUrl.pathname.replace(/\/$/, '');
+    const path = base && url.pathname.startsWith(`${base}/`) ? url.pathname.slice(base.length) : url.pathname;
+    return this.#redactor.redact(path + url.search);
+  }
+
+  #requestInfo(call: Call): CtctApiErrorDetails['request'] {
+    return {
+      method: call.method,
+      url: this.#redactor.redact(call.url.href),
+      headers: { authorization: '[REDACTED]', 'x-api-key': '[REDACTED]', accept: 'application/json' },
+    };
+  }
+
+  #responseDetails(call: Call, res: HttpResponse): CtctApiErrorDetails {
+    const body = this.#redactor.redact(res.text);
+    return {
+      method: call.method,
+      path: this.#display(call.url),
+      status: res.status,
+      errors: parseCtctErrorBody(res.text, (t) => this.#redactor.redact(t)),
+      request: this.#requestInfo(call),
+      response: { status: res.status, headers: this.#redactor.redactHeaders(res.headers), body: body.slice(0, ERROR_BODY_KEEP) },
+    };
+  }
+
+  #transportDetails(call: Call, error: TransportError): CtctApiErrorDetails {
+    return {
+      method: call.method,
+      path: this.#display(call.url),
+      code: error.code,
+      detail: this.#redactor.redact(error.message),
+      request: this.#requestInfo(call),
+      cause: error,
+    };
+  }
+
+  #unexpected(call: Call, status: number, message: string): CtctApiError {
+    return new CtctApiError({ method: call.method, path: this.#display(call.url), status, errors: [{ error_message: message }], request: this.#requestInfo(call) });
+  }
+}
+
+const REQUIRED_ENV = ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET'] as const;
+
+/**
+ * Client options from the environment (credentials and URLs) and the settings (pace and scheme).
+ * A missing credential is an invalid-input error naming the variable, never showing any value.
+ */
+export function readCtctClientOptions(
+  env: NodeJS.ProcessEnv,
+  settings: Pick<Settings, 'requests_per_second' | 'concurrency' | 'authorization_scheme'>,
+): CtctClientOptions {
+  const value = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const missing = REQUIRED_ENV.filter((name) => value(name) === undefined);
+  if (missing.length > 0) {
+    throw invalid(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required`);
+  }
+  const baseUrl = value('CTCT_BASE_URL') ?? DEFAULT_BASE_URL;
+  const tokenUrl = value('CTCT_TOKEN_URL') ?? DEFAULT_TOKEN_URL;
+  checkEnvUrl('CTCT_BASE_URL', baseUrl);
+  checkEnvUrl('CTCT_TOKEN_URL', tokenUrl);
+  return {
+    baseUrl,
+    tokenUrl,
+    apiKey: value('CTCT_API_KEY')!,
+    clientId: value('CTCT_PARTNER_CLIENT_ID')!,
+    clientSecret: value('CTCT_PARTNER_SECRET')!,
+    authorizationScheme: settings.authorization_scheme,
+    requestsPerSecond: settings.requests_per_second,
+    concurrency: settings.concurrency,
+  };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+// Credentials travel in headers, so plain http is only accepted for a local simulator.
+function checkEnvUrl(name: string, text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid(`${name} is not a URL`);
+  }
+  if (url.username || url.password) throw invalid(`${name} must not contain credentials`);
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return;
+  throw invalid(`${name} must be an https:// URL (http:// only for a loopback simulator)`);
+}
+
+function parseUrl(text: string, name: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw invalid(`${name} is not a URL`);
+  }
+}
+
+function invalid(message: string): CtctGitopsError {
+  return new CtctGitopsError(message, ExitCode.invalid);
+}

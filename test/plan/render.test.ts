@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../src/model.js';
+import { computePlan } from '../../src/plan/compute-plan.js';
+import { apiLine } from '../../src/render/describe-change.js';
+import { PLAN_REPORTERS } from '../../src/render/plan-reporters.js';
+import { renderJson } from '../../src/render/render-json.js';
+import { renderMarkdown } from '../../src/render/render-markdown.js';
+import { renderText } from '../../src/render/render-text.js';
+import { desiredAccount, liveAccount, livePlan, liveState, planOptions } from './plan-fixtures.js';
+
+/**
+ * One plan with every action, a problem, a refusal no flag passes (protected), a gate passed with
+ * --force (max_cancels at 1) and an account not refreshed.
+ */
+function richPlan(): Plan {
+  const desired = [
+    desiredAccount({
+      login_name: 'blue.harbor.bakery',
+      file: 'accounts/us/blue-harbor-bakery.yaml',
+      commentLines: 2,
+      extra: { contact_email: 'owner@blueharborbakery.example.com', country_code: 'US', state_code: 'ME', organization_name: 'Blue Harbor Bakery', managed_site_owner: true },
+    }),
+    desiredAccount({
+      login_name: 'hanks_fresh_fruit',
+      file: 'accounts/us/hanks-fresh-fruit.yaml',
+      commentLines: 3,
+      plan_type: 'GOLD',
+      billing_day_of_month: 1,
+      extra: { contact_email: 'hank.smith@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Hanks Fresh Fruit', password_env: 'HANKS_INITIAL_PASSWORD' },
+    }),
+    desiredAccount({ login_name: 'maple_leaf_yoga', encoded_account_id: 'a07e1trial01', file: 'accounts/ca/maple-leaf-yoga.yaml', plan_type: 'SILVER', billing_day_of_month: 20 }),
+    desiredAccount({ login_name: 'riverside_dental', encoded_account_id: 'a07e1paid001', file: 'accounts/us/riverside-dental.yaml', plan_type: 'GOLD', billing_day_of_month: 15 }),
+    desiredAccount({ login_name: 'harbor_lights', encoded_account_id: 'a07e1back001', file: 'accounts/us/harbor-lights.yaml', plan_type: 'BRONZE' }),
+    desiredAccount({
+      encoded_account_id: 'a07e1cycles1',
+      file: 'accounts/us/old-town-cycles.yaml',
+      commentLines: 3,
+      status: 'cancelled',
+      cancel: { reason_id: 12, effective_date: '2026-12-01T00:00:00Z' },
+      extra: { organization_name: 'Old Town Cycles' },
+    }),
+    desiredAccount({ login_name: 'city_museum', encoded_account_id: 'a07e1museum', file: 'accounts/us/city-museum.yaml', status: 'cancelled', cancel: { reason_id: 1 }, protect: true }),
+    desiredAccount({ login_name: 'thames_tea_rooms', encoded_account_id: 'a07e1drift01', file: 'accounts/gb/thames-tea-rooms.yaml', plan_type: 'BRONZE', billing_day_of_month: 28 }),
+    desiredAccount({ login_name: 'granite_gym', encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', plan_type: 'TRIAL' }),
+    desiredAccount({ login_name: 'quiet_corner', encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', plan_type: 'SILVER' }),
+  ];
+  const live = liveState(
+    [
+      liveAccount('a07e1trial01', 'Trial'),
+      liveAccount('a07e1paid001', 'Open', livePlan('BRONZE', 'Open', 15)),
+      liveAccount('a07e1back001', 'Canceled'),
+      liveAccount('a07e1cycles1', 'Open'),
+      liveAccount('a07e1museum', 'Open'),
+      liveAccount('a07e1drift01', 'Open', livePlan('BRONZE', 'Open', 5)),
+      liveAccount('a07e1gym0001', 'Open'),
+      liveAccount('a07e1quiet01', 'Open'),
+      liveAccount('a07e1flower1', 'Open', undefined, 'Lakeside Florist & <Sons>'),
+    ],
+    { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2 } },
+  );
+  return computePlan(desired, live, planOptions({ force: true, safety: { max_cancels: 1 } }));
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+describe('the rich plan used for the renderer snapshots', () => {
+  it('has every action, a problem, a refusal, a forced gate and a not-refreshed account', () => {
+    const plan = richPlan();
+    expect(plan.summary).toEqual({ create: 2, update: 2, reactivate: 1, cancel: 2, drift: 1, orphan: 1 });
+    expect(plan.problems).toHaveLength(1);
+    expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
+    expect(plan.forced.map((r) => r.gate)).toEqual(['max_cancels']);
+    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, apply_calls: 8, requests_per_second: 4, apply_seconds: 2, not_refreshed: 1 });
+  });
+});
+
+describe('renderText', () => {
+  it('matches the snapshot without colour, and has no ANSI codes', async () => {
+    const text = renderText(richPlan(), { color: false });
+    expect(text).not.toMatch(ANSI);
+    await expect(text).toMatchFileSnapshot('./__snapshots__/plan.txt');
+  });
+
+  it('matches the snapshot with colour; the colours are the only difference', async () => {
+    const colored = renderText(richPlan(), { color: true });
+    expect(colored).toMatch(ANSI);
+    expect(colored).toContain('\u001b[31m- cancel');
+    expect(colored).toContain('\u001b[32m+ create');
+    expect(colored.replace(ANSI, '')).toBe(renderText(richPlan(), { color: false }));
+    await expect(colored).toMatchFileSnapshot('./__snapshots__/plan.color.txt');
+  });
+
+  it('defaults to no colour', () => {
+    expect(renderText(richPlan())).toBe(renderText(richPlan(), { color: false }));
+  });
+
+  it('shows symbols, field-level before → after, problems as FILE:LINE:COL, gates and a summary line', () => {
+    const text = renderText(richPlan(), { color: false });
+    const lines = text.split('\n');
+    expect(lines.filter((line) => /^[+~↺\-!?] /.test(line)).map((line) => line.slice(0, 12).trimEnd())).toEqual([
+      '+ create',
+      '+ create',
+      '~ update',
+      '~ update',
+      '↺ reactivate',
+      '- cancel',
+      '- cancel',
+      '! drift',
+      '? orphan',
+    ]);
+    expect(text).toContain('      plan_type: BRONZE → GOLD');
+    expect(text).toContain('      plan_type: TRIAL → SILVER');
+    expect(text).toContain('      billing_day_of_month: 5 → 28');
+    expect(text).toContain('      billing_status: Canceled → Open');
+    expect(text).toMatch(/^ {2}accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/m);
+    expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
+    expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
+    expect(text).toContain('Plan: 2 to create, 2 to update, 1 to reactivate, 2 to cancel; 1 drift, 1 orphan reported.');
+    expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
+  });
+
+  it('says "no changes" for an empty plan', () => {
+    const plan = computePlan([], liveState([], { calls: { list: 1, plan: 0 } }), planOptions());
+    expect(renderText(plan, { color: false })).toBe('Plan: no changes.\nAPI: read live state with 1 list call and 0 plan calls.\n');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('matches the snapshot', async () => {
+    await expect(renderMarkdown(richPlan())).toMatchFileSnapshot('./__snapshots__/plan.md');
+  });
+
+  it('starts with the summary table', () => {
+    const lines = renderMarkdown(richPlan()).split('\n');
+    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create, 2 to update, 1 to reactivate, 2 to cancel; 1 drift, 1 orphan reported');
+    expect(lines.slice(1, 10)).toEqual([
+      '',
+      '| action | accounts |',
+      '|---|---:|',
+      '| ➕ create | 2 |',
+      '| ✏️ update | 2 |',
+      '| ♻️ reactivate | 1 |',
+      '| 🛑 cancel | 2 |',
+      '| ⚠️ drift | 1 |',
+      '| ❔ orphan | 1 |',
+    ]);
+  });
+
+  it('has one collapsible section per change', () => {
+    const plan = richPlan();
+    const markdown = renderMarkdown(plan);
+    expect(markdown.match(/<details>/g)).toHaveLength(plan.changes.length);
+    expect(markdown.match(/<\/details>/g)).toHaveLength(plan.changes.length);
+    expect(markdown.match(/<summary>/g)).toHaveLength(plan.changes.length);
+  });
+
+  it('calls out cancels and reactivations before the sections', () => {
+    const markdown = renderMarkdown(richPlan());
+    const firstSection = markdown.indexOf('<details>');
+    const cancels = markdown.indexOf('> **This plan cancels 2 accounts:** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`');
+    const reactivations = markdown.indexOf('> **This plan reactivates 1 cancelled account (billing resumes):** `harbor_lights (a07e1back001)`');
+    expect(cancels).toBeGreaterThan(0);
+    expect(reactivations).toBeGreaterThan(0);
+    expect(cancels).toBeLessThan(firstSection);
+    expect(reactivations).toBeLessThan(firstSection);
+    expect(markdown).toContain('> [!WARNING]');
+    expect(markdown).toContain('> [!IMPORTANT]');
+  });
+
+  it('shows problems, refusals with how to pass them, and forced gates', () => {
+    const markdown = renderMarkdown(richPlan());
+    expect(markdown).toMatch(/> - `accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/);
+    expect(markdown).toContain('> - **protected**: accounts/us/city-museum.yaml has protect: true');
+    expect(markdown).toContain('> Forced past **max_cancels**');
+  });
+
+  it('contains the API-call estimate and the not-refreshed count', () => {
+    const plan = richPlan();
+    const markdown = renderMarkdown(plan);
+    expect(markdown).toContain(apiLine(plan));
+    expect(apiLine(plan)).toBe('API: read live state with 1 list call and 2 plan calls (1 unchanged account not refreshed); apply will make 8 calls, about 2 s at 4 requests/s.');
+  });
+
+  it('escapes HTML in the section titles, and keeps values in code spans', () => {
+    const markdown = renderMarkdown(richPlan());
+    expect(markdown).toContain('<summary>❔ <b>orphan</b> <code>Lakeside Florist &amp; &lt;Sons&gt; (a07e1flower1)</code></summary>');
+  });
+});
+
+describe('renderJson', () => {
+  it('matches the snapshot', async () => {
+    await expect(renderJson(richPlan())).toMatchFileSnapshot('./__snapshots__/plan.json');
+  });
+
+  it('is the plan itself, versioned, with a fingerprint, summary counts and the contract fields of each change', () => {
+    const plan = richPlan();
+    const json = renderJson(plan);
+    expect(json.endsWith('}\n')).toBe(true);
+    const parsed = JSON.parse(json) as Plan;
+    expect(parsed).toEqual(plan);
+    expect(parsed.format_version).toBe(1);
+    expect(parsed.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan']);
+    for (const change of parsed.changes) {
+      expect(Object.keys(change)).toEqual(expect.arrayContaining(['action', 'login_name', 'encoded_account_id', 'file', 'before', 'after']));
+    }
+    // Applied changes other than creates carry the live values they assumed, for saved plans.
+    expect(parsed.changes.filter((c) => c.action === 'update' || c.action === 'reactivate' || c.action === 'cancel').every((c) => 'assumed' in c)).toBe(true);
+  });
+});
+
+describe('the renderers', () => {
+  it('are pure: same output twice, plan untouched', () => {
+    const plan = richPlan();
+    const before = JSON.stringify(plan);
+    const outputs = () => [PLAN_REPORTERS.text(plan, { color: false }), PLAN_REPORTERS.markdown(plan), PLAN_REPORTERS.json(plan)];
+    expect(outputs()).toEqual(outputs());
+    expect(JSON.stringify(plan)).toBe(before);
+  });
+
+  it('are what --format chooses', () => {
+    const plan = richPlan();
+    expect(PLAN_REPORTERS.text(plan, { color: true })).toBe(renderText(plan, { color: true }));
+    expect(PLAN_REPORTERS.markdown(plan)).toBe(renderMarkdown(plan));
+    expect(PLAN_REPORTERS.json(plan)).toBe(renderJson(plan));
+  });
+});
