@@ -167,8 +167,8 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
 
   if (wanted.plan_type === 'TRIAL') {
     if (view.plan_type === 'TRIAL' || (view.plan_type === undefined && view.billing_status === 'Trial')) return { changes: [], problems: [] };
-    const current = view.plan_type ?? `billing_status ${view.billing_status}`;
-    return { changes: [], problems: [at(account, 'plan.plan_type', `plan_type TRIAL is out of reach: the account has left TRIAL (it is on ${current}) and CTCT never returns an account to TRIAL`)] };
+    const current = view.plan_type !== undefined ? `it is on ${view.plan_type}` : `its billing_status is ${view.billing_status}`;
+    return { changes: [], problems: [at(account, 'plan.plan_type', `plan_type TRIAL is out of reach: the account has left TRIAL (${current}) and CTCT never returns an account to TRIAL`)] };
   }
 
   if (view.plan_type === undefined) {

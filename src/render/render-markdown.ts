@@ -42,7 +42,7 @@ function renderSection(change: Change): string[] {
   const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> <code>${escapeHtml(identityOf(change))}</code>${where}</summary>`, ''];
   const rows = fieldRows(change);
   if (rows.length > 0) {
-    lines.push('| field | before | after |', '|---|---|---|');
+    lines.push(change.action === 'drift' ? '| field | live | file |' : '| field | before | after |', '|---|---|---|');
     for (const [field, before, after] of rows) lines.push(`| ${field} | ${cell(before)} | ${cell(after)} |`);
     lines.push('');
   }

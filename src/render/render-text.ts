@@ -43,6 +43,7 @@ function renderFields(change: Change): string[] {
   return fieldRows(change).map(([field, before, after]) => {
     if (change.action === 'create') return `      ${field}: ${formatValue(after)}`;
     if (change.action === 'orphan') return `      ${field}: ${formatValue(before)}`;
+    if (change.action === 'drift') return `      ${field}: live ${formatValue(before)} ≠ file ${formatValue(after)}`;
     if (after === undefined) return `      ${field}: ${formatValue(before)}`;
     if (before === undefined) return `      ${field}: ${formatValue(after)}`;
     return `      ${field}: ${formatValue(before)} → ${formatValue(after)}`;

@@ -110,7 +110,7 @@ describe('renderText', () => {
     ]);
     expect(text).toContain('      plan_type: BRONZE → GOLD');
     expect(text).toContain('      plan_type: TRIAL → SILVER');
-    expect(text).toContain('      billing_day_of_month: 5 → 28');
+    expect(text).toContain('      billing_day_of_month: live 5 ≠ file 28');
     expect(text).toContain('      billing_status: Canceled → Open');
     expect(text).toMatch(/^ {2}accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/m);
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
