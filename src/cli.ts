@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
 import { runPlan } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
@@ -19,6 +19,7 @@ const program = new Command('ctct-gitops')
   .description('Declarative, GitOps-style management of Constant Contact partner client accounts.')
   .version('0.1.0')
   .showHelpAfterError()
+  .exitOverride()
   .addHelpText('after', `
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
@@ -102,7 +103,7 @@ program
       confirm: interactive ? confirmOnTerminal : null,
       onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
       onRecovery: (result) => {
-        for (const item of result.resolved) process.stdout.write(`recovered: ${item.login_name} was created as ${item.encoded_account_id} by an earlier run; written to ${item.file}\n`);
+        for (const item of result.resolved) process.stdout.write(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open\n`);
         for (const item of result.unresolved) process.stdout.write(`unresolved: ${item.login_name} (${item.file}): ${item.reason}\n`);
       },
       onProgress: (event) => {
@@ -175,14 +176,17 @@ function useColor(): boolean {
 
 function parsePositiveNumber(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new Error(`expected a positive number, got ${value}`);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`expected a positive number, got ${value}`);
   return number;
 }
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CtctGitopsError) {
+  if (error instanceof CommanderError) {
+    // Help and version end here too; a usage error is invalid input (commander printed it).
+    process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.invalid;
+  } else if (error instanceof CtctGitopsError) {
     process.stderr.write(`ctct-gitops: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {

@@ -10,7 +10,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 export function compileSchema(schema: object): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, verbose: true });
   addFormats(ajv, ['email', 'date-time']);
-  ajv.addVocabulary(['errorMessage']);
+  ajv.addVocabulary(['errorMessage', 'errorAt']);
   return ajv.compile(schema);
 }
 
@@ -19,7 +19,11 @@ export function validateWithSchema(validate: ValidateFunction, source: YamlSourc
   if (validate(source.value)) return [];
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  // A value of the wrong length says so; its pattern message would only repeat the complaint.
+  const wrongLength = new Set(errors.filter((e) => e.keyword === 'minLength' || e.keyword === 'maxLength').map((e) => e.instancePath));
+  for (const error of errors) {
+    if (error.keyword === 'pattern' && wrongLength.has(error.instancePath)) continue;
     const mapped = describeError(error, source);
     if (mapped === null) continue;
     const key = `${mapped.line}:${mapped.col}:${mapped.message}`;
@@ -33,7 +37,9 @@ export function validateWithSchema(validate: ValidateFunction, source: YamlSourc
 function describeError(error: ErrorObject, source: YamlSource): Problem | null {
   const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   const field = path.join('.');
-  const custom = (error.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
+  const parent = error.parentSchema as { errorMessage?: string; errorAt?: string } | undefined;
+  // A schema's own message explains a pattern or a condition; length and type rules speak for themselves.
+  const custom = ['pattern', 'not', 'required'].includes(error.keyword) ? parent?.errorMessage : undefined;
   const at = (position: { line: number; col: number }, message: string): Problem => ({ file: source.file, ...position, message });
   switch (error.keyword) {
     case 'if':
@@ -48,19 +54,34 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
     }
     case 'required': {
       const name = [...path, String(error.params.missingProperty)].join('.');
-      return at(source.keyPosition(path), custom ? `${name} ${custom}` : `missing required field ${name}`);
+      const position = parent?.errorAt !== undefined ? source.keyPosition([...path, parent.errorAt]) : source.keyPosition(path);
+      return at(position, custom ? `${name} ${custom}` : `missing required field ${name}`);
     }
     case 'not':
       return at(source.keyPosition(path), `${field} ${custom ?? 'is not allowed here'}`);
     case 'type':
-      return at(source.valuePosition(path), `${field || 'the document'} must be ${article(String(error.params.type))}${field ? '' : ' (one account per file, as a YAML mapping)'}`);
+      return at(source.valuePosition(path), field ? `${field} must be ${article(String(error.params.type))}` : 'the file must hold a YAML mapping of field names to values');
     case 'enum':
-      return at(source.valuePosition(path), `${field} must be one of ${(error.params.allowedValues as unknown[]).join(', ')} (got ${JSON.stringify(error.data)})`);
+      return at(source.valuePosition(path), `${field} must be one of ${(error.params.allowedValues as unknown[]).join(', ')} (got ${shown(error.data)})`);
     case 'format':
-      return at(source.valuePosition(path), `${field} must be ${formatName(String(error.params.format))} (got ${JSON.stringify(error.data)})`);
+      return at(source.valuePosition(path), `${field} must be ${formatName(String(error.params.format))} (got ${shown(error.data)})`);
+    case 'minLength':
+      if (error.params.limit === 1) return at(source.valuePosition(path), `${field} must not be empty`);
+      return at(source.valuePosition(path), `${field} must be at least ${error.params.limit} characters (it has ${String(error.data).length})`);
+    case 'maxLength':
+      return at(source.valuePosition(path), `${field} must be at most ${error.params.limit} characters (it has ${String(error.data).length})`);
+    case 'minimum':
+    case 'maximum':
+      return at(source.valuePosition(path), `${field} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${error.params.limit} (got ${shown(error.data)})`);
     default:
       return at(source.valuePosition(path), `${field} ${custom ?? error.message ?? 'is invalid'}`);
   }
+}
+
+/** A value as JSON, cut short so a huge value never floods the output. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function article(type: string): string {

@@ -24,7 +24,7 @@ export interface YamlSource {
 export type ParseResult = { source: YamlSource; problems: [] } | { source: null; problems: Problem[] };
 
 /** Parses one YAML document (YAML 1.2 core schema, so `NO` stays a string) with positions. */
-export function parseYamlSource(file: string, text: string): ParseResult {
+export function parseYamlSource(file: string, text: string, options: { allowEmpty?: boolean } = {}): ParseResult {
   const lineCounter = new LineCounter();
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(offset);
@@ -32,6 +32,12 @@ export function parseYamlSource(file: string, text: string): ParseResult {
   };
   const problem = (offset: number, message: string): Problem => ({ file, ...at(offset), message });
 
+  const tooDeep = findFlowTooDeep(text);
+  if (tooDeep !== null) {
+    lineCounter.addNewLine(0);
+    for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineCounter.addNewLine(i + 1);
+    return { source: null, problems: [problem(tooDeep, `nesting deeper than ${MAX_DEPTH} levels is refused`)] };
+  }
   let list;
   try {
     const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, schema: 'core', uniqueKeys: true, strict: true });
@@ -40,7 +46,10 @@ export function parseYamlSource(file: string, text: string): ParseResult {
     if (error instanceof RangeError) return { source: null, problems: [{ file, line: 1, col: 1, message: 'YAML refused: the file nests too deeply to read' }] };
     throw error;
   }
-  if (list.length === 0) return { source: null, problems: [{ file, line: 1, col: 1, message: 'the file is empty: it must hold one account as a YAML mapping' }] };
+  const empty: ParseResult = options.allowEmpty
+    ? { problems: [], source: { file, value: null, positions: {}, valuePosition: () => ({ line: 1, col: 1 }), keyPosition: () => ({ line: 1, col: 1 }) } }
+    : { source: null, problems: [{ file, line: 1, col: 1, message: 'the file is empty: it must hold a YAML mapping' }] };
+  if (list.length === 0) return empty;
   const problems: Problem[] = [];
   for (const doc of list) {
     for (const error of doc.errors) problems.push(problem(error.pos[0], `YAML syntax error: ${firstLine(error.message)}`));
@@ -51,10 +60,10 @@ export function parseYamlSource(file: string, text: string): ParseResult {
     return { source: null, problems: [problem(second.range[0], 'only one YAML document per file is allowed (found a second one after ---)')] };
   }
   const doc = list[0]!;
-  if (doc.contents === null) return { source: null, problems: [{ file, line: 1, col: 1, message: 'the file is empty: it must hold one account as a YAML mapping' }] };
+  if (doc.contents === null) return empty;
 
-  const depthProblem = findTooDeep(doc.contents as Node);
-  if (depthProblem !== null) return { source: null, problems: [problem(depthProblem, `nesting deeper than ${MAX_DEPTH} levels is refused`)] };
+  const structureProblem = findStructureProblem(doc.contents as Node);
+  if (structureProblem !== null) return { source: null, problems: [problem(structureProblem.offset, structureProblem.message)] };
 
   let value: unknown;
   try {
@@ -113,14 +122,45 @@ function walk(node: Node, path: (string | number)[], keyOffsets: Map<string, num
   }
 }
 
-/** Offset of the first node deeper than MAX_DEPTH, or null; iterative so no input can overflow the stack. */
-function findTooDeep(root: Node): number | null {
+/** The first node nested deeper than MAX_DEPTH, or a key that is not a plain scalar; iterative, so no input overflows the stack. */
+function findStructureProblem(root: Node): { offset: number; message: string } | null {
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (depth > MAX_DEPTH) return (node as Node).range?.[0] ?? 0;
-    if (isMap(node)) for (const pair of node.items) { if (isPair(pair) && pair.value) stack.push([pair.value, depth + 1]); }
-    else if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
+    if (depth > MAX_DEPTH) return { offset: (node as Node).range?.[0] ?? 0, message: `nesting deeper than ${MAX_DEPTH} levels is refused` };
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        if (!isScalar(pair.key)) return { offset: (pair.key as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0, message: 'keys must be plain field names, not lists or mappings' };
+        if (pair.value) stack.push([pair.value, depth + 1]);
+      }
+    } else if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
+  }
+  return null;
+}
+
+/**
+ * Offset where flow collections ([ and {) nest deeper than MAX_DEPTH, outside quotes and comments.
+ * Checked before parsing, because the YAML parser recurses and would run out of stack first.
+ */
+function findFlowTooDeep(text: string): number | null {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== null) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || (c === "'" && (i === 0 || /[\s[{,:]/.test(text[i - 1]!)))) quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
   }
   return null;
 }

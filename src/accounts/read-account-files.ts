@@ -16,16 +16,19 @@ export interface SourceFile {
  * skipped), sorted by path. Refuses files that are too large, not UTF-8, or reached through a
  * link that leaves the folder.
  */
-export async function readAccountFiles(cwd: string, accountsDir: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+export async function readAccountFiles(cwd: string, accountsDir: string): Promise<{ files: SourceFile[]; problems: Problem[]; found: number }> {
   const root = path.resolve(cwd, accountsDir);
   const display = (absolute: string) => toPosix(path.relative(cwd, absolute) || '.');
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
-    return { files: [], problems: [{ file: display(root), line: 1, col: 1, message: `the accounts folder does not exist (set accounts_dir in ctct-gitops.yaml or pass --dir)` }] };
+    return { files: [], found: 0, problems: [{ file: display(root), line: 1, col: 1, message: `the accounts folder does not exist (set accounts_dir in ctct-gitops.yaml or pass --dir)` }] };
   }
   const realRoot = await realpath(root);
   const files: SourceFile[] = [];
   const problems: Problem[] = [];
+  // Each real file is read once, under its first name: a link to a file in the tree is not a second account.
+  const read = new Set<string>();
+  let found = 0;
   const visit = async (dir: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -41,6 +44,7 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
           continue;
         }
         if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
+          found++;
           problems.push({ file, line: 1, col: 1, message: 'symbolic link leads outside the accounts folder; account files must live inside it' });
           continue;
         }
@@ -51,6 +55,10 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
       }
       if (isDir) await visit(absolute);
       else if (isFile && isAccountFileName(entry.name)) {
+        const real = await realpath(absolute);
+        if (read.has(real)) continue;
+        read.add(real);
+        found++;
         const size = (await lstat(absolute)).isSymbolicLink() ? (await stat(absolute)).size : (await lstat(absolute)).size;
         if (size > MAX_ACCOUNT_FILE_BYTES) {
           problems.push({ file, line: 1, col: 1, message: `file is ${size} bytes; account files larger than ${MAX_ACCOUNT_FILE_BYTES} bytes are refused` });
@@ -63,7 +71,7 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
     }
   };
   await visit(root);
-  return { files, problems };
+  return { files, problems, found };
 }
 
 function isAccountFileName(name: string): boolean {

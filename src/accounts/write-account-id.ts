@@ -36,7 +36,7 @@ export function computeTextWithAccountId(file: string, text: string, encodedAcco
   if (!root.flow && loginPair && isPair(loginPair) && isScalar(loginPair.key) && loginPair.key.range) {
     const keyStart = loginPair.key.range[0];
     const lineStart = text.lastIndexOf('\n', keyStart - 1) + 1;
-    const indent = text.slice(lineStart, keyStart);
+    const indent = text.slice(lineStart, keyStart).replace(/\uFEFF/g, '');
     const valueEnd = (loginPair.value as { range?: [number, number, number] } | null)?.range?.[1] ?? keyStart;
     const lineEnd = text.indexOf('\n', valueEnd);
     const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;

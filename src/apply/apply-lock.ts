@@ -40,9 +40,34 @@ export async function acquireApplyLock(stateDir: string): Promise<{ release(): P
     if (holder !== null && !isStale(holder)) {
       throw new OperationalError(`another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${path.join(path.basename(stateDir), LOCK_FILE)}. Wait for it, or remove the file if that process is gone.`);
     }
-    await rm(file, { force: true });
+    await removeStaleLock(file, holder);
   }
   throw new OperationalError(`could not take ${file}`);
+}
+
+/**
+ * Removes a stale lock, but only the one judged stale: under a short-lived takeover lock, so two
+ * processes that both saw it stale never delete the fresh lock one of them just took.
+ */
+async function removeStaleLock(file: string, stale: LockContent | null): Promise<void> {
+  const takeover = `${file}.takeover`;
+  let handle;
+  try {
+    handle = await open(takeover, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const info = await stat(takeover).catch(() => null);
+    if (info !== null && Date.now() - info.mtimeMs > 30_000) await rm(takeover, { force: true });
+    return;
+  }
+  try {
+    const current = await readLock(file);
+    const same = current === null ? stale === null : stale !== null && current.pid === stale.pid && current.hostname === stale.hostname && current.started_at === stale.started_at;
+    if (same) await rm(file, { force: true });
+  } finally {
+    await handle.close();
+    await rm(takeover, { force: true });
+  }
 }
 
 /** A lock file written in the last seconds may still be being written by its owner. */

@@ -154,7 +154,9 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     throw new OperationalError(`an earlier create of ${login} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not POSTed again`);
   }
   const body = computeProvisionRequest(login, change.after ?? {}, context.env);
-  const intent = await context.journal.recordIntent(runId, login, change.file, body.organization_name);
+  const planType = change.after?.['plan_type'];
+  const plan = typeof planType === 'string' && planType !== 'TRIAL' ? planInfoOf(change.after ?? {}) : null;
+  const intent = await context.journal.recordIntent(runId, login, change.file, body.organization_name, plan);
   let id: string;
   try {
     id = (await context.client.createAccount(body)).encoded_account_id;
@@ -170,7 +172,7 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
       }
       id = adopted;
       await context.journal.recordCreated(intent.intent_id, id, 'listed');
-      return finishCreate(change, context, intent.intent_id, id, claimed, filesWritten);
+      return finishCreate(change, context, intent.intent_id, id, plan, claimed, filesWritten);
     }
     if (!(error instanceof CreateOutcomeUnknownError)) {
       if (error instanceof CtctApiError && error.status !== undefined && error.status < 500) await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
@@ -183,21 +185,21 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     id = resolved.id;
     await context.journal.recordCreated(intent.intent_id, id, resolved.how);
   }
-  return finishCreate(change, context, intent.intent_id, id, claimed, filesWritten);
+  return finishCreate(change, context, intent.intent_id, id, plan, claimed, filesWritten);
 }
 
 /** Writes the new id into the file, then gives the account its plan when that is not TRIAL. */
-async function finishCreate(change: CreateChange, context: ApplyContext, intentId: string, id: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
+async function finishCreate(change: CreateChange, context: ApplyContext, intentId: string, id: string, plan: PlanInfo | null, claimed: Set<string>, filesWritten: string[]): Promise<string> {
   const login = change.login_name!;
   claimed.add(id);
   await writeAccountId(context.cwd, change.file, id);
   filesWritten.push(change.file);
   await context.journal.recordWritten(intentId, change.file);
-  const planType = change.after?.['plan_type'];
-  if (typeof planType === 'string' && planType !== 'TRIAL') {
+  if (plan !== null) {
     try {
       // The billing day goes with this first PUT: CTCT takes it only when the account leaves TRIAL.
-      await context.client.setPlan(id, planInfoOf(change.after ?? {}));
+      await context.client.setPlan(id, plan);
+      await context.journal.recordPlanned(intentId);
     } catch (error) {
       throw Object.assign(new OperationalError(`created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`), { encodedAccountId: id });
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { PlanInfo } from '../ctct/ctct-types.js';
 
 /** A run began; the ids listed before any POST tell a new account from an old one later. */
 export interface RunRecord {
@@ -17,6 +18,8 @@ export interface IntentRecord {
   login_name: string;
   file: string;
   organization_name: string | null;
+  /** The paid plan to PUT once the account exists; null for TRIAL, which every new account starts on. */
+  plan: PlanInfo | null;
   at: string;
 }
 /** CTCT assigned this id (from the response, a later listing, or a re-POST). */
@@ -27,11 +30,17 @@ export interface CreatedRecord {
   how: 'response' | 'listed' | 're-post';
   at: string;
 }
-/** The id is in the account file: the intent is finished. */
+/** The id is in the account file; the intent is finished unless its plan is still to be set. */
 export interface WrittenRecord {
   type: 'written';
   intent_id: string;
   file: string;
+  at: string;
+}
+/** The new account has its paid plan: the intent is finished. */
+export interface PlannedRecord {
+  type: 'planned';
+  intent_id: string;
   at: string;
 }
 /** CTCT refused the create for certain (400, 409 on a first POST): nothing was created. */
@@ -41,13 +50,14 @@ export interface AbandonedRecord {
   reason: string;
   at: string;
 }
-export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | AbandonedRecord;
+export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | PlannedRecord | AbandonedRecord;
 
-/** An intent that no `written` or `abandoned` record closed. */
+/** An intent with work left: its id not yet in the file, or its paid plan not yet set. */
 export interface OpenIntent {
   intent: IntentRecord;
   run: RunRecord | undefined;
   created: CreatedRecord | undefined;
+  written: WrittenRecord | undefined;
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -72,6 +82,8 @@ export class Journal {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    // A killed process may leave a torn last line; end it so the next record starts on a line of its own.
+    if (text !== '' && !text.endsWith('\n')) await appendFile(file, '\n');
     const records: JournalRecord[] = [];
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
@@ -90,8 +102,8 @@ export class Journal {
     return run_id;
   }
 
-  async recordIntent(runId: string, loginName: string, file: string, organizationName: string | undefined): Promise<IntentRecord> {
-    const record: IntentRecord = { type: 'intent', run_id: runId, intent_id: randomUUID(), login_name: loginName, file, organization_name: organizationName ?? null, at: now() };
+  async recordIntent(runId: string, loginName: string, file: string, organizationName: string | undefined, plan: PlanInfo | null): Promise<IntentRecord> {
+    const record: IntentRecord = { type: 'intent', run_id: runId, intent_id: randomUUID(), login_name: loginName, file, organization_name: organizationName ?? null, plan, at: now() };
     await this.append(record);
     return record;
   }
@@ -104,6 +116,10 @@ export class Journal {
     return this.append({ type: 'written', intent_id: intentId, file, at: now() });
   }
 
+  recordPlanned(intentId: string): Promise<void> {
+    return this.append({ type: 'planned', intent_id: intentId, at: now() });
+  }
+
   recordAbandoned(intentId: string, reason: string): Promise<void> {
     return this.append({ type: 'abandoned', intent_id: intentId, reason, at: now() });
   }
@@ -113,10 +129,14 @@ export class Journal {
     const intents = new Map<string, OpenIntent>();
     for (const record of this.records) {
       if (record.type === 'run') runs.set(record.run_id, record);
-      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined });
-      else if (record.type === 'created') {
+      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined, written: undefined });
+      else if (record.type === 'created' || record.type === 'written') {
         const pending = intents.get(record.intent_id);
-        if (pending) pending.created = record;
+        if (pending && record.type === 'created') pending.created = record;
+        if (pending && record.type === 'written') {
+          if (!pending.intent.plan) intents.delete(record.intent_id);
+          else pending.written = record;
+        }
       } else intents.delete(record.intent_id);
     }
     return [...intents.values()];
@@ -133,7 +153,7 @@ export class Journal {
     const keepRuns = new Set(pending.map((item) => item.intent.run_id));
     const keepIntents = new Set(pending.map((item) => item.intent.intent_id));
     const kept = this.records.filter((record) =>
-      record.type === 'run' ? keepRuns.has(record.run_id) : record.type === 'intent' || record.type === 'created' ? keepIntents.has(record.intent_id) : false,
+      record.type === 'run' ? keepRuns.has(record.run_id) : record.type === 'abandoned' || record.type === 'planned' ? false : keepIntents.has(record.intent_id),
     );
     const tmp = `${this.file}.${process.pid}.tmp`;
     const handle = await open(tmp, 'w');

@@ -2,7 +2,7 @@ import { createOnlyFields } from '../accounts/create-only-fields.js';
 import { writeAccountId } from '../accounts/write-account-id.js';
 import type { DesiredAccount } from '../model.js';
 import { computeProvisionRequest, resolveUnknownCreate, type ApplyClient } from './apply-plan.js';
-import type { Journal } from './journal.js';
+import type { Journal, OpenIntent } from './journal.js';
 
 export interface RecoveryResult {
   /** Creates finished now: the id is in the file. */
@@ -19,47 +19,64 @@ export interface RecoveryResult {
  */
 export async function recoverJournal(
   journal: Journal,
-  client: Pick<ApplyClient, 'listAccounts' | 'createAccount'>,
+  client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan'>,
   context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[] },
 ): Promise<RecoveryResult> {
   const result: RecoveryResult = { resolved: [], unresolved: [], files_written: [] };
   const namedIds = new Set(context.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
   const claimed = new Set<string>();
-  for (const { intent, run, created } of journal.openIntents()) {
-    const login = intent.login_name;
-    const account = context.accounts.find((candidate) => candidate.file === intent.file && candidate.login_name?.toLowerCase() === login.toLowerCase());
-    if (account?.encoded_account_id !== undefined) {
-      await journal.recordWritten(intent.intent_id, intent.file);
-      result.resolved.push({ login_name: login, file: intent.file, encoded_account_id: account.encoded_account_id });
-      continue;
+  for (const open of journal.openIntents()) {
+    try {
+      await recoverIntent(open, journal, client, context, namedIds, claimed, result);
+    } catch (error) {
+      result.unresolved.push({ login_name: open.intent.login_name, file: open.intent.file, reason: error instanceof Error ? error.message : String(error) });
     }
-    let id = created?.encoded_account_id;
-    if (id === undefined) {
-      const passwordEnv = account?.password_env;
-      const canRepost = account !== undefined && (passwordEnv === undefined || (context.env[passwordEnv] ?? '') !== '');
-      const body = canRepost ? computeProvisionRequest(login, { ...createOnlyFields(account), ...(passwordEnv !== undefined && { password_env: passwordEnv }) }, context.env) : null;
-      const found = await resolveUnknownCreate(
-        client,
-        { login, organizationName: intent.organization_name ?? undefined, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body },
-        context.resolveDelaysMs ?? [1000, 2000, 4000],
-      );
-      if (found === null) {
-        result.unresolved.push({ login_name: login, file: intent.file, reason: 'the account is not listed yet and CTCT answers 409 for its login name; run apply again later, or add its encoded_account_id by hand' });
-        continue;
-      }
-      id = found.id;
-      await journal.recordCreated(intent.intent_id, id, found.how);
+  }
+  return result;
+}
+
+async function recoverIntent(
+  { intent, run, created, written }: OpenIntent,
+  journal: Journal,
+  client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan'>,
+  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[] },
+  namedIds: ReadonlySet<string>,
+  claimed: Set<string>,
+  result: RecoveryResult,
+): Promise<void> {
+  const login = intent.login_name;
+  const account = context.accounts.find((candidate) => candidate.file === intent.file && candidate.login_name?.toLowerCase() === login.toLowerCase());
+  let id = account?.encoded_account_id ?? created?.encoded_account_id;
+  if (id === undefined) {
+    const passwordEnv = account?.password_env;
+    const canRepost = account !== undefined && (passwordEnv === undefined || (context.env[passwordEnv] ?? '') !== '');
+    const body = canRepost ? computeProvisionRequest(login, { ...createOnlyFields(account), ...(passwordEnv !== undefined && { password_env: passwordEnv }) }, context.env) : null;
+    const found = await resolveUnknownCreate(
+      client,
+      { login, organizationName: intent.organization_name ?? undefined, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body },
+      context.resolveDelaysMs ?? [1000, 2000, 4000],
+    );
+    if (found === null) {
+      result.unresolved.push({ login_name: login, file: intent.file, reason: 'the account is not listed yet and CTCT answers 409 for its login name; run apply again later, or add its encoded_account_id by hand' });
+      return;
     }
-    claimed.add(id);
+    id = found.id;
+    await journal.recordCreated(intent.intent_id, id, found.how);
+  }
+  claimed.add(id);
+  if (written === undefined) {
     if (account === undefined) {
       await journal.recordAbandoned(intent.intent_id, `account ${id} was created for ${intent.file}, which no longer names ${login}; it is an orphan now`);
       result.unresolved.push({ login_name: login, file: intent.file, reason: `account ${id} was created but ${intent.file} no longer names ${login}; import it or add the id by hand` });
-      continue;
+      return;
     }
-    await writeAccountId(context.cwd, account.file, id);
+    if (await writeAccountId(context.cwd, account.file, id)) result.files_written.push(account.file);
     await journal.recordWritten(intent.intent_id, account.file);
-    result.files_written.push(account.file);
-    result.resolved.push({ login_name: login, file: account.file, encoded_account_id: id });
   }
-  return result;
+  // The create's second half: a run that died after the POST never gave the account its paid plan.
+  if (intent.plan) {
+    await client.setPlan(id, intent.plan);
+    await journal.recordPlanned(intent.intent_id);
+  }
+  result.resolved.push({ login_name: login, file: intent.file, encoded_account_id: id });
 }

@@ -37,11 +37,12 @@ export type ApplyRunResult = { plan: Plan; report: ApplyReport | null; recovery:
  * open, computes (or re-checks a saved) plan, asks, and carries it out.
  */
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult> {
-  let workspace = await readWorkspace(options);
   const stateDir = path.join(options.cwd, STATE_DIR);
   await mkdir(stateDir, { recursive: true });
+  // The files are read under the lock: a run that waited must see what the previous one wrote back.
   const lock = await acquireApplyLock(stateDir);
   try {
+    let workspace = await readWorkspace(options);
     const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, ...(options.log && { log: options.log }) });
     try {
       const { client } = connection;
@@ -50,6 +51,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       if (journal.openIntents().length > 0) {
         recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env: options.env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
         options.onRecovery?.(recovery);
+        await journal.compact();
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
       }
 

@@ -20,10 +20,10 @@ export async function runValidate(options: { cwd: string; dir?: string; config?:
     if (!(error instanceof InvalidInputError)) throw error;
     settingsProblems = error.problems;
   }
-  const { files, problems: readProblems } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts');
+  const { files, problems: readProblems, found } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts');
   const { accounts, problems } = validateAccounts(files);
   return {
-    files: files.length + new Set(readProblems.map((problem) => problem.file)).size,
+    files: found,
     accounts: accounts.length,
     problems: [...settingsProblems, ...readProblems, ...problems].sort(compareProblems),
   };

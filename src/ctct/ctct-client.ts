@@ -201,9 +201,17 @@ export class CtctClient {
     // Known exactly, the password is redacted however an echoing server escapes or nests it.
     this.#redactor.add(body.password);
     const call: Call = { operation: 'createAccount', method: 'POST', url: this.#url('/partner/accounts'), body, createLoginName: body.login_name };
-    const created = await this.#send<ProvisionResponse>(call);
-    if (typeof created?.encoded_account_id !== 'string') throw this.#unexpected(call, 201, 'the response has no encoded_account_id');
-    return created;
+    const res = await this.#exchange(call);
+    let created: Partial<ProvisionResponse> | undefined;
+    try {
+      created = JSON.parse(res.text) as Partial<ProvisionResponse>;
+    } catch {
+      created = undefined;
+    }
+    if (typeof created?.encoded_account_id === 'string') return created as ProvisionResponse;
+    // CTCT said yes but not to what: the account exists, and only listing can find its id.
+    const details = { ...this.#responseDetails(call, res), errors: [{ error_message: 'the response has no encoded_account_id' }] };
+    throw new CreateOutcomeUnknownError(details, body.login_name);
   }
 
   /** Closes the client's own Agent; an injected dispatcher is left to its owner. */
@@ -265,8 +273,13 @@ export class CtctClient {
 
   /** One request inside the concurrency limit: token first, then the rate-limit slot, then the send. */
   async #attempt(call: Call): Promise<{ token: string; outcome: HttpResponse | TransportError }> {
-    const token = await this.#tokens.getToken();
-    await this.#limiter.acquire();
+    let token = '';
+    // The wait for a slot can outlast a short-lived token's margin; a wasted slot is cheaper than a 401.
+    // Bounded, because a token that never outlives the wait would loop for ever; the 401 path covers the rest.
+    for (let tries = 0; tries < 3 && (tries === 0 || !this.#tokens.isFresh(token)); tries++) {
+      token = await this.#tokens.getToken();
+      await this.#limiter.acquire();
+    }
     this.calls[call.operation]++;
     const headers: Record<string, string> = {
       authorization: this.#scheme === 'bearer' ? `Bearer ${token}` : token,

@@ -66,6 +66,11 @@ export class TokenProvider {
     return this.#minting;
   }
 
+  /** Whether `token` is still the current one and not yet due for renewal. */
+  isFresh(token: string): boolean {
+    return this.#current?.token === token && this.#now() < this.#current.refreshAt;
+  }
+
   /** Drops `token` after the API refused it, so the next {@link getToken} mints a new one; a newer token is kept. */
   invalidate(token: string): void {
     if (this.#current?.token === token) this.#current = undefined;

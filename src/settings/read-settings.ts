@@ -29,12 +29,14 @@ export async function readSettings(cwd: string, configFile: string | undefined, 
     text = null;
   }
   let fromFile: SettingsOverrides = {};
-  if (text !== null && text.trim() !== '') {
-    const parsed = parseYamlSource(display, text);
+  if (text !== null) {
+    const parsed = parseYamlSource(display, text, { allowEmpty: true });
     if (parsed.source === null) throw new InvalidInputError(parsed.problems);
-    const problems = validateWithSchema(readSchemaValidator('settings'), parsed.source);
-    if (problems.length > 0) throw new InvalidInputError(problems);
-    fromFile = parsed.source.value as SettingsOverrides;
+    if (parsed.source.value !== null) {
+      const problems = validateWithSchema(readSchemaValidator('settings'), parsed.source);
+      if (problems.length > 0) throw new InvalidInputError(problems);
+      fromFile = parsed.source.value as SettingsOverrides;
+    }
   }
   const defined = <T extends object>(value: T | undefined): Partial<T> =>
     Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
