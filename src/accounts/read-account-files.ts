@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 
@@ -29,11 +29,13 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
   // Each real file is read once, under its first name: a link to a file in the tree is not a second account.
   const read = new Set<string>();
   let found = 0;
-  const visit = async (dir: string): Promise<void> => {
+  // Links to folders are not followed, so a plain file's real path is the real root joined with its path.
+  const visit = async (dir: string, realDir: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const absolute = path.join(dir, entry.name);
+      let real = path.join(realDir, entry.name);
       const file = display(absolute);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
@@ -48,18 +50,18 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
           problems.push({ file, line: 1, col: 1, message: 'symbolic link leads outside the accounts folder; account files must live inside it' });
           continue;
         }
+        real = target;
         const targetStat = await stat(target);
         isDir = targetStat.isDirectory();
         isFile = targetStat.isFile();
         if (isDir) continue; // a link to a folder inside the tree is read there, not twice
       }
-      if (isDir) await visit(absolute);
+      if (isDir) await visit(absolute, real);
       else if (isFile && isAccountFileName(entry.name)) {
-        const real = await realpath(absolute);
         if (read.has(real)) continue;
         read.add(real);
         found++;
-        const size = (await lstat(absolute)).isSymbolicLink() ? (await stat(absolute)).size : (await lstat(absolute)).size;
+        const { size } = await stat(absolute);
         if (size > MAX_ACCOUNT_FILE_BYTES) {
           problems.push({ file, line: 1, col: 1, message: `file is ${size} bytes; account files larger than ${MAX_ACCOUNT_FILE_BYTES} bytes are refused` });
           continue;
@@ -70,7 +72,7 @@ export async function readAccountFiles(cwd: string, accountsDir: string): Promis
       }
     }
   };
-  await visit(root);
+  await visit(root, realRoot);
   return { files, problems, found };
 }
 

@@ -267,22 +267,24 @@ function at(account: DesiredAccount, field: string, message: string): Problem {
 
 function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
   const hash = createHash('sha256');
-  hash.update(canonicalJson({
-    desired: [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)).map(({ positions: _positions, ...rest }) => rest),
-    live: [...live.accounts].sort((a, b) => (a.encoded_account_id < b.encoded_account_id ? -1 : 1)),
-    not_refreshed: [...live.notRefreshed].sort(),
-    orphans: options.settings.orphans,
-    safety: options.settings.safety,
-    force: options.force,
-  }));
+  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort() }));
+  // Account by account: one large string for 10,000 accounts would cost more than the hashing.
+  const byFile = [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const { positions: _positions, ...account } of byFile) hash.update(`\n${canonicalJson(account)}`);
+  hash.update('\nlive');
+  const byId = [...live.accounts].sort((a, b) => (a.encoded_account_id < b.encoded_account_id ? -1 : 1));
+  for (const account of byId) hash.update(`\n${canonicalJson(account)}`);
   return `sha256:${hash.digest('hex')}`;
 }
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+  }
+  return `{${parts.join(',')}}`;
 }
