@@ -7,6 +7,7 @@ import { onTestFinished } from 'vitest';
 import { writeStateFile } from '../../src/simulator/account-store.js';
 import { startSimulator, type SimAccount, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { CLI_PATH, runCli, type RunCliResult } from '../helpers/run-cli.js';
+import { assertNoLeakedSecrets } from '../helpers/find-leaked-secrets.js';
 
 export { CLI_PATH };
 
@@ -113,7 +114,14 @@ export function spawnCli(args: string[], options: { cwd: string; env: NodeJS.Pro
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.once('close', (code, signal) => {
+      try {
+        assertNoLeakedSecrets(options.env, args, stdout, stderr);
+        resolve({ code, signal, stdout, stderr });
+      } catch (leak) {
+        reject(leak);
+      }
+    });
   });
   finished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -18,7 +18,7 @@ describe('Journal', () => {
     expect(exists(journal.file)).toBe(false);
 
     const runId = await journal.startRun(['a07e1zzz', 'a07e1aaa']);
-    const intent = await journal.recordIntent(runId, 'hanks_fresh_fruit', 'accounts/hanks.yaml', 'Hanks Fresh Fruit');
+    const intent = await journal.recordIntent(runId, 'hanks_fresh_fruit', 'accounts/hanks.yaml', 'Hanks Fresh Fruit', null);
     await journal.recordCreated(intent.intent_id, 'a07e1new1', 'response');
 
     const written = await records(journal);
@@ -32,10 +32,10 @@ describe('Journal', () => {
     const dir = await makeTempDir();
     const journal = await Journal.open(dir);
     const runId = await journal.startRun(['a07e1old']);
-    const done = await journal.recordIntent(runId, 'done_login', 'accounts/done.yaml', 'Done');
-    const refused = await journal.recordIntent(runId, 'refused_login', 'accounts/refused.yaml', undefined);
-    const created = await journal.recordIntent(runId, 'created_login', 'accounts/created.yaml', 'Created');
-    const posted = await journal.recordIntent(runId, 'posted_login', 'accounts/posted.yaml', undefined);
+    const done = await journal.recordIntent(runId, 'done_login', 'accounts/done.yaml', 'Done', null);
+    const refused = await journal.recordIntent(runId, 'refused_login', 'accounts/refused.yaml', undefined, null);
+    const created = await journal.recordIntent(runId, 'created_login', 'accounts/created.yaml', 'Created', null);
+    const posted = await journal.recordIntent(runId, 'posted_login', 'accounts/posted.yaml', undefined, null);
     await journal.recordCreated(done.intent_id, 'a07e1done', 'response');
     await journal.recordWritten(done.intent_id, 'accounts/done.yaml');
     await journal.recordAbandoned(refused.intent_id, '400 invalid');
@@ -55,11 +55,28 @@ describe('Journal', () => {
     expect(posted.intent_id).not.toBe(created.intent_id);
   });
 
+  it('keeps an intent with a paid plan open after its id is written, until the plan is set', async () => {
+    const dir = await makeTempDir();
+    const journal = await Journal.open(dir);
+    const runId = await journal.startRun([]);
+    const intent = await journal.recordIntent(runId, 'gold_login', 'accounts/gold.yaml', 'Gold', { plan_type: 'GOLD', billing_day_of_month: 3 });
+    await journal.recordCreated(intent.intent_id, 'a07e1gold', 'response');
+    await journal.recordWritten(intent.intent_id, 'accounts/gold.yaml');
+    const [open] = journal.openIntents();
+    expect(open?.written?.file).toBe('accounts/gold.yaml');
+    expect(open?.intent.plan).toEqual({ plan_type: 'GOLD', billing_day_of_month: 3 });
+
+    await journal.recordPlanned(intent.intent_id);
+    expect(journal.openIntents()).toEqual([]);
+    await journal.compact();
+    expect(exists(journal.file)).toBe(false);
+  });
+
   it('ignores a torn last line left by a killed process', async () => {
     const dir = await makeTempDir();
     const journal = await Journal.open(dir);
     const runId = await journal.startRun([]);
-    const intent = await journal.recordIntent(runId, 'hanks_fresh_fruit', 'accounts/hanks.yaml', 'Hanks');
+    const intent = await journal.recordIntent(runId, 'hanks_fresh_fruit', 'accounts/hanks.yaml', 'Hanks', null);
     await appendFile(journal.file, `{"type":"written","intent_id":"${intent.intent_id}","fi`);
 
     const reopened = await Journal.open(dir);
@@ -67,17 +84,24 @@ describe('Journal', () => {
     expect(open).toHaveLength(1);
     expect(open[0]?.intent.intent_id).toBe(intent.intent_id);
     expect(open[0]?.run?.run_id).toBe(runId);
+
+    // Records written after the crash start on a line of their own and survive.
+    const laterRun = await reopened.startRun(['a07e1known']);
+    const later = await reopened.recordIntent(laterRun, 'after_crash', 'accounts/after.yaml', undefined, null);
+    const afterRestart = (await Journal.open(dir)).openIntents();
+    expect(afterRestart.map((item) => item.intent.intent_id)).toEqual([intent.intent_id, later.intent_id]);
+    expect(afterRestart[1]?.run?.known_ids).toEqual(['a07e1known']);
   });
 
   it('compact keeps only what open intents need', async () => {
     const dir = await makeTempDir();
     const journal = await Journal.open(dir);
     const oldRun = await journal.startRun(['a07e1x']);
-    const finished = await journal.recordIntent(oldRun, 'finished_one', 'accounts/f.yaml', undefined);
+    const finished = await journal.recordIntent(oldRun, 'finished_one', 'accounts/f.yaml', undefined, null);
     await journal.recordCreated(finished.intent_id, 'a07e1f', 'response');
     await journal.recordWritten(finished.intent_id, 'accounts/f.yaml');
     const newRun = await journal.startRun(['a07e1x', 'a07e1f']);
-    const pending = await journal.recordIntent(newRun, 'pending_one', 'accounts/p.yaml', 'P');
+    const pending = await journal.recordIntent(newRun, 'pending_one', 'accounts/p.yaml', 'P', null);
     await journal.recordCreated(pending.intent_id, 'a07e1p', 'listed');
 
     await journal.compact();
@@ -96,8 +120,8 @@ describe('Journal', () => {
     const dir = await makeTempDir();
     const journal = await Journal.open(dir);
     const runId = await journal.startRun([]);
-    const a = await journal.recordIntent(runId, 'login_aaaa', 'accounts/a.yaml', undefined);
-    const b = await journal.recordIntent(runId, 'login_bbbb', 'accounts/b.yaml', undefined);
+    const a = await journal.recordIntent(runId, 'login_aaaa', 'accounts/a.yaml', undefined, null);
+    const b = await journal.recordIntent(runId, 'login_bbbb', 'accounts/b.yaml', undefined, null);
     await journal.recordCreated(a.intent_id, 'a07e1a', 'response');
     await journal.recordWritten(a.intent_id, 'accounts/a.yaml');
     await journal.recordAbandoned(b.intent_id, 'refused');

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { assertNoLeakedSecrets } from './find-leaked-secrets.js';
 
 /** The built CLI (`npx tsc -p tsconfig.build.json` writes it). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -40,6 +41,12 @@ export function runCli(args: string[], options: RunCliOptions): Promise<RunCliRe
         if (error && typeof error.code !== 'number' && error.signal == null) {
           // spawn failure (no node, no cwd) or a buffer overflow: not an exit of the CLI
           reject(error);
+          return;
+        }
+        try {
+          assertNoLeakedSecrets(options.env ?? process.env, args, stdout, stderr);
+        } catch (leak) {
+          reject(leak);
           return;
         }
         resolve({ code: child.exitCode ?? (typeof error?.code === 'number' ? error.code : null), stdout, stderr });

@@ -9,6 +9,7 @@ import { STARTER_ACCOUNTS } from '../../src/commands/simulator-starter-state.js'
 import type { Plan } from '../../src/model.js';
 import { writeStateFile } from '../../src/simulator/account-store.js';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/simulator.js';
+import { assertNoLeakedSecrets } from '../helpers/find-leaked-secrets.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -37,6 +38,11 @@ function runCli(cwd: string, args: string[], env: Record<string, string> = {}): 
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
+      try {
+        assertNoLeakedSecrets(cleanEnv(env), args, stdout, stderr);
+      } catch (leak) {
+        return reject(leak);
+      }
       resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
   });
