@@ -1,3 +1,4 @@
+import type { ProvisionRequest } from './ctct/ctct-types.js';
 import type { Problem } from './errors.js';
 
 /** Where a value stands in its file, 1-based. */
@@ -21,25 +22,7 @@ export interface DesiredCancel {
 }
 
 /** Fields sent only when creating an account: the partner API can neither read nor change them. */
-export interface CreateOnlyFields {
-  contact_email?: string;
-  contact_phone?: string;
-  country_code?: string;
-  state_code?: string;
-  organization_name?: string;
-  organization_phone?: string;
-  time_zone_id?: string;
-  website?: string;
-  first_name?: string;
-  last_name?: string;
-  partner_account_id?: string;
-  billing_locale?: string;
-  managed_site_owner?: boolean;
-  enable_single_billing?: boolean;
-  gdpr_opt_out?: boolean;
-  external_id?: string;
-  external_provider?: string;
-}
+export type CreateOnlyFields = Partial<Omit<ProvisionRequest, 'login_name' | 'password'>>;
 
 /** One validated, normalised account file. */
 export interface DesiredAccount extends CreateOnlyFields {

@@ -8,6 +8,7 @@ import { writeStateFile } from '../../src/simulator/account-store.js';
 import { startSimulator, type SimAccount, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { CLI_PATH, runCli, type RunCliResult } from '../helpers/run-cli.js';
 import { assertNoLeakedSecrets } from '../helpers/find-leaked-secrets.js';
+import { simulatorEnv } from '../helpers/simulator-env.js';
 
 export { CLI_PATH };
 
@@ -81,17 +82,7 @@ export function liveAccount(id: string, login: string, fields: Partial<SimAccoun
 
 /** The environment of a CLI run against `sim`: credentials and URLs only, plus `extra`. */
 export function cliEnv(sim: Simulator, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? tmpdir(),
-    NO_COLOR: '1',
-    CTCT_BASE_URL: sim.baseUrl,
-    CTCT_TOKEN_URL: sim.tokenUrl,
-    CTCT_API_KEY: sim.credentials.apiKey,
-    CTCT_PARTNER_CLIENT_ID: sim.credentials.clientId,
-    CTCT_PARTNER_SECRET: sim.credentials.clientSecret,
-    ...extra,
-  };
+  return simulatorEnv(sim, extra);
 }
 
 /** Runs the built CLI in `cwd` against `sim`. */

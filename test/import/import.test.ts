@@ -5,16 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeImportFiles, slugOf } from '../../src/import/compute-import-files.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { runCli } from '../helpers/run-cli.js';
+import { simulatorEnv } from '../helpers/simulator-env.js';
 
-const envFor = (sim: Simulator): NodeJS.ProcessEnv => ({
-  PATH: process.env['PATH'],
-  NO_COLOR: '1',
-  CTCT_BASE_URL: sim.baseUrl,
-  CTCT_TOKEN_URL: sim.tokenUrl,
-  CTCT_API_KEY: sim.credentials.apiKey,
-  CTCT_PARTNER_CLIENT_ID: sim.credentials.clientId,
-  CTCT_PARTNER_SECRET: sim.credentials.clientSecret,
-});
+const envFor = (sim: Simulator): NodeJS.ProcessEnv => simulatorEnv(sim);
 
 const tempRepo = async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'ctct-import-'));

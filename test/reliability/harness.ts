@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { CtctClient } from '../../src/ctct/ctct-client.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { CLI_PATH, runCli, type RunCliResult } from '../helpers/run-cli.js';
+import { simulatorEnv } from '../helpers/simulator-env.js';
 
 /**
  * Shared harness of the reliability suite: a simulator with canary credentials, a temporary
@@ -124,17 +125,7 @@ export interface Repo {
 
 /** The environment of the CLI: nothing inherited but PATH; the canary credentials and passwords. */
 export function cliEnv(sim: Simulator, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    NO_COLOR: '1',
-    CTCT_BASE_URL: sim.baseUrl,
-    CTCT_TOKEN_URL: sim.tokenUrl,
-    CTCT_API_KEY: sim.credentials.apiKey,
-    CTCT_PARTNER_CLIENT_ID: sim.credentials.clientId,
-    CTCT_PARTNER_SECRET: sim.credentials.clientSecret,
-    ...CANARY.passwords,
-    ...overrides,
-  };
+  return simulatorEnv(sim, { ...CANARY.passwords, ...overrides });
 }
 
 /** Creates the live accounts that files name by id, straight through the API (not through the CLI). */

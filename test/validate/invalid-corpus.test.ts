@@ -14,6 +14,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/simulator.js
 import { runCli } from '../helpers/run-cli.js';
 import { requireBuiltCli } from './build-cli.js';
 import { makeTree, removeTrees } from './temp-tree.js';
+import { simulatorEnv } from '../helpers/simulator-env.js';
 
 const CORPUS = fileURLToPath(new URL('../fixtures/invalid/', import.meta.url));
 const CASES = readdirSync(CORPUS).filter((name) => /^\d\d-[a-z0-9-]+$/.test(name)).sort();
@@ -50,15 +51,7 @@ let sim: Simulator;
 const requestLog: string[] = [];
 
 function cliEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'],
-    NO_COLOR: '1',
-    CTCT_BASE_URL: sim.baseUrl,
-    CTCT_TOKEN_URL: sim.tokenUrl,
-    CTCT_API_KEY: sim.credentials.apiKey,
-    CTCT_PARTNER_CLIENT_ID: sim.credentials.clientId,
-    CTCT_PARTNER_SECRET: sim.credentials.clientSecret,
-  };
+  return simulatorEnv(sim);
 }
 
 beforeAll(async () => {
