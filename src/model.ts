@@ -67,10 +67,6 @@ export interface LiveState {
 
 export type ChangeAction = 'create' | 'update' | 'cancel' | 'reactivate' | 'drift' | 'orphan';
 
-/** Actions that apply carries out; `drift` and `orphan` are only reported. */
-export const APPLIED_ACTIONS = ['create', 'update', 'reactivate', 'cancel'] as const;
-export type AppliedAction = (typeof APPLIED_ACTIONS)[number];
-
 /** The live values a change was computed against; a saved plan is checked against them again. */
 export interface Assumed {
   billing_status: string;

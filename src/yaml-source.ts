@@ -101,7 +101,7 @@ export function parseYamlSource(file: string, text: string, options: { allowEmpt
   };
 }
 
-export function pathKey(path: YamlPath): string {
+function pathKey(path: YamlPath): string {
   return path.join('.');
 }
 

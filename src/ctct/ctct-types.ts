@@ -9,10 +9,6 @@
 export const KNOWN_PLAN_TYPES = ['TRIAL', 'BRONZE', 'SILVER', 'GOLD', 'GOOD', 'BETTER', 'BEST', 'LITE'] as const;
 export type KnownPlanType = (typeof KNOWN_PLAN_TYPES)[number];
 
-/** `billing_status` values; note the space in `Trial End`. The docs also show `Active`. */
-export const KNOWN_BILLING_STATUSES = ['Trial', 'Open', 'Canceled', 'Trial End'] as const;
-export type KnownBillingStatus = (typeof KNOWN_BILLING_STATUSES)[number];
-
 /** Cancellation reasons, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html */
 export const CANCEL_REASON_IDS = [1, 2, 3, 11, 12, 14, 21, 27, 30] as const;
 
@@ -24,6 +20,7 @@ export interface SiteOwner {
   subscriber_count?: number;
   organization_name?: string;
   site_owner_name?: string;
+  /** `Trial`, `Open`, `Canceled` or `Trial End` (note the space); the docs also show `Active`. */
   billing_status: string;
   last_login_date?: string | null;
 }
