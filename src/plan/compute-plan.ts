@@ -150,7 +150,7 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
   if (account.status === 'cancelled') {
     if (view.billing_status === 'Canceled') return { changes: [], problems: [] };
     return {
-      changes: [{ ...base, action: 'cancel', assumed, before, after: { billing_status: 'Canceled', ...account.cancel } }],
+      changes: [{ action: 'cancel', ...base, assumed, before, after: { billing_status: 'Canceled', ...account.cancel } }],
       problems: [],
     };
   }
@@ -160,7 +160,7 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
       return { changes: [], problems: [at(account, 'plan.plan_type', 'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled')] };
     }
     return {
-      changes: [{ ...base, action: 'reactivate', assumed, before, after: { billing_status: 'Open', plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      changes: [{ action: 'reactivate', ...base, assumed, before, after: { billing_status: 'Open', plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
       problems: [],
     };
   }
@@ -177,20 +177,20 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
 
   if (view.plan_type === 'TRIAL') {
     return {
-      changes: [{ ...base, action: 'update', assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.billing_day_of_month !== undefined && { billing_day_of_month: wanted.billing_day_of_month }), ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      changes: [{ action: 'update', ...base, assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.billing_day_of_month !== undefined && { billing_day_of_month: wanted.billing_day_of_month }), ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
       problems: [],
     };
   }
 
   const changes: Change[] = [];
   if (view.plan_type !== wanted.plan_type) {
-    changes.push({ ...base, action: 'update', assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } });
+    changes.push({ action: 'update', ...base, assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } });
   }
   const liveDay = view.billing_day_of_month;
   if (wanted.billing_day_of_month !== undefined && liveDay !== undefined && liveDay !== null && liveDay !== wanted.billing_day_of_month) {
     changes.push({
-      ...base,
       action: 'drift',
+      ...base,
       before: { billing_day_of_month: liveDay },
       after: { billing_day_of_month: wanted.billing_day_of_month },
       reason: `CTCT sets billing_day_of_month only when an account leaves TRIAL, so apply cannot change it; write billing_day_of_month: ${liveDay} in the file to accept the live value`,
