@@ -19,6 +19,8 @@ export interface DesiredPlan {
 export interface DesiredCancel {
   reason_id: number;
   effective_date?: string;
+  /** When apply requested a cancellation that takes effect later (written back by apply). */
+  requested_at?: string;
 }
 
 /** Fields sent only when creating an account: the partner API can neither read nor change them. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isPair, isScalar, parseDocument } from 'yaml';
 import { OperationalError } from '../errors.js';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
  * Writes `encoded_account_id` into an account file right after its `login_name` line. The
@@ -51,19 +51,4 @@ export function computeTextWithAccountId(file: string, text: string, encodedAcco
     throw new OperationalError(`${file}: could not write encoded_account_id ${encodedAccountId} safely; add it by hand`);
   }
   return updated;
-}
-
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(tmp, file);
 }

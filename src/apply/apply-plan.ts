@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { writeAccountId } from '../accounts/write-account-id.js';
+import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
 import type { AccountCancellation, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
 import { OperationalError, type Problem } from '../errors.js';
@@ -128,10 +129,16 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   })));
   await Promise.all(phase(['cancel']).map((change) => run(change, async () => {
     const { reason_id, effective_date } = change.after ?? {};
+    const requestedAt = new Date().toISOString();
     await context.client.cancelAccount(change.encoded_account_id!, {
       ...(reason_id !== undefined && { reason_id: reason_id as number }),
       ...(effective_date !== undefined && { effective_date: effective_date as string }),
     });
+    // The account stays open until a future effective date; the file remembers the request.
+    if (typeof effective_date === 'string' && Date.parse(effective_date) > Date.parse(requestedAt)) {
+      await writeCancelRequested(context.cwd, change.file!, requestedAt);
+      filesWritten.push(change.file!);
+    }
     return change.encoded_account_id;
   })));
 

@@ -41,7 +41,7 @@ export interface PlanRunOptions extends WorkspaceOptions {
 export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<{ plan: Plan; live: LiveState }> {
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
   const live = await fetchLiveState(client, workspace.accounts, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
-  return { plan: computePlan(workspace.accounts, live, { settings: workspace.settings, force: options.force }), live };
+  return { plan: computePlan(workspace.accounts, live, { settings: workspace.settings, force: options.force, now: new Date().toISOString() }), live };
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */

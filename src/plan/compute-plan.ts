@@ -19,6 +19,8 @@ export interface PlanOptions {
   settings: Pick<Settings, 'orphans' | 'safety' | 'requests_per_second'>;
   /** Pass the gates that --force may pass; never `protect: true`. */
   force: boolean;
+  /** The time of the plan (ISO-8601): a requested cancellation is awaited until its effective date. */
+  now?: string;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -59,7 +61,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     }
     managed++;
     if (notRefreshed.has(id)) continue;
-    const result = computeExisting(account, liveAccount);
+    const result = computeExisting(account, liveAccount, options.now);
     changes.push(...result.changes);
     problems.push(...result.problems);
     if (account.protect && result.changes.some((change) => change.action === 'cancel')) protectedCancels.push(account);
@@ -130,7 +132,17 @@ function computeCreate(account: DesiredAccount): CreateChange {
   };
 }
 
-function computeExisting(account: DesiredAccount, live: LiveAccount): { changes: Change[]; problems: Problem[] } {
+/**
+ * Whether a cancellation apply already requested is still to take effect. CTCT keeps such an
+ * account open until its effective date and shows nothing pending
+ * (https://developer.constantcontact.com/api_guide/partners_plans_cancel.html).
+ */
+function isCancelPending(cancel: DesiredAccount['cancel'], now: string | undefined): boolean {
+  if (cancel?.requested_at === undefined || cancel.effective_date === undefined) return false;
+  return now === undefined || Date.parse(cancel.effective_date) > Date.parse(now);
+}
+
+function computeExisting(account: DesiredAccount, live: LiveAccount, now: string | undefined): { changes: Change[]; problems: Problem[] } {
   const view = viewOf(live);
   const base = {
     login_name: account.login_name ?? null,
@@ -148,9 +160,10 @@ function computeExisting(account: DesiredAccount, live: LiveAccount): { changes:
   const wanted = account.plan;
 
   if (account.status === 'cancelled') {
-    if (view.billing_status === 'Canceled') return { changes: [], problems: [] };
+    if (view.billing_status === 'Canceled' || isCancelPending(account.cancel, now)) return { changes: [], problems: [] };
+    const { requested_at: _requested, ...cancel } = account.cancel ?? {};
     return {
-      changes: [{ action: 'cancel', ...base, assumed, before, after: { billing_status: 'Canceled', ...account.cancel } }],
+      changes: [{ action: 'cancel', ...base, assumed, before, after: { billing_status: 'Canceled', ...cancel } }],
       problems: [],
     };
   }
