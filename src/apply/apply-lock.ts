@@ -6,6 +6,8 @@ import { OperationalError } from '../errors.js';
 export const LOCK_FILE = 'apply.lock';
 /** A lock from another machine older than this is taken as left by a dead run. */
 const FOREIGN_LOCK_STALE_MS = 6 * 60 * 60 * 1000;
+/** A lock file younger than this may still be being written by its owner. */
+const FRESH_MS = 10_000;
 
 interface LockContent {
   pid: number;
@@ -19,61 +21,71 @@ interface LockContent {
  */
 export async function acquireApplyLock(stateDir: string): Promise<{ release(): Promise<void> }> {
   const file = path.join(stateDir, LOCK_FILE);
+  const shown = path.join(path.basename(stateDir), LOCK_FILE);
   const mine: LockContent = { pid: process.pid, hostname: hostname(), started_at: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(mine) + '\n');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return { release: () => rm(file, { force: true }) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+  const held = { release: () => rm(file, { force: true }) };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await createLock(file, mine)) return held;
     const holder = await readLock(file);
-    if (holder === null && (await isFresh(file))) {
-      throw new OperationalError(`another apply is starting (${path.join(path.basename(stateDir), LOCK_FILE)} was just created); try again in a moment`);
-    }
+    const age = await ageOf(file);
+    if (age === null) continue; // released in the meantime: try again
+    if (holder === null && age < FRESH_MS) throw new OperationalError(`another apply is starting (${shown} was just created); try again in a moment`);
     if (holder !== null && !isStale(holder)) {
-      throw new OperationalError(`another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${path.join(path.basename(stateDir), LOCK_FILE)}. Wait for it, or remove the file if that process is gone.`);
+      throw new OperationalError(`another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${shown}. Wait for it, or remove the file if that process is gone.`);
     }
-    await removeStaleLock(file, holder);
+    if (await takeOverStaleLock(file, holder, mine)) return held;
   }
-  throw new OperationalError(`could not take ${file}`);
+  throw new OperationalError(`could not take ${shown}: other applies keep taking it`);
+}
+
+/** Creates the lock file with our content; false when it exists. */
+async function createLock(file: string, content: LockContent): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(JSON.stringify(content) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
 
 /**
- * Removes a stale lock, but only the one judged stale: under a short-lived takeover lock, so two
- * processes that both saw it stale never delete the fresh lock one of them just took.
+ * Replaces the stale lock with ours, under a short-lived takeover lock and only if the lock is
+ * still the one judged stale, so two processes that both saw it stale never both end up holding it.
  */
-async function removeStaleLock(file: string, stale: LockContent | null): Promise<void> {
+async function takeOverStaleLock(file: string, stale: LockContent | null, mine: LockContent): Promise<boolean> {
   const takeover = `${file}.takeover`;
   let handle;
   try {
     handle = await open(takeover, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const info = await stat(takeover).catch(() => null);
-    if (info !== null && Date.now() - info.mtimeMs > 30_000) await rm(takeover, { force: true });
-    return;
+    const age = await ageOf(takeover);
+    if (age !== null && age > 30_000) await rm(takeover, { force: true });
+    return false;
   }
   try {
     const current = await readLock(file);
     const same = current === null ? stale === null : stale !== null && current.pid === stale.pid && current.hostname === stale.hostname && current.started_at === stale.started_at;
-    if (same) await rm(file, { force: true });
+    if (!same || (await ageOf(file)) === null) return false;
+    await rm(file, { force: true });
+    return await createLock(file, mine);
   } finally {
     await handle.close();
     await rm(takeover, { force: true });
   }
 }
 
-/** A lock file written in the last seconds may still be being written by its owner. */
-async function isFresh(file: string): Promise<boolean> {
+async function ageOf(file: string): Promise<number | null> {
   const info = await stat(file).catch(() => null);
-  return info !== null && Date.now() - info.mtimeMs < 10_000;
+  return info === null ? null : Date.now() - info.mtimeMs;
 }
 
 async function readLock(file: string): Promise<LockContent | null> {
