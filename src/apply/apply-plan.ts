@@ -95,6 +95,7 @@ export function computeProvisionRequest(loginName: string, after: Record<string,
 export async function applyPlan(plan: Plan, context: ApplyContext): Promise<ApplyReport> {
   const actionable: Change[] = plan.changes.filter((change) => change.action === 'create' || change.action === 'update' || change.action === 'reactivate' || change.action === 'cancel');
   const limit = pLimit(context.concurrency);
+  const indexOf = new Map(actionable.map((change, index) => [change, index]));
   const outcomes: Outcome[] = new Array<Outcome>(actionable.length);
   const filesWritten: string[] = [];
   let done = 0;
@@ -105,7 +106,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
 
   const run = (change: Change, work: () => Promise<string | null>) =>
     limit(async () => {
-      const index = actionable.indexOf(change);
+      const index = indexOf.get(change)!;
       let outcome: Outcome;
       if (stopped !== null) outcome = outcomeOf(change, 'skipped', null, stopped);
       else {
