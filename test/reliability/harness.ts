@@ -8,6 +8,7 @@ import { CtctClient } from '../../src/ctct/ctct-client.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
 import { CLI_PATH, runCli, type RunCliResult } from '../helpers/run-cli.js';
 import { simulatorEnv } from '../helpers/simulator-env.js';
+import { expect } from 'vitest';
 
 /**
  * Shared harness of the reliability suite: a simulator with canary credentials, a temporary
@@ -367,4 +368,17 @@ export function seededRandom(seed: number): () => number {
 export async function hasImportCommand(): Promise<boolean> {
   const result = await runCli(['import', '--help'], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
   return result.code === 0 && /Usage: ctct-gitops import/.test(result.stdout);
+}
+
+/** Checks that a repository converged and asserts every finding is empty; returns them for the tallies. */
+export async function expectConverged(repo: Repo): Promise<ConvergenceFindings> {
+  const findings = await checkConverged(repo);
+  expect(findings.planExit, findings.planOutput).toBe(0);
+  expect(findings.duplicates).toEqual([]);
+  expect(findings.lost).toEqual([]);
+  expect(findings.idProblems).toEqual([]);
+  expect(findings.openIntents).toEqual([]);
+  expect(findings.leaks).toEqual([]);
+  expect(repo.sim.accounts()).toHaveLength(repo.specs.length);
+  return findings;
 }
