@@ -31,9 +31,7 @@ async function killAndRecover(killAfter: number, finished: Finished): Promise<vo
   const files = Object.fromEntries(
     logins.map((login, i) => [`accounts/${login}.yaml`, createFileText(login, { plan: PLANS[i % PLANS.length]!, day: (i % 28) + 1, passwordEnv: 'KILL_TEST_PW' })]),
   );
-  // max_changed_share: 1 because the re-run counts the plans a killed create did not set yet as
-  // updates of existing accounts, and the default 30 % gate then refuses it (reported as a bug).
-  const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': 'requests_per_second: 4\nsafety:\n  max_changed_share: 1\n' }, finished);
+  const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': 'requests_per_second: 4\n' }, finished);
   const env = cliEnv(sim, { KILL_TEST_PW: 'Correct-Horse-9' });
 
   const first = spawnCli(['apply', '--yes'], { cwd, env }, finished);

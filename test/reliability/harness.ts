@@ -213,9 +213,9 @@ export async function makeRepo(sim: Simulator, specs: AccountSpec[] = standardSp
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, renderAccountFile(spec));
   }
-  // An apply cut short after its creates leaves their plan PUTs as updates of (by then) 10 managed
-  // accounts; with the default 30 % share gate the re-run could be refused, which is not under test here.
-  const merged = { requests_per_second: 20, safety: { max_changed_share: 1 }, ...settings };
+  // The default safety gates stay on: a re-run after a cut-short apply finishes its creates' plans from
+  // the journal, so they never come back as updates that the share gate would count.
+  const merged = { requests_per_second: 20, ...settings };
   const settingsText = Object.entries(merged).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n') + '\n';
   await writeFile(path.join(dir, 'ctct-gitops.yaml'), settingsText);
   return { dir, specs, sim, env: cliEnv(sim) };
