@@ -74,8 +74,11 @@ async function recoverIntent(
     await journal.recordWritten(intent.intent_id, account.file);
   }
   // The create's second half: a run that died after the POST never gave the account its paid plan.
+  // Only while the file still asks for that plan; an edited file goes through a plan like any change.
   if (intent.plan) {
-    await client.setPlan(id, intent.plan);
+    const wanted = account?.plan;
+    const unchanged = wanted !== undefined && wanted.plan_type === intent.plan.plan_type && wanted.billing_day_of_month === intent.plan.billing_day_of_month && wanted.plan_group_id === intent.plan.plan_group_id;
+    if (unchanged) await client.setPlan(id, intent.plan);
     await journal.recordPlanned(intent.intent_id);
   }
   result.resolved.push({ login_name: login, file: intent.file, encoded_account_id: id });
