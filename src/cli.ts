@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
-import { runPlan } from './commands/run-plan.js';
+import { runPlan, type WorkspaceOptions } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
 import { runImport } from './commands/run-import.js';
 import { createSimulatorCommand } from './simulator/simulator-command.js';
@@ -59,11 +59,8 @@ program
   .addOption(simulatorOption())
   .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; changedSince?: string; force?: boolean; rps?: number; simulator?: boolean }) => {
     const { plan } = await runPlan({
-      cwd: process.cwd(),
-      ...(options.dir !== undefined && { dir: options.dir }),
-      ...(options.config !== undefined && { config: options.config }),
+      ...workspaceOptions(options),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
-      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
       force: options.force ?? false,
       simulator: options.simulator ?? false,
       env: process.env,
@@ -89,13 +86,10 @@ program
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
     const started = Date.now();
     const { report, recovery } = await runApply({
-      cwd: process.cwd(),
+      ...workspaceOptions(options),
       ...(planFile !== undefined && { planFile }),
-      ...(options.dir !== undefined && { dir: options.dir }),
-      ...(options.config !== undefined && { config: options.config }),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
       ...(options.report !== undefined && { reportFile: options.report }),
-      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
       yes: options.yes ?? false,
       force: options.force ?? false,
       simulator: options.simulator ?? false,
@@ -132,12 +126,9 @@ program
   .addOption(simulatorOption())
   .action(async (options: { dir?: string; config?: string; account?: string[]; accountType?: 'managed' | 'unmanaged' | 'all'; dryRun?: boolean; rps?: number; simulator?: boolean }) => {
     const result = await runImport({
-      cwd: process.cwd(),
-      ...(options.dir !== undefined && { dir: options.dir }),
-      ...(options.config !== undefined && { config: options.config }),
+      ...workspaceOptions(options),
       ...(options.account !== undefined && { accounts: options.account }),
       ...(options.accountType !== undefined && { accountType: options.accountType }),
-      ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
       dryRun: options.dryRun ?? false,
       simulator: options.simulator ?? false,
       env: process.env,
@@ -162,6 +153,16 @@ async function confirmOnTerminal(): Promise<boolean> {
 
 program.addCommand(createSimulatorCommand());
 program.addCommand(createGithubCommand());
+
+/** The working directory and the flags every command that reads the workspace shares. */
+function workspaceOptions(options: { dir?: string; config?: string; rps?: number }): WorkspaceOptions {
+  return {
+    cwd: process.cwd(),
+    ...(options.dir !== undefined && { dir: options.dir }),
+    ...(options.config !== undefined && { config: options.config }),
+    ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
+  };
+}
 
 /** The contract's exit code for a plan: invalid desired state, then refusals, then changes. */
 function planExitCode(plan: Plan, detailed: boolean): ExitCode {
