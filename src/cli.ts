@@ -31,6 +31,8 @@ Exit codes:
 const dirOption = () => new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
 const configOption = () => new Option('--config <FILE>', 'settings file (default: ctct-gitops.yaml when present)');
 const simulatorOption = () => new Option('--simulator', 'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed');
+const targetOption = () => new Option('--target <X>', 'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans')
+  .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT (default 4)').argParser(parsePositiveNumber);
 
 program
@@ -55,9 +57,10 @@ program
   .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none')
   .option('--changed-since <REF>', 'read plans only for accounts whose files changed since the git ref (pull requests)')
   .option('--force', 'pass the safety limits (never protect: true)')
+  .addOption(targetOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; changedSince?: string; force?: boolean; rps?: number; simulator?: boolean }) => {
+  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
     const { plan } = await runPlan({
       ...workspaceOptions(options),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
@@ -80,9 +83,10 @@ program
   .option('--report <FILE>', 'write a JSON report of every change\'s outcome')
   .option('--changed-since <REF>', 'without a saved plan: read plans only for accounts whose files changed since the git ref')
   .option('--force', 'pass the safety limits (never protect: true)')
+  .addOption(targetOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; force?: boolean; rps?: number; simulator?: boolean }) => {
+  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
     const started = Date.now();
     const { report, recovery } = await runApply({
@@ -155,9 +159,10 @@ program.addCommand(createSimulatorCommand());
 program.addCommand(createGithubCommand());
 
 /** The working directory and the flags every command that reads the workspace shares. */
-function workspaceOptions(options: { dir?: string; config?: string; rps?: number }): WorkspaceOptions {
+function workspaceOptions(options: { dir?: string; config?: string; rps?: number; target?: string[] }): WorkspaceOptions {
   return {
     cwd: process.cwd(),
+    ...(options.target !== undefined && { targets: options.target }),
     ...(options.dir !== undefined && { dir: options.dir }),
     ...(options.config !== undefined && { config: options.config }),
     ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),

@@ -37,6 +37,9 @@ export type ApplyRunResult = { plan: Plan; report: ApplyReport | null; recovery:
  * open, computes (or re-checks a saved) plan, asks, and carries it out.
  */
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult> {
+  if (options.planFile !== undefined && options.targets !== undefined) {
+    throw new InvalidInputError([], `--target selects the accounts of a fresh plan; the saved plan ${options.planFile} holds only what its own plan run targeted`);
+  }
   const stateDir = path.join(options.cwd, STATE_DIR);
   await mkdir(stateDir, { recursive: true });
   // The files are read under the lock: a run that waited must see what the previous one wrote back.

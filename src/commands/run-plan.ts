@@ -4,6 +4,8 @@ import { readChangedFiles } from '../git/read-changed-files.js';
 import type { DesiredAccount, LiveState, Plan } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { fetchLiveState } from '../plan/fetch-live-state.js';
+import { selectTargets } from '../plan/select-targets.js';
+import { InvalidInputError } from '../errors.js';
 import { readSettings, type SettingsOverrides } from '../settings/read-settings.js';
 import type { Settings } from '../settings/settings.js';
 import { openCtct } from './open-ctct.js';
@@ -15,18 +17,27 @@ export interface WorkspaceOptions {
   /** Settings file (--config). */
   config?: string;
   overrides?: SettingsOverrides;
+  /** `--target`: login names, encoded_account_ids or file paths of the only accounts to plan. */
+  targets?: readonly string[];
 }
 
 export interface Workspace {
   settings: Settings;
   accounts: DesiredAccount[];
+  /** The accounts `--target` selected; undefined without it. */
+  targeted?: DesiredAccount[];
 }
 
-/** Settings and validated account files; throws every problem at once (exit 3). */
+/** Settings and validated account files; throws every problem at once (exit 3), or a target that names no account. */
 export async function readWorkspace(options: WorkspaceOptions): Promise<Workspace> {
   const settings = await readSettings(options.cwd, options.config, { ...options.overrides, ...(options.dir !== undefined && { accounts_dir: options.dir }) });
   const accounts = await readAccounts(options.cwd, settings.accounts_dir);
-  return { settings, accounts };
+  if (options.targets === undefined) return { settings, accounts };
+  const { selected, unknown } = selectTargets(accounts, options.targets, options.cwd);
+  if (unknown.length > 0) {
+    throw new InvalidInputError([], unknown.map((target) => `--target ${target}: no account file has this login_name, encoded_account_id or path`).join('\n'));
+  }
+  return { settings, accounts, targeted: selected };
 }
 
 export interface PlanRunOptions extends WorkspaceOptions {
@@ -39,9 +50,16 @@ export interface PlanRunOptions extends WorkspaceOptions {
 
 /** Reads live state through `client` and computes the plan of the workspace. */
 export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<{ plan: Plan; live: LiveState }> {
+  const selected = workspace.targeted;
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
-  const live = await fetchLiveState(client, workspace.accounts, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
-  return { plan: computePlan(workspace.accounts, live, { settings: workspace.settings, force: options.force, now: new Date().toISOString() }), live };
+  const live = await fetchLiveState(client, selected ?? workspace.accounts, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
+  const plan = computePlan(workspace.accounts, live, {
+    settings: workspace.settings,
+    force: options.force,
+    now: new Date().toISOString(),
+    ...(selected !== undefined && { targets: new Set(selected.map((account) => account.file)) }),
+  });
+  return { plan, live };
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */

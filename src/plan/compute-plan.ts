@@ -21,6 +21,11 @@ export interface PlanOptions {
   force: boolean;
   /** The time of the plan (ISO-8601): a requested cancellation is awaited until its effective date. */
   now?: string;
+  /**
+   * `--target`: the files of the only accounts to plan. The others are neither planned nor
+   * reported as orphans; those naming an id still count as managed for the share gate.
+   */
+  targets?: ReadonlySet<string>;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -49,6 +54,10 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
 
   for (const account of desired) {
     const id = account.encoded_account_id;
+    if (options.targets !== undefined && !options.targets.has(account.file)) {
+      if (id !== undefined) managed++;
+      continue;
+    }
     if (id === undefined) {
       changes.push(computeCreate(account));
       continue;
@@ -67,7 +76,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     if (account.protect && result.changes.some((change) => change.action === 'cancel')) protectedCancels.push(account);
   }
 
-  if (options.settings.orphans !== 'ignore') {
+  if (options.settings.orphans !== 'ignore' && options.targets === undefined) {
     for (const account of live.accounts) {
       if (named.has(account.encoded_account_id)) continue;
       changes.push({
@@ -280,7 +289,7 @@ function at(account: DesiredAccount, field: string, message: string): Problem {
 
 function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
   const hash = createHash('sha256');
-  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort() }));
+  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort(), ...(options.targets !== undefined && { targets: [...options.targets].sort() }) }));
   // Account by account: one large string for 10,000 accounts would cost more than the hashing.
   const byFile = [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const { positions: _positions, ...account } of byFile) hash.update(`\n${canonicalJson(account)}`);
