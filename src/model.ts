@@ -39,6 +39,20 @@ export interface DesiredAccount extends CreateOnlyFields {
   status: AccountStatus;
   cancel?: DesiredCancel;
   protect: boolean;
+  sso_users?: DesiredSsoUser[];
+}
+
+/** A user of an SSO-enabled account: the vendor spec's `SSOUser`, and when apply created it. */
+export interface DesiredSsoUser {
+  login_name: string;
+  first_name: string;
+  last_name: string;
+  contact_email: string;
+  role_name: string;
+  external_id: string;
+  external_provider: string;
+  /** Written by apply once CTCT accepted the user; such a user is never sent again. */
+  created_at?: string;
 }
 
 /** A live plan as read from GET /partner/accounts/{id}/plan. */

@@ -36,7 +36,7 @@ export function validateWithSchema(validate: ValidateFunction, source: YamlSourc
 
 function describeError(error: ErrorObject, source: YamlSource): Problem | null {
   const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const field = path.join('.');
+  const field = formatPath(path);
   const parent = error.parentSchema as { errorMessage?: string; errorAt?: string } | undefined;
   // A schema's own message explains a pattern or a condition; length and type rules speak for themselves.
   const custom = ['pattern', 'not', 'required'].includes(error.keyword) ? parent?.errorMessage : undefined;
@@ -53,7 +53,7 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
       return at(source.keyPosition([...path, name]), `unknown field "${name}"${where}${hint ? ` (did you mean "${hint}"?)` : ''}`);
     }
     case 'required': {
-      const name = [...path, String(error.params.missingProperty)].join('.');
+      const name = formatPath([...path, String(error.params.missingProperty)]);
       const position = parent?.errorAt !== undefined ? source.keyPosition([...path, parent.errorAt]) : source.keyPosition(path);
       return at(position, custom ? `${name} ${custom}` : `missing required field ${name}`);
     }
@@ -76,6 +76,11 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
     default:
       return at(source.valuePosition(path), `${field} ${custom ?? error.message ?? 'is invalid'}`);
   }
+}
+
+/** `sso_users[0].login_name`: list positions in brackets, as people write them. */
+function formatPath(path: readonly string[]): string {
+  return path.reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`), '');
 }
 
 /** A value as JSON, cut short so a huge value never floods the output. */

@@ -30,7 +30,7 @@ export function validateAccounts(files: readonly SourceFile[]): { accounts: Desi
     else sources.push(parsed.source);
   }
   const accounts = sources.map(normaliseAccount).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  problems.push(...validateAcrossFiles(accounts));
+  problems.push(...validateAcrossFiles(accounts), ...accounts.flatMap(validateSsoUsers));
   return { accounts, problems };
 }
 
@@ -69,5 +69,37 @@ function validateAcrossFiles(accounts: readonly DesiredAccount[]): Problem[] {
       });
     }
   }
+  return problems;
+}
+
+/**
+ * Within one account, SSO users' login names and email addresses must be unique (CTCT answers 409
+ * otherwise) and differ from the account's own login; a user can have been created only once the
+ * account existed, so `created_at` needs the account's `encoded_account_id`.
+ */
+function validateSsoUsers(account: DesiredAccount): Problem[] {
+  const problems: Problem[] = [];
+  const users = account.sso_users ?? [];
+  const at = (index: number, field: string, message: string): Problem => ({ file: account.file, ...(account.positions[`sso_users.${index}.${field}`] ?? { line: 1, col: 1 }), message });
+  for (const field of ['login_name', 'contact_email'] as const) {
+    const first = new Map<string, number>();
+    users.forEach((user, index) => {
+      const key = user[field].toLowerCase();
+      const earlier = first.get(key);
+      if (earlier === undefined) first.set(key, index);
+      else {
+        const position = account.positions[`sso_users.${earlier}.${field}`] ?? { line: 1, col: 1 };
+        problems.push(at(index, field, `sso_users[${index}].${field} "${user[field]}" is already used by sso_users[${earlier}] at line ${position.line}; it must be unique in the account`));
+      }
+    });
+  }
+  users.forEach((user, index) => {
+    if (account.login_name !== undefined && user.login_name.toLowerCase() === account.login_name.toLowerCase()) {
+      problems.push(at(index, 'login_name', `sso_users[${index}].login_name "${user.login_name}" is the account's own login_name; an SSO user needs a login of its own`));
+    }
+    if (user.created_at !== undefined && account.encoded_account_id === undefined) {
+      problems.push(at(index, 'created_at', `sso_users[${index}].created_at needs the account's encoded_account_id: a user is created only in an account that exists`));
+    }
+  });
   return problems;
 }

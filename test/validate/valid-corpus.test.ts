@@ -72,6 +72,12 @@ describe('valid trees: the normalised model', () => {
       protect: true,
     });
     expect(accounts.find((a) => a.file === 'accounts/leaving.yaml')?.cancel).toEqual({ reason_id: 30, effective_date: '2026-12-01T00:00:00Z' });
+    const sso = accounts.find((a) => a.file === 'accounts/sso.yaml');
+    expect(sso?.sso_users?.map((user) => [user.login_name, user.role_name, user.external_id])).toEqual([
+      ['josie.lang', 'campaign_creator', '23378234122161121'],
+      ['sam.ortiz', 'account_manager', '77'],
+    ]);
+    expect(sso?.positions['sso_users.1.login_name']).toEqual({ line: 20, col: 19 });
   });
 
   it('reads Norway as the string "NO" in a nested folder', async () => {
