@@ -11,7 +11,11 @@ import {
 } from './ctct-api-error.js';
 import type {
   AccountCancellation,
+  AccountPhysicalAddress,
   AccountType,
+  CustomerPut,
+  CustomerSummary,
+  PartnerAccountOperationsRequest,
   PartnerAccountPage,
   PlanInfo,
   PlanTiers,
@@ -62,7 +66,7 @@ export interface CtctClientOptions {
 }
 
 /** Operations counted in {@link CtctClient.calls}; `token` is the partner token endpoint. */
-export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'token';
+export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'accountOperationsSync' | 'token';
 
 /** Counters of what the client met on the wire. */
 export interface CtctClientStats {
@@ -85,6 +89,10 @@ interface Call {
   body?: unknown;
   /** Set for POST /partner/accounts, which must never be sent twice unless CTCT surely did not process it. */
   createLoginName?: string;
+  /** A write CTCT may have carried out: sent again only after a 429 or a connection that never left. */
+  noBlindRetry?: boolean;
+  /** The inner request of an account_operations/sync call, as messages show it (`PUT /account/summary`). */
+  inner?: string;
 }
 
 /**
@@ -101,6 +109,7 @@ export class CtctClient {
     setPlan: 0,
     cancelAccount: 0,
     createAccount: 0,
+    accountOperationsSync: 0,
     token: 0,
   };
   readonly stats: CtctClientStats = { throttled: 0, retries: 0, quotaExceeded: 0, tokenMints: 0 };
@@ -193,6 +202,50 @@ export class CtctClient {
   }
 
   /**
+   * Sends a V3 request on behalf of a managed account through
+   * `POST /partner/accounts/{id}/account_operations/sync` (partner subset lines 324-370) and returns
+   * the inner response body. CTCT answers with the inner call's status and body (its 404 "may
+   * indicate … the API request you are sending on behalf of an account returned a 404"), so an inner
+   * error is the one {@link CtctApiError}, naming the inner request. A GET is retried like any read;
+   * a write only when CTCT surely did not process it.
+   */
+  syncOperation<T>(encodedAccountId: string, request: PartnerAccountOperationsRequest): Promise<T> {
+    const write = request.account_operation_method !== 'GET';
+    return this.#send<T>({
+      operation: 'accountOperationsSync',
+      method: 'POST',
+      url: this.#accountUrl(encodedAccountId, 'account_operations/sync'),
+      body: request,
+      ...(write && { noBlindRetry: true }),
+      inner: `${request.account_operation_method} ${request.account_operation_url}`,
+    });
+  }
+
+  /** GET /account/summary with the physical address (full spec lines 104-153), through sync. */
+  getAccountSummary(encodedAccountId: string): Promise<CustomerSummary> {
+    return this.syncOperation(encodedAccountId, {
+      account_operation_url: '/account/summary',
+      account_operation_method: 'GET',
+      account_operation_query_parameters: [{ query_param_key: 'extra_fields', query_param_value: 'physical_address' }],
+    });
+  }
+
+  /** PUT /account/summary (full spec lines 154-201): a partial update, so send only what changes. */
+  updateAccountSummary(encodedAccountId: string, body: CustomerPut): Promise<CustomerPut> {
+    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(body) });
+  }
+
+  /** POST /account/summary/physical_address (full spec lines 242-295): 409 when the account has one already. */
+  addPhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
+    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: JSON.stringify(address) });
+  }
+
+  /** PUT /account/summary/physical_address (full spec lines 296-353): replaces the whole address; a field left out is removed. */
+  updatePhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
+    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(address) });
+  }
+
+  /**
    * Creates (provisions) a client account. Sent again only after a 429 `throttled` or a connection
    * that failed before the request left; a timeout, a dropped connection or a 5xx rejects with
    * {@link CreateOutcomeUnknownError}, to be resolved by listing accounts, not by posting again.
@@ -239,7 +292,7 @@ export class CtctClient {
       if (outcome instanceof TransportError) {
         const details = this.#transportDetails(call, outcome);
         if (call.createLoginName !== undefined && outcome.mayHaveBeenSent) throw new CreateOutcomeUnknownError(details, call.createLoginName);
-        if (attempt >= policy.maxAttempts) throw new CtctApiError(details);
+        if (attempt >= policy.maxAttempts || (call.noBlindRetry && outcome.mayHaveBeenSent)) throw new CtctApiError(details);
         this.#retryLine(call, outcome.code, attempt);
       } else {
         const { status } = outcome;
@@ -250,7 +303,7 @@ export class CtctClient {
           reminted = true;
           this.#tokens.invalidate(token);
           this.stats.retries++;
-          this.#log?.(`${call.method} ${this.#display(call.url)} → 401; minting a new token and retrying once`);
+          this.#log?.(`${call.method} ${this.#describe(call)} → 401; minting a new token and retrying once`);
           continue;
         }
         if (status === 429 && details.errors?.some((e) => e.error_key === 'quota_exceeded')) {
@@ -261,7 +314,7 @@ export class CtctClient {
         if (throttled) this.stats.throttled++;
         if (call.createLoginName !== undefined && status >= 500) throw new CreateOutcomeUnknownError(details, call.createLoginName);
         retryAfter = parseRetryAfter(outcome.headers['retry-after']);
-        const retryable = status === 429 || (call.createLoginName === undefined && RETRYABLE_STATUSES.has(status));
+        const retryable = status === 429 || (call.createLoginName === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
         if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details);
         this.#retryLine(call, String(status), attempt);
       }
@@ -298,17 +351,17 @@ export class CtctClient {
         timeoutMs: this.#timeoutMs,
         dispatcher: this.#dispatcher,
       });
-      this.#log?.(`${call.method} ${this.#display(call.url)} → ${outcome.status} in ${Date.now() - started} ms`);
+      this.#log?.(`${call.method} ${this.#describe(call)} → ${outcome.status} in ${Date.now() - started} ms`);
       return { token, outcome };
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
-      this.#log?.(`${call.method} ${this.#display(call.url)} → ${error.message} after ${Date.now() - started} ms`);
+      this.#log?.(`${call.method} ${this.#describe(call)} → ${error.message} after ${Date.now() - started} ms`);
       return { token, outcome: error };
     }
   }
 
   #retryLine(call: Call, what: string, attempt: number): void {
-    this.#log?.(`${call.method} ${this.#display(call.url)}: ${what}; retry ${attempt + 1}/${this.#retry.maxAttempts}`);
+    this.#log?.(`${call.method} ${this.#describe(call)}: ${what}; retry ${attempt + 1}/${this.#retry.maxAttempts}`);
   }
 
   #url(path: string): URL {
@@ -334,6 +387,11 @@ export class CtctClient {
     return this.#redactor.redact(path + url.search);
   }
 
+  /** The path as messages show it, with the inner request of a sync call. */
+  #describe(call: Call): string {
+    return call.inner === undefined ? this.#display(call.url) : `${this.#display(call.url)} (${call.inner})`;
+  }
+
   #requestInfo(call: Call): CtctApiErrorDetails['request'] {
     return {
       method: call.method,
@@ -346,7 +404,7 @@ export class CtctClient {
     const body = this.#redactor.redact(res.text);
     return {
       method: call.method,
-      path: this.#display(call.url),
+      path: this.#describe(call),
       status: res.status,
       errors: parseCtctErrorBody(res.text, (t) => this.#redactor.redact(t)),
       request: this.#requestInfo(call),
@@ -357,7 +415,7 @@ export class CtctClient {
   #transportDetails(call: Call, error: TransportError): CtctApiErrorDetails {
     return {
       method: call.method,
-      path: this.#display(call.url),
+      path: this.#describe(call),
       code: error.code,
       detail: this.#redactor.redact(error.message),
       request: this.#requestInfo(call),

@@ -97,3 +97,56 @@ export interface CtctErrorEntry {
   error_key?: string;
   error_message?: string;
 }
+
+/**
+ * POST /partner/accounts/{id}/account_operations/sync request (`PartnerAccountOperationsRequest`,
+ * partner subset lines 1052-1090): a V3 request CTCT sends on behalf of a managed account.
+ */
+export interface PartnerAccountOperationsRequest {
+  /** A V3 path without the base URL, path parameters by name, e.g. `/contacts/{contact_id}`. */
+  account_operation_url: string;
+  account_operation_method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** The inner request body as a string-escaped JSON string. */
+  account_operation_payload?: string;
+  account_operation_query_parameters?: Array<{ query_param_key: string; query_param_value: string }>;
+  account_operation_path_parameters?: Array<{ path_param_key: string; path_param_value: string }>;
+  account_operation_headers?: Array<{ header_key: string; header_value: string }>;
+}
+
+/**
+ * The account details `PUT /account/summary` changes (`CustomerPut`, full spec
+ * ctct-v3-swagger-3.0.178.yaml lines 8463-8520); a partial update: absent fields stay as they are.
+ */
+export interface CustomerPut {
+  contact_email?: string;
+  contact_phone?: string;
+  country_code?: string;
+  first_name?: string;
+  last_name?: string;
+  organization_name?: string;
+  organization_phone?: string;
+  state_code?: string;
+  time_zone_id?: string;
+  website?: string;
+}
+
+/** The organization's address (`AccountPhysicalAddress`, full spec lines 8521-8570). */
+export interface AccountPhysicalAddress {
+  address_line1: string;
+  address_line2?: string;
+  address_line3?: string;
+  city: string;
+  /** US and CA only. */
+  state_code?: string;
+  /** Outside the US and CA. */
+  state_name?: string;
+  /** Required in the US and CA. */
+  postal_code?: string;
+  country_code: string;
+}
+
+/** GET /account/summary?extra_fields=physical_address (`Customer`, full spec lines 8339-8462). */
+export interface CustomerSummary extends CustomerPut {
+  encoded_account_id?: string;
+  physical_address?: AccountPhysicalAddress;
+}

@@ -3,6 +3,7 @@ import { CANCEL_REASON_IDS, KNOWN_PLAN_TYPES, type AccountType } from '../ctct/c
 import { computeAccountId, type AccountStore } from './account-store.js';
 import { computePlanTiers } from './compute-plan-tiers.js';
 import type { SimAccount } from './sim-account.js';
+import { runSyncOperation } from './sync-operation-routes.js';
 import { answerError, answerErrors, answerForbidden, answerStatus, type SimResponse } from './sim-response.js';
 import { validateProvision, validateStrings, type ValidationError } from './validate-provision.js';
 
@@ -80,7 +81,7 @@ function runAccountOperation(operation: PartnerOperation, accountId: string, ctx
     case 'createSSOUser':
       return createSsoUser(account, body.value ?? {}, ctx);
     default:
-      return syncAccountOperation(account, body.value ?? {});
+      return syncAccountOperation(account, body.value ?? {}, ctx.store);
   }
 }
 
@@ -322,10 +323,11 @@ function validatePairs(body: Record<string, unknown>, field: string, keys: reado
 
 /**
  * POST /partner/accounts/{id}/account_operations/sync, only for managed accounts
- * (https://developer.constantcontact.com/api_guide/partners_master_token.html). The simulator
- * does not run the inner call; it answers with what it would have sent.
+ * (https://developer.constantcontact.com/api_guide/partners_master_token.html): the outer request
+ * is checked here (`PartnerAccountOperationsRequest`, partner subset lines 1052-1090), the inner
+ * one is run against the stored account by {@link runSyncOperation}.
  */
-function syncAccountOperation(account: SimAccount, body: Record<string, unknown>): SimResponse {
+function syncAccountOperation(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
   const errors = validateStrings(body, { account_operation_url: { required: true, min: 1 }, account_operation_method: { required: true }, account_operation_payload: {} });
   const method = body.account_operation_method;
   if (typeof method === 'string' && !SYNC_METHODS.includes(method.toUpperCase())) errors.push(invalid('account_operation_method must be GET, POST, PUT, DELETE or PATCH.'));
@@ -345,8 +347,9 @@ function syncAccountOperation(account: SimAccount, body: Record<string, unknown>
   for (const p of (body.account_operation_path_parameters ?? []) as Array<Record<string, string>>) {
     path = path.replace(`{${p.path_param_key}}`, encodeURIComponent(p.path_param_value ?? ''));
   }
-  return {
-    status: 200,
-    body: { simulated: true, encoded_account_id: account.encoded_account_id, method: (method as string).toUpperCase(), path },
-  };
+  const query = new URLSearchParams();
+  for (const q of (body.account_operation_query_parameters ?? []) as Array<Record<string, string>>) query.append(q.query_param_key ?? '', q.query_param_value ?? '');
+  const inner = runSyncOperation(account, { method: (method as string).toUpperCase(), path, query, payload: body.account_operation_payload as string | undefined }, store);
+  // The spec declares one success status for sync, 200, "corresponds to the specific API request" (partner subset line 356).
+  return inner.status >= 200 && inner.status < 300 ? { ...inner, status: 200 } : inner;
 }

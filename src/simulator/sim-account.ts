@@ -1,4 +1,4 @@
-import type { ProvisionRequest } from '../ctct/ctct-types.js';
+import type { AccountPhysicalAddress, ProvisionRequest } from '../ctct/ctct-types.js';
 
 /** A cancellation as stored: requested, and either in force or waiting for its effective date. */
 export interface SimCancellation {
@@ -36,6 +36,8 @@ export interface SimAccount extends Omit<ProvisionRequest, 'password' | 'managed
   cancellation?: SimCancellation;
   subscriber_count: number;
   sso_users: SimSsoUser[];
+  /** Set through POST/PUT /account/summary/physical_address (account_operations/sync). */
+  physical_address?: AccountPhysicalAddress;
   /** 1-based position in creation order; the list endpoint pages in this order. */
   created_seq: number;
   created_at: string;

@@ -385,3 +385,62 @@ describe('createAccount', () => {
     expect(client.calls.createAccount).toBe(2);
   });
 });
+
+describe('account_operations/sync', () => {
+  const address = { address_line1: '12 Harbor Road', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' };
+
+  async function managedAccount(sim: Awaited<ReturnType<typeof startTestSimulator>>): Promise<string> {
+    const client = createSimClient(sim);
+    return (await client.createAccount(provisionRequest('managed_client', { managed_site_owner: true, organization_name: 'Old Name' }))).encoded_account_id;
+  }
+
+  it('reads and writes the summary and the address through the typed helpers', async () => {
+    const sim = await startTestSimulator();
+    const id = await managedAccount(sim);
+    const client = createSimClient(sim);
+
+    expect(await client.getAccountSummary(id)).toEqual({ encoded_account_id: id, contact_email: 'managed_client@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Old Name' });
+    await client.updateAccountSummary(id, { organization_name: 'New Name' });
+    await client.addPhysicalAddress(id, address);
+    await client.updatePhysicalAddress(id, { ...address, address_line1: '14 Harbor Road' });
+
+    expect(await client.getAccountSummary(id)).toMatchObject({ organization_name: 'New Name', physical_address: { ...address, address_line1: '14 Harbor Road' } });
+    expect(client.calls.accountOperationsSync).toBe(5);
+    expect(sim.stats.byOperation.accountOperationsSync).toBe(5);
+  });
+
+  it('maps an inner error to CtctApiError naming the inner request', async () => {
+    const sim = await startTestSimulator();
+    const id = await managedAccount(sim);
+    const client = createSimClient(sim);
+    await client.addPhysicalAddress(id, address);
+
+    const error = await client.addPhysicalAddress(id, address).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CtctApiError);
+    expect(error).toMatchObject({ status: 409, errorKey: 'account.api.conflict' });
+    expect((error as CtctApiError).message).toContain(`POST /partner/accounts/${id}/account_operations/sync (POST /account/summary/physical_address) → 409`);
+    const unmanaged = (await client.createAccount(provisionRequest('unmanaged_client'))).encoded_account_id;
+    await expect(client.getAccountSummary(unmanaged)).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('retries a GET after a 5xx, but a write only after a 429: a 5xx write may have been carried out', async () => {
+    const sim = await startTestSimulator();
+    const id = await managedAccount(sim);
+    const client = createSimClient(sim);
+    const path = `/v3/partner/accounts/${id}/account_operations/sync`;
+
+    sim.faults.add({ method: 'POST', path, kind: 'status', status: 503, times: 2 });
+    await expect(client.getAccountSummary(id)).resolves.toMatchObject({ encoded_account_id: id });
+    expect(client.calls.accountOperationsSync).toBe(3);
+
+    sim.faults.add({ method: 'POST', path, kind: 'status', status: 503 });
+    await expect(client.updateAccountSummary(id, { organization_name: 'New Name' })).rejects.toMatchObject({ status: 503 });
+    expect(client.calls.accountOperationsSync).toBe(4);
+
+    sim.faults.add({ method: 'POST', path, kind: 'status', status: 429 });
+    await client.updateAccountSummary(id, { organization_name: 'New Name' });
+    expect(client.calls.accountOperationsSync).toBe(6);
+    expect(sim.findByLogin('managed_client')?.organization_name).toBe('New Name');
+  });
+});

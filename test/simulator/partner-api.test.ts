@@ -413,19 +413,55 @@ describe('users/sso and account_operations/sync stubs', () => {
     await start();
     const managed = await create('managed_client', { managed_site_owner: true });
     const unmanaged = await create('unmanaged_client');
-    const json = {
-      account_operation_url: '/contacts/{contact_id}',
-      account_operation_method: 'GET',
-      account_operation_path_parameters: [{ path_param_key: 'contact_id', path_param_value: 'c-1' }],
-    };
+    const json = { account_operation_url: '/account/summary', account_operation_method: 'GET' };
     const ok = await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ simulated: true, method: 'GET', path: '/contacts/c-1' });
+    expect(ok.body).toEqual({ encoded_account_id: managed, contact_email: 'managedclient@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Hanks Fresh Fruit', first_name: 'Hank', last_name: 'Smith' });
     expect((await api.call('POST', `/v3/partner/accounts/${unmanaged}/account_operations/sync`, { json })).status).toBe(403);
     for (const bad of [{}, { account_operation_url: '/contacts' }, { ...json, account_operation_method: 'TRACE' }, { ...json, account_operation_url: 'https://api.cc.email/v3/contacts' }, { ...json, account_operation_headers: 'Accept: x' }]) {
       expect((await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json: bad })).status, JSON.stringify(bad)).toBe(400);
     }
     expect((await api.call('POST', '/v3/partner/accounts/a07e1nothere/account_operations/sync', { json })).status).toBe(404);
+    const unserved = await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json: { account_operation_url: '/contacts/{contact_id}', account_operation_method: 'GET', account_operation_path_parameters: [{ path_param_key: 'contact_id', path_param_value: 'c-1' }] } });
+    expect(unserved.status).toBe(404);
+    expect(unserved.body[0].error_message).toContain('GET /contacts/c-1');
+  });
+
+  it('updates the summary partially and keeps one physical address: POST once (then 409), PUT replaces it whole', async () => {
+    await start();
+    const id = await create('managed_client', { managed_site_owner: true, organization_name: 'Old Name' });
+    const sync = (json: Record<string, unknown>) => api.call('POST', `/v3/partner/accounts/${id}/account_operations/sync`, { json });
+    const payload = (value: unknown) => JSON.stringify(value);
+
+    const put = await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: payload({ organization_name: 'New Name', contact_phone: '555-0100' }) });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', first_name: 'Hank' });
+    const address = { address_line1: '12 Harbor Road', address_line2: 'Suite 4', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' };
+    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(address) })).status).toBe(404);
+    const posted = await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: payload(address) });
+    expect(posted.status).toBe(200);
+    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: payload(address) })).status).toBe(409);
+    const { address_line2: _dropped, ...moved } = { ...address, address_line1: '14 Harbor Road' };
+    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(moved) })).status).toBe(200);
+
+    const summary = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET', account_operation_query_parameters: [{ query_param_key: 'extra_fields', query_param_value: 'physical_address' }] });
+    expect(summary.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', physical_address: moved });
+    expect(summary.body.physical_address).not.toHaveProperty('address_line2');
+    const plain = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET' });
+    expect(plain.body).not.toHaveProperty('physical_address');
+
+    for (const bad of [
+      { ...address, postal_code: undefined },
+      { ...address, state_name: 'Maine' },
+      { address_line1: 'x', city: 'London', country_code: 'GB', state_code: 'LN' },
+      { city: 'Portland', country_code: 'US', state_code: 'ME', postal_code: '04101' },
+    ]) {
+      const res = await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(bad) });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: payload({ contact_phone: 'x'.repeat(26) }) })).status).toBe(400);
+    expect((await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: '{not json' })).status).toBe(400);
+    expect(sim.findByLogin('managed_client')).toMatchObject({ organization_name: 'New Name', physical_address: moved });
   });
 });
 
