@@ -7,12 +7,18 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STARTER_ACCOUNTS } from '../dist/commands/simulator-starter-state.js';
+import { writeStateFile } from '../dist/simulator/account-store.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
 const work = mkdtempSync(path.join(tmpdir(), 'ctct-gitops-demo-'));
 cpSync(path.join(root, 'accounts'), path.join(work, 'accounts'), { recursive: true });
 cpSync(path.join(root, 'schema'), path.join(work, 'schema'), { recursive: true });
+// Live CTCT as the demo plays it: riverside_dental matches its file, old_town_cycles is still open
+// (its file cancels it), lakeside_florist is named by no file. Without this state the simulator
+// would start from the files, as an estate that is already converged.
+writeStateFile(path.join(work, '.ctct-gitops', 'simulator.json'), { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
 // The example hanks-fresh-fruit.yaml takes its initial password from this variable.
 const env = { ...process.env, HANKS_INITIAL_PASSWORD: 'demo-only-Passw0rd!' };
 

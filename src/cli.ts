@@ -166,6 +166,7 @@ function workspaceOptions(options: { dir?: string; config?: string; rps?: number
     ...(options.dir !== undefined && { dir: options.dir }),
     ...(options.config !== undefined && { config: options.config }),
     ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
+    notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
   };
 }
 

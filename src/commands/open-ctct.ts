@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CtctClient, readCtctClientOptions } from '../ctct/ctct-client.js';
+import type { DesiredAccount } from '../model.js';
 import type { Settings } from '../settings/settings.js';
 import { writeStateFile } from '../simulator/account-store.js';
+import { computeMirrorAccounts } from '../simulator/compute-mirror-accounts.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { STARTER_ACCOUNTS } from './simulator-starter-state.js';
 
@@ -16,11 +18,23 @@ export interface CtctConnection {
   close(): Promise<void>;
 }
 
+export interface OpenCtctOptions {
+  cwd: string;
+  simulator: boolean;
+  settings: Settings;
+  env: NodeJS.ProcessEnv;
+  /** The account files: a new simulator state mirrors the live accounts they name. */
+  accounts: readonly DesiredAccount[];
+  log?: (line: string) => void;
+  /** Told what a new simulator state starts with. */
+  notice?: (line: string) => void;
+}
+
 /**
  * The CTCT client of one run: against CTCT with credentials from the environment, or with
  * `--simulator` against an in-process simulator whose state lives in `.ctct-gitops/simulator.json`.
  */
-export async function openCtct(options: { cwd: string; simulator: boolean; settings: Settings; env: NodeJS.ProcessEnv; log?: (line: string) => void }): Promise<CtctConnection> {
+export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection> {
   const clientSettings = {
     requests_per_second: options.settings.requests_per_second,
     concurrency: options.settings.concurrency,
@@ -31,7 +45,14 @@ export async function openCtct(options: { cwd: string; simulator: boolean; setti
     return { client, simulatorStateFile: null, close: () => client.close() };
   }
   const stateFile = path.join(options.cwd, STATE_DIR, 'simulator.json');
-  if (!existsSync(stateFile)) writeStateFile(stateFile, { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
+  if (!existsSync(stateFile)) {
+    const accounts = computeNewSimulatorAccounts(options.accounts, options.settings);
+    writeStateFile(stateFile, { format_version: 1, accounts, pending_provisions: [] });
+    const relative = path.relative(options.cwd, stateFile).split(path.sep).join('/');
+    options.notice?.(options.accounts.length === 0
+      ? `new simulator state ${relative}: ${accounts.length} example accounts, as there are no account files yet (import --simulator adopts them)`
+      : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} as the account files describe them; delete it to start again from the files`);
+  }
   const simulator = await startSimulator({ stateFile, requestsPerSecond: options.settings.requests_per_second });
   const client = new CtctClient({
     baseUrl: simulator.baseUrl,
@@ -52,4 +73,13 @@ export async function openCtct(options: { cwd: string; simulator: boolean; setti
       await simulator.close();
     },
   };
+}
+
+/**
+ * What a new simulator state starts with: the live accounts the files name, as they describe
+ * them, so an existing estate is rehearsed as it is; with no account files yet, the examples.
+ */
+export function computeNewSimulatorAccounts(accounts: readonly DesiredAccount[], settings: Pick<Settings, 'account_type'>, now = new Date().toISOString()) {
+  if (accounts.length === 0) return [...STARTER_ACCOUNTS];
+  return computeMirrorAccounts(accounts, { now, accountType: settings.account_type });
 }

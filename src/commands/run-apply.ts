@@ -46,7 +46,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
   const lock = await acquireApplyLock(stateDir);
   try {
     let workspace = await readWorkspace(options);
-    const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, ...(options.log && { log: options.log }) });
+    const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
     try {
       const { client } = connection;
       const journal = await Journal.open(stateDir);

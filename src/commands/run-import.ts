@@ -40,7 +40,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportResult
   const accountsRoot = path.resolve(options.cwd, settings.accounts_dir);
   const existing = existsSync(accountsRoot) ? await readAccounts(options.cwd, settings.accounts_dir) : [];
   const named = new Set(existing.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
-  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings, env: options.env, ...(options.log && { log: options.log }) });
+  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings, env: options.env, accounts: existing, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
   try {
     const { client } = connection;
     const owners = await client.listAccounts({ accountType: options.accountType ?? settings.account_type });

@@ -19,6 +19,8 @@ export interface WorkspaceOptions {
   overrides?: SettingsOverrides;
   /** `--target`: login names, encoded_account_ids or file paths of the only accounts to plan. */
   targets?: readonly string[];
+  /** Told what the run does beyond its result, such as what a new simulator state starts with. */
+  notice?: (line: string) => void;
 }
 
 export interface Workspace {
@@ -65,7 +67,7 @@ export async function computeWorkspacePlan(client: CtctClient, workspace: Worksp
 /** `plan`: reads files and live state, returns the plan; changes nothing. */
 export async function runPlan(options: PlanRunOptions): Promise<{ plan: Plan; workspace: Workspace }> {
   const workspace = await readWorkspace(options);
-  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, ...(options.log && { log: options.log }) });
+  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
   try {
     const { plan } = await computeWorkspacePlan(connection.client, workspace, options);
     return { plan, workspace };

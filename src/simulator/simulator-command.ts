@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { readAccounts } from '../accounts/read-accounts.js';
+import { InvalidInputError } from '../errors.js';
+import { readSettings } from '../settings/read-settings.js';
+import { computeMirrorAccounts } from './compute-mirror-accounts.js';
 import { FAULT_SPEC_HELP, parseFaultSpec, type FaultRule } from './fault-rules.js';
 import { startSimulator } from './simulator.js';
 
@@ -15,6 +20,7 @@ export interface SimulatorCommandDeps {
 interface SimulatorCommandOptions {
   port: number;
   state?: string;
+  fromDir?: string;
   seed: number;
   rps: number;
   quota: number;
@@ -63,6 +69,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .description('serve the built-in CTCT partner API simulator (token endpoint included) on 127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', parseWholeNumber(65535), 0)
     .option('--state <file>', 'JSON file the accounts are loaded from and saved to after every change')
+    .option('--from-dir <DIR>', 'start with one live account per account file in DIR that names an encoded_account_id, as the file describes it')
     .option('--seed <n>', 'generate this many accounts when the state is new or empty', parseWholeNumber(1_000_000), 0)
     .option('--rps <n>', 'requests per second per API key before 429 throttled (0 = unlimited)', parseWholeNumber(1_000_000), 4)
     .option('--quota <n>', 'requests per UTC day per API key before 429 quota_exceeded (0 = unlimited)', parseWholeNumber(1e9), 10_000)
@@ -72,6 +79,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .option('--quiet', 'do not log requests')
     .addHelpText('after', `\n${FAULT_SPEC_HELP}\n\nThe credentials printed are the simulator's own fake ones.`)
     .action(async (options: SimulatorCommandOptions) => {
+      const accounts = options.fromDir === undefined ? undefined : await readMirrorAccounts(options.fromDir, options.state);
       const sim = await startSimulator({
         port: options.port,
         requestsPerSecond: options.rps,
@@ -79,6 +87,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
         tokenTtlSeconds: options.tokenTtl,
         provisionDelayMs: options.provisionDelay,
         ...(options.state === undefined ? {} : { stateFile: options.state }),
+        ...(accounts === undefined ? {} : { accounts }),
         ...(options.seed > 0 ? { seed: options.seed } : {}),
         ...(options.quiet ? {} : { log }),
       });
@@ -105,4 +114,14 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
       await sim.close();
       write(`simulator stopped (${signal})\n`);
     });
+}
+
+/** The live accounts `--from-dir` starts with; refused over an existing state, which would win. */
+async function readMirrorAccounts(dir: string, stateFile: string | undefined) {
+  if (stateFile !== undefined && existsSync(stateFile)) {
+    throw new InvalidInputError([], `--from-dir starts a new state, but ${stateFile} exists: remove it, or leave out --from-dir to go on with it`);
+  }
+  const cwd = process.cwd();
+  const settings = await readSettings(cwd, undefined, { accounts_dir: dir });
+  return computeMirrorAccounts(await readAccounts(cwd, dir), { now: new Date().toISOString(), accountType: settings.account_type });
 }

@@ -36,6 +36,8 @@ export interface SimulatorOptions {
   credentials?: { apiKey: string; clientId: string; clientSecret: string };
   /** Loaded at start if it exists; written atomically (temporary file, then rename) after every mutation. */
   stateFile?: string;
+  /** The accounts a new or empty state starts with (before `seed`). */
+  accounts?: readonly SimAccount[];
   /** Generate this many accounts when the state is new or empty. */
   seed?: number;
   /** How long a `provision-later` create waits before its account appears (default 1000). */
@@ -119,6 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const store = new AccountStore(options.stateFile);
   const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
   if (saved) store.load(saved);
+  if (options.accounts !== undefined && store.size === 0) store.addMany(options.accounts.map((account) => structuredClone(account)));
   if ((options.seed ?? 0) > 0 && store.size === 0) {
     store.addMany(computeSeedAccounts(options.seed ?? 0, store.nextSeq(), (id) => store.isIdTaken(id)));
   }

@@ -55,11 +55,19 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-/** A working folder holding a copy of the shipped example accounts. */
-async function exampleWorkspace(): Promise<string> {
+/**
+ * A working folder holding a copy of the shipped example accounts and, unless told otherwise, a
+ * simulator state of the starter accounts (as the demo has), so the examples show every kind of change.
+ */
+async function exampleWorkspace(options: { starterState?: boolean } = {}): Promise<string> {
   const dir = await tempDir();
   await cp(EXAMPLES, path.join(dir, 'accounts'), { recursive: true });
+  if (options.starterState ?? true) writeStarterState(dir);
   return dir;
+}
+
+function writeStarterState(dir: string): void {
+  writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
 }
 
 async function writeAccount(dir: string, file: string, text: string): Promise<void> {
@@ -122,6 +130,7 @@ describe('plan --simulator on the shipped examples', () => {
     const dir = await tempDir();
     await writeAccount(dir, 'accounts/riverside.yaml', 'encoded_account_id: a07e1demo0001\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 1\n');
     await writeAccount(dir, 'accounts/old-town.yaml', 'encoded_account_id: a07e1demo0002\nplan:\n  plan_type: SILVER\n');
+    writeStarterState(dir);
     const result = await runCli(dir, ['plan', '--simulator', '--detailed-exitcode']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Plan: no changes; 1 drift, 1 orphan reported.');
@@ -204,7 +213,7 @@ describe('plan: invalid desired state (exit 3)', () => {
   });
 
   it('an encoded_account_id of the wrong shape is refused before any API call', { timeout: TIMEOUT }, async () => {
-    const dir = await exampleWorkspace();
+    const dir = await exampleWorkspace({ starterState: false });
     await writeAccount(dir, 'accounts/us/ghost.yaml', 'encoded_account_id: "not an id!"\nplan:\n  plan_type: BRONZE\n');
     const result = await runCli(dir, ['plan', '--simulator']);
     expect(result.code).toBe(3);
