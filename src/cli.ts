@@ -25,7 +25,7 @@ Exit codes:
   0  success (with --detailed-exitcode: no changes)
   1  operational failure (API, network, a partly failed apply)
   2  plan --detailed-exitcode: there are changes to apply
-  3  invalid account files or settings
+  3  invalid account files or settings, or a usage error (unknown command or option, bad value)
   4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`);
 
 const dirOption = () => new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
@@ -98,7 +98,7 @@ program
       force: options.force ?? false,
       simulator: options.simulator ?? false,
       env: process.env,
-      confirm: interactive ? confirmOnTerminal : null,
+      confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
       onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
       onRecovery: (result) => {
         for (const item of result.resolved) process.stdout.write(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open\n`);
@@ -145,10 +145,11 @@ program
     process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
   });
 
-async function confirmOnTerminal(): Promise<boolean> {
+async function confirmOnTerminal(simulator: boolean): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  const where = simulator ? 'the simulator\'s accounts (.ctct-gitops/simulator.json), not live CTCT' : 'live CTCT accounts';
   try {
-    const answer = await prompt.question('\nApply these changes to live CTCT accounts? Only "yes" is accepted: ');
+    const answer = await prompt.question(`\nApply these changes to ${where}? Only "yes" is accepted: `);
     return answer.trim() === 'yes';
   } finally {
     prompt.close();

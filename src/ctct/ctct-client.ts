@@ -315,7 +315,7 @@ export class CtctClient {
         if (call.createLoginName !== undefined && status >= 500) throw new CreateOutcomeUnknownError(details, call.createLoginName);
         retryAfter = parseRetryAfter(outcome.headers['retry-after']);
         const retryable = status === 429 || (call.createLoginName === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
-        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details);
+        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details, this.#hintFor(status));
         this.#retryLine(call, String(status), attempt);
       }
 
@@ -358,6 +358,15 @@ export class CtctClient {
       this.#log?.(`${call.method} ${this.#describe(call)} → ${error.message} after ${Date.now() - started} ms`);
       return { token, outcome: error };
     }
+  }
+
+  /** What a person can check when CTCT refuses every request of a misconfigured run. */
+  #hintFor(status: number): string | undefined {
+    // 403: "… you lack the necessary user privileges, or the application is deactivated" (spec/ctct-v3-partner-subset-3.0.178.yaml:83).
+    if (status === 403) return 'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active';
+    // basePath: /v3 (spec/ctct-v3-partner-subset-3.0.178.yaml:16).
+    if (status === 404 && !/\/v3\/?$/.test(this.#baseUrl.pathname)) return `CTCT_BASE_URL does not end with /v3; the V3 API root is ${DEFAULT_BASE_URL}`;
+    return undefined;
   }
 
   #retryLine(call: Call, what: string, attempt: number): void {
@@ -441,7 +450,7 @@ export function readCtctClientOptions(
   const value = (name: string): string | undefined => env[name]?.trim() || undefined;
   const missing = REQUIRED_ENV.filter((name) => value(name) === undefined);
   if (missing.length > 0) {
-    throw invalid(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required`);
+    throw invalid(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`);
   }
   const baseUrl = value('CTCT_BASE_URL') ?? DEFAULT_BASE_URL;
   const tokenUrl = value('CTCT_TOKEN_URL') ?? DEFAULT_TOKEN_URL;

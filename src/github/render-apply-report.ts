@@ -1,3 +1,4 @@
+import { writtenFields } from '../render/render-apply.js';
 import type { ApplyOutcome, ApplyReport } from './apply-report.js';
 
 const STATUS_ORDER: Record<ApplyOutcome['status'], number> = { failed: 0, applied: 1, skipped: 2 };
@@ -23,8 +24,8 @@ export function renderApplyReport(report: ApplyReport): string {
     }
   }
   if (report.files_written.length > 0) {
-    lines.push('', '### Written back', '', 'Apply recorded what it learned (such as the `encoded_account_id` of a created account) in:', '');
-    for (const file of report.files_written) lines.push(`- ${code(file)}`);
+    lines.push('', '### Written back', '', 'Apply recorded what it learned in the account files:', '');
+    for (const { file, field } of writtenFields(report)) lines.push(`- ${code(file)}: \`${field}\``);
   }
   if (failed > 0) {
     lines.push('', 'Changes that failed stay in the account files; the next apply tries them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.');

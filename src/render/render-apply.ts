@@ -23,8 +23,18 @@ export function renderApplySummary(report: ApplyReport): string {
   const lines = [`Apply: ${report.summary.applied} applied, ${report.summary.failed} failed, ${report.summary.skipped} skipped.`];
   const failed = report.outcomes.filter((outcome) => outcome.status !== 'applied');
   if (failed.length > 0) lines.push(...failed.map((outcome) => `  ${renderOutcomeLine(outcome)}`));
-  if (report.files_written.length > 0) {
-    lines.push(`encoded_account_id written into ${report.files_written.length} file${report.files_written.length === 1 ? '' : 's'} (commit them):`, ...report.files_written.map((file) => `  ${file}`));
+  const written = writtenFields(report);
+  if (written.length > 0) {
+    lines.push(`Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`, ...written.map(({ file, field }) => `  ${file}: ${field}`));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What apply wrote into each file: a cancellation that takes effect later records
+ * `cancel.requested_at`; a create (this run's or a recovered one) records its `encoded_account_id`.
+ */
+export function writtenFields(report: { outcomes: readonly { action: string; file: string | null }[]; files_written: readonly string[] }): { file: string; field: 'encoded_account_id' | 'cancel.requested_at' }[] {
+  const cancelled = new Set(report.outcomes.filter((outcome) => outcome.action === 'cancel').map((outcome) => outcome.file));
+  return report.files_written.map((file) => ({ file, field: cancelled.has(file) ? 'cancel.requested_at' : 'encoded_account_id' }));
 }

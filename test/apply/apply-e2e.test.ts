@@ -89,6 +89,7 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect(result.stdout.match(/^✓ .* applied$/gm)).toHaveLength(8);
     expect(result.stdout).toMatch(/^✓ create new_gold_paid \(a07e1\w+\) applied$/m);
     expect(result.stdout).toMatch(/^✓ cancel leaving_now \(a07e1can0001\) applied$/m);
+    expect(result.stdout).toContain('Written into 4 account files (commit them):\n  accounts/new/ca.yaml: encoded_account_id\n');
 
     // Creates (POST, then PUT plan) first, then plan changes, then cancels.
     const writes = requests.filter((line) => /^(POST|PUT) \/v3\//.test(line));

@@ -72,6 +72,7 @@ describe('apply of a scheduled cancellation (CLI against the simulator)', () => 
     const written = await readText(cwd, 'accounts/later.yaml');
     expect(written).toMatch(new RegExp(`^${escape(file)}  requested_at: "\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z"\\n$`));
     expect(JSON.parse(await readText(cwd, 'report.json')).files_written).toEqual(['accounts/later.yaml']);
+    expect(applied.stdout).toContain('Written into 1 account file (commit it):\n  accounts/later.yaml: cancel.requested_at\n');
 
     const plan = await planDetailed(sim, cwd);
     expect(plan.code).toBe(0);
