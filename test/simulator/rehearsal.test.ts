@@ -50,6 +50,12 @@ describe('computeMirrorAccounts', () => {
     expect(new Set(accounts.map((a) => a.provision_uuid)).size).toBe(5);
   });
 
+  it('holds the SSO users apply created, not those still to be posted', () => {
+    const user = { login_name: 'josie.lang', first_name: 'Josie', last_name: 'Lang', contact_email: 'josie@example.com', role_name: 'campaign_creator', external_id: '1', external_provider: 'Yahoo' };
+    const [account] = computeMirrorAccounts([desired({ encoded_account_id: 'a07e1sso0001', sso_users: [{ ...user, created_at: '2026-05-01T00:00:00Z' }, { ...user, login_name: 'not.yet', contact_email: 'not@example.com' }] })], { now, accountType: 'all' });
+    expect(account?.sso_users).toEqual([user]);
+  });
+
   it('lists a file without managed_site_owner as managed when the settings read managed accounts only', () => {
     const [account] = computeMirrorAccounts([desired({ encoded_account_id: 'a07e1mngd001' })], { now, accountType: 'managed' });
     expect(account?.managed_site_owner).toBe(true);
