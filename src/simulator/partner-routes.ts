@@ -3,6 +3,7 @@ import { CANCEL_REASON_IDS, KNOWN_PLAN_TYPES, type AccountType } from '../ctct/c
 import { computeAccountId, type AccountStore } from './account-store.js';
 import { computePlanTiers } from './compute-plan-tiers.js';
 import type { SimAccount } from './sim-account.js';
+import { computeManagedSiteOwner, computeSiteOwnerName, type SimulatorBehaviour } from './sim-behaviour.js';
 import { runSyncOperation } from './sync-operation-routes.js';
 import { answerError, answerErrors, answerForbidden, answerStatus, type SimResponse } from './sim-response.js';
 import { validateProvision, validateStrings, type ValidationError } from './validate-provision.js';
@@ -30,6 +31,7 @@ export interface PartnerContext {
   query: URLSearchParams;
   contentType: string | undefined;
   rawBody: string;
+  behaviour: Readonly<SimulatorBehaviour>;
   /** Set by a `provision-later` fault: answer 503 and let the account appear at this time. */
   provisionLaterAt?: number;
   onProvisionDeferred?: (loginName: string) => void;
@@ -139,7 +141,7 @@ function listAccounts(ctx: PartnerContext): SimResponse {
     encoded_account_id: a.encoded_account_id,
     subscriber_count: a.subscriber_count,
     ...(a.organization_name === undefined ? {} : { organization_name: a.organization_name }),
-    site_owner_name: a.login_name,
+    site_owner_name: computeSiteOwnerName(a, ctx.behaviour),
     billing_status: a.billing_status,
   }));
   if (start + limit >= accounts.length) return { status: 200, body: { site_owner_list } };
@@ -163,7 +165,9 @@ function createAccount(ctx: PartnerContext): SimResponse {
   if (errors.length > 0) return answerErrors(400, errors);
   const loginName = request.login_name as string;
   if (ctx.store.isLoginTaken(loginName)) {
-    return answerError(409, 'partner.api.conflict', `login_name ${loginName} is already in use.`);
+    return ctx.behaviour.duplicateLogin === 400
+      ? answerError(400, 'partner.api.validation.error', `login_name ${loginName} is not available.`)
+      : answerError(409, 'partner.api.conflict', `login_name ${loginName} is already in use.`);
   }
   let id = computeAccountId(() => randomBytes(1)[0] as number);
   while (ctx.store.isIdTaken(id)) id = computeAccountId(() => randomBytes(1)[0] as number);
@@ -175,7 +179,7 @@ function createAccount(ctx: PartnerContext): SimResponse {
     country_code: request.country_code as string,
     state_code: request.state_code as string,
     has_password: typeof request.password === 'string',
-    managed_site_owner: request.managed_site_owner === true,
+    managed_site_owner: computeManagedSiteOwner(request.managed_site_owner, ctx.behaviour),
     plan_type: 'TRIAL',
     billing_status: 'Trial',
     billing_day_of_month: null,

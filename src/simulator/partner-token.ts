@@ -78,6 +78,8 @@ export class TokenIssuer {
     private readonly clientSecret: string,
     private readonly ttlSeconds: number,
     private readonly issuer: () => string,
+    /** Refuse a request that names no scope (`SimulatorBehaviour.requireScope`). */
+    private readonly requireScope = false,
   ) {}
 
   answer(request: TokenRequest): SimResponse {
@@ -96,6 +98,9 @@ export class TokenIssuer {
       return answerOAuthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials.');
     }
     const scope = form.get('scope') ?? request.query.get('scope');
+    if (scope === null && this.requireScope) {
+      return answerOAuthError(400, 'invalid_scope', `scope must be given: request ${PARTNER_SCOPE}.`);
+    }
     if (scope !== null && !scope.split(' ').every((s) => s === PARTNER_SCOPE)) {
       return answerOAuthError(400, 'invalid_scope', `The only scope is ${PARTNER_SCOPE}.`);
     }
@@ -121,9 +126,8 @@ export class TokenIssuer {
     };
   }
 
-  /** Whether an Authorization header value (`Bearer <jwt>` or the bare JWT) holds a live token of ours. */
-  isLive(authorization: string | undefined, nowMs: number): boolean {
-    const token = (authorization ?? '').trim().replace(/^Bearer\s+/i, '');
+  /** Whether `token` (from the Authorization header) is a live token of ours. */
+  isLive(token: string | undefined, nowMs: number): boolean {
     const claims = token ? verifyPartnerToken(token, this.key) : undefined;
     const expiresAt = claims ? this.live.get(claims.jti) : undefined;
     return claims?.client_id === this.clientId && expiresAt !== undefined && nowMs < expiresAt;

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readAccounts } from '../accounts/read-accounts.js';
 import { InvalidInputError } from '../errors.js';
 import { readSettings } from '../settings/read-settings.js';
 import { computeMirrorAccounts } from './compute-mirror-accounts.js';
 import { FAULT_SPEC_HELP, parseFaultSpec, type FaultRule } from './fault-rules.js';
+import { BEHAVIOUR_FLAGS, type SimulatorBehaviour } from './sim-behaviour.js';
 import { startSimulator } from './simulator.js';
 
 /** What the command talks to; tests replace them, the CLI keeps the defaults. */
@@ -28,6 +29,23 @@ interface SimulatorCommandOptions {
   provisionDelay: number;
   fault?: FaultRule[];
   quiet?: boolean;
+  siteOwnerName?: SimulatorBehaviour['siteOwnerName'];
+  duplicateLogin?: '409' | '400';
+  tokenPaths?: SimulatorBehaviour['tokenPaths'];
+  authScheme?: SimulatorBehaviour['authorizationScheme'];
+  requireScope?: boolean;
+  managedSiteOwner?: SimulatorBehaviour['managedSiteOwner'];
+}
+
+function behaviourOf(options: SimulatorCommandOptions): Partial<SimulatorBehaviour> {
+  return {
+    siteOwnerName: options.siteOwnerName,
+    duplicateLogin: options.duplicateLogin === undefined ? undefined : (Number(options.duplicateLogin) as 409 | 400),
+    tokenPaths: options.tokenPaths,
+    authorizationScheme: options.authScheme,
+    requireScope: options.requireScope,
+    managedSiteOwner: options.managedSiteOwner,
+  };
 }
 
 function parseWholeNumber(max: number) {
@@ -57,6 +75,16 @@ function waitForSignal(): Promise<string> {
   });
 }
 
+function describeBehaviour(b: SimulatorBehaviour): string {
+  return [
+    `site_owner_name=${b.siteOwnerName}`,
+    `duplicate login→${b.duplicateLogin}`,
+    `auth scheme ${b.authorizationScheme}`,
+    `scope ${b.requireScope ? 'required' : 'optional'}`,
+    `managed_site_owner by ${b.managedSiteOwner === 'request' ? 'request' : `partner (${b.managedSiteOwner})`}`,
+  ].join(', ');
+}
+
 function quoteForShell(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
@@ -65,7 +93,11 @@ function quoteForShell(value: string): string {
 export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command {
   const write = deps.write ?? ((text: string) => void process.stdout.write(text));
   const log = deps.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  return new Command('simulator')
+  const command = new Command('simulator');
+  for (const { flag, values, help } of Object.values(BEHAVIOUR_FLAGS)) {
+    command.addOption(new Option(flag, help).choices(values).default(values[0]));
+  }
+  return command
     .description('serve the built-in CTCT partner API simulator (token endpoint included) on 127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', parseWholeNumber(65535), 0)
     .option('--state <file>', 'JSON file the accounts are loaded from and saved to after every change')
@@ -76,8 +108,12 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .option('--token-ttl <seconds>', 'lifetime of partner tokens', parseWholeNumber(86_400 * 365), 3600)
     .option('--provision-delay <ms>', 'how long a provision-later create takes to appear', parseWholeNumber(86_400_000), 1000)
     .option('--fault <spec>', 'inject a fault; repeat for several (syntax below)', collectFault)
+    .option('--require-scope', 'refuse a token request that names no scope (400 invalid_scope)')
     .option('--quiet', 'do not log requests')
-    .addHelpText('after', `\n${FAULT_SPEC_HELP}\n\nThe credentials printed are the simulator's own fake ones.`)
+    .addHelpText(
+      'after',
+      `\n${FAULT_SPEC_HELP}\n\nThe readings of CTCT (--site-owner-name … --require-scope) default to the vendor spec's; README's "the API" table says what each shows.\nThe credentials printed are the simulator's own fake ones.`,
+    )
     .action(async (options: SimulatorCommandOptions) => {
       const accounts = options.fromDir === undefined ? undefined : await readMirrorAccounts(options.fromDir, options.state);
       const sim = await startSimulator({
@@ -90,6 +126,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
         ...(accounts === undefined ? {} : { accounts }),
         ...(options.seed > 0 ? { seed: options.seed } : {}),
         ...(options.quiet ? {} : { log }),
+        behaviour: behaviourOf(options),
       });
       for (const rule of options.fault ?? []) sim.faults.add(rule);
       const env: Array<[string, string]> = [
@@ -103,7 +140,8 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
         [
           `CTCT partner API simulator: ${sim.accounts().length} accounts${options.state ? `, state in ${options.state}` : ''}`,
           `  base URL:  ${sim.baseUrl}`,
-          `  token URL: ${sim.tokenUrl}`,
+          `  token URL: ${sim.tokenUrls.join(' and ')}`,
+          `  readings:  ${describeBehaviour(sim.behaviour)}`,
           'Use it with:',
           ...env.map(([name, value]) => `export ${name}=${quoteForShell(value)}`),
           'Press Ctrl-C to stop.',

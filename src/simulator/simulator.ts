@@ -5,6 +5,7 @@ import { FaultSet, type FaultRule } from './fault-rules.js';
 import { TokenIssuer } from './partner-token.js';
 import { matchPartnerRoute, runPartnerOperation, type PartnerContext, type PartnerOperation } from './partner-routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { computeTokenPaths, DEFAULT_BEHAVIOUR, readAuthorizationToken, type SimulatorBehaviour } from './sim-behaviour.js';
 import { computeSeedAccounts } from './compute-seed-accounts.js';
 import type { SimAccount } from './sim-account.js';
 import {
@@ -19,6 +20,7 @@ import {
 export type { FaultRule } from './fault-rules.js';
 export { parseFaultSpec, FAULT_SPEC_HELP } from './fault-rules.js';
 export type { SimAccount, SimCancellation, SimSsoUser } from './sim-account.js';
+export { COGNITO_TOKEN_PATH, DEFAULT_BEHAVIOUR, TOKEN_PATH, type SimulatorBehaviour } from './sim-behaviour.js';
 
 /** Options of `startSimulator`; every one has a default. */
 export interface SimulatorOptions {
@@ -46,6 +48,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** Request log, one line per request; never carries secrets. */
   log?: (line: string) => void;
+  /** How to read what CTCT's documents leave open; each unset one keeps {@link DEFAULT_BEHAVIOUR}. */
+  behaviour?: Partial<SimulatorBehaviour>;
 }
 
 /** Live counters of a running simulator. */
@@ -70,8 +74,12 @@ export interface SimulatorStats {
 export interface Simulator {
   /** e.g. http://127.0.0.1:PORT/v3 */
   baseUrl: string;
-  /** e.g. http://127.0.0.1:PORT/partners/oauth2/default/v1/token, mirroring authz.constantcontact.com. */
+  /** e.g. http://127.0.0.1:PORT/partners/oauth2/default/v1/token, mirroring authz.constantcontact.com (or Cognito's /oauth2/token when only that is served). */
   tokenUrl: string;
+  /** Every token URL served (see `SimulatorBehaviour.tokenPaths`). */
+  tokenUrls: string[];
+  /** The readings this simulator plays. */
+  behaviour: Readonly<SimulatorBehaviour>;
   credentials: { apiKey: string; clientId: string; clientSecret: string };
   faults: { add(rule: FaultRule): void; clear(): void };
   stats: SimulatorStats;
@@ -84,8 +92,6 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-/** The path of the partner token endpoint, as on https://authz.constantcontact.com. */
-export const TOKEN_PATH = '/partners/oauth2/default/v1/token';
 const MAX_BODY_BYTES = 1 << 20;
 const MAX_ACCEPTED_TIMES = 100_000;
 
@@ -102,10 +108,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const provisionDelayMs = options.provisionDelayMs ?? 1000;
   const log = options.log;
+  const behaviour: SimulatorBehaviour = { ...DEFAULT_BEHAVIOUR, ...definedOnly(options.behaviour) };
+  const tokenPaths = computeTokenPaths(behaviour);
   const limiter = new RateLimiter(options.requestsPerSecond ?? 4, options.dailyQuota ?? 10_000);
   const faults = new FaultSet();
   let origin = '';
-  const tokens = new TokenIssuer(credentials.clientId, credentials.clientSecret, tokenTtlSeconds, () => `${origin}/partners/oauth2/default`);
+  const tokens = new TokenIssuer(credentials.clientId, credentials.clientSecret, tokenTtlSeconds, () => `${origin}/partners/oauth2/default`, behaviour.requireScope);
   const timers = new Set<NodeJS.Timeout>();
   const stats: SimulatorStats = {
     requests: 0,
@@ -158,10 +166,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
    * the vendor spec). A missing or invalid token, or no key, is 401 "The Access Token used is
    * invalid."; a valid token with another application's key is 403, the spec's "application …
    * lack[s] the necessary privileges", since one API key belongs to one set of partner
-   * credentials (partners_reg_creds.html).
+   * credentials (partners_reg_creds.html). The Authorization header's form is `behaviour.authorizationScheme`'s.
    */
   function checkPartnerAuth(req: IncomingMessage): SimResponse | undefined {
-    if (!tokens.isLive(req.headers.authorization, now())) return answerUnauthorized();
+    if (!tokens.isLive(readAuthorizationToken(req.headers.authorization, behaviour), now())) return answerUnauthorized();
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey !== 'string' || apiKey === '') return answerUnauthorized();
     if (apiKey !== credentials.apiKey) return answerForbidden();
@@ -209,7 +217,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const rawBody = await readBody(req);
     if (rawBody === undefined) return finish(answerStatus(413));
 
-    if (path === TOKEN_PATH) {
+    if (tokenPaths.includes(path)) {
       stats.tokenRequests += 1;
       count('token');
       const decision = faults.take(method, path, false);
@@ -249,7 +257,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let response: SimResponse;
     if ('operation' in route) {
       store.settle(nowMs);
-      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody };
+      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody, behaviour };
       if (outcome?.kind === 'provision-later') {
         ctx.provisionLaterAt = nowMs + provisionDelayMs;
         ctx.onProvisionDeferred = (loginName) => scheduleProvision(loginName, provisionDelayMs);
@@ -294,7 +302,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   return {
     baseUrl: `${origin}/v3`,
-    tokenUrl: `${origin}${TOKEN_PATH}`,
+    tokenUrl: `${origin}${tokenPaths[0]}`,
+    tokenUrls: tokenPaths.map((tokenPath) => `${origin}${tokenPath}`),
+    behaviour,
     credentials,
     faults: { add: (rule) => faults.add(rule), clear: () => faults.clear() },
     stats,
@@ -315,6 +325,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return closing;
     },
   };
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function faultResponse(rule: { status: number; body?: unknown }): SimResponse {

@@ -1,3 +1,5 @@
+import { findLoginPart } from '../ctct/validate-password.js';
+
 /** A validation failure: CTCT error key and message. */
 export type ValidationError = readonly [key: string, message: string];
 
@@ -90,8 +92,7 @@ export function validateProvision(body: Record<string, unknown>): ValidationErro
   const password = str('password');
   const external = body.external_id !== undefined || body.external_provider !== undefined;
   if (password !== undefined && external) errors.push(invalid('password must not be used together with external_id or external_provider.'));
-  if (password !== undefined && login !== undefined && login.length > 0 && password.toLowerCase().includes(login.toLowerCase())) {
-    errors.push(invalid('password must not contain the login_name.'));
-  }
+  const loginPart = password === undefined ? undefined : findLoginPart(password, login);
+  if (loginPart !== undefined) errors.push(invalid(`password must not contain any part of the username ("${loginPart}").`));
   return errors;
 }

@@ -62,13 +62,39 @@ describe('ctct-gitops simulator', () => {
     const command = createSimulatorCommand().exitOverride().configureOutput({ writeOut: (s) => help.push(s), writeErr: (s) => help.push(s) });
     await expect(command.parseAsync(['--help'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
     const text = help.join('');
-    for (const word of ['--port', '--state', '--seed', '--rps', '--quota', '--token-ttl', '--fault', 'drop-after-store', 'provision-later', 'latency:MS', 'POST /v3/partner/accounts 503 x2']) {
+    for (const word of ['--port', '--state', '--seed', '--rps', '--quota', '--token-ttl', '--fault', 'drop-after-store', 'provision-later', 'latency:MS', 'POST /v3/partner/accounts 503 x2', '--site-owner-name', '--duplicate-login', '--token-paths', '--auth-scheme', '--require-scope', '--managed-site-owner']) {
       expect(text).toContain(word);
     }
     const errors: string[] = [];
     const bad = () => createSimulatorCommand().exitOverride().configureOutput({ writeOut: () => undefined, writeErr: (s) => errors.push(s) });
     await expect(bad().parseAsync(['--fault', 'POST /x explode'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     await expect(bad().parseAsync(['--rps', 'fast'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    await expect(bad().parseAsync(['--duplicate-login', '404'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     expect(errors.join('')).toMatch(/action "explode"/);
+  });
+
+  it('plays the readings its flags name and says which', async () => {
+    const out: string[] = [];
+    let stop: (signal: string) => void = () => undefined;
+    const command = createSimulatorCommand({ write: (text) => out.push(text), log: () => undefined, waitForStop: () => new Promise((resolve) => (stop = resolve)) });
+    const running = command.parseAsync(
+      ['--rps', '0', '--site-owner-name', 'display-name', '--duplicate-login', '400', '--token-paths', 'cognito', '--auth-scheme', 'raw', '--require-scope', '--managed-site-owner', 'always'],
+      { from: 'user' },
+    );
+    await waitForOutput(out, /Press Ctrl-C/);
+    const text = out.join('');
+    expect(text).toContain('readings:  site_owner_name=display-name, duplicate login→400, auth scheme raw, scope required, managed_site_owner by partner (always)');
+    const env = readExports(text);
+    expect(env.CTCT_TOKEN_URL).toMatch(/\/oauth2\/token$/);
+    const auth = basicAuth(env.CTCT_PARTNER_CLIENT_ID as string, env.CTCT_PARTNER_SECRET as string);
+    const noScope = await fetch(env.CTCT_TOKEN_URL as string, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    expect(noScope.status).toBe(400);
+    const minted = await fetch(env.CTCT_TOKEN_URL as string, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=v3api%2Fgeneral.partner' });
+    const token = ((await minted.json()) as { access_token: string }).access_token;
+    const bearer = await fetch(`${env.CTCT_BASE_URL}/partner/accounts`, { headers: { authorization: `Bearer ${token}`, 'x-api-key': env.CTCT_API_KEY as string } });
+    const raw = await fetch(`${env.CTCT_BASE_URL}/partner/accounts`, { headers: { authorization: token, 'x-api-key': env.CTCT_API_KEY as string } });
+    expect([bearer.status, raw.status]).toEqual([401, 200]);
+    stop('SIGINT');
+    await running;
   });
 });
