@@ -53,7 +53,8 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
       ? `new simulator state ${relative}: ${accounts.length} example accounts, as there are no account files yet (import --simulator adopts them)`
       : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} as the account files describe them; delete it to start again from the files`);
   }
-  const simulator = await startSimulator({ stateFile, requestsPerSecond: options.settings.requests_per_second });
+  // A rehearsal assumes the partner's SSO arrangement covers the accounts it creates.
+  const simulator = await startSimulator({ stateFile, requestsPerSecond: options.settings.requests_per_second, ssoForNewAccounts: true });
   const client = new CtctClient({
     baseUrl: simulator.baseUrl,
     tokenUrl: simulator.tokenUrl,

@@ -30,7 +30,8 @@ export function computeMirrorAccounts(accounts: readonly DesiredAccount[], optio
       billing_day_of_month: trial ? null : (account.plan.billing_day_of_month ?? 1),
       ...(account.plan.plan_group_id !== undefined && { plan_group_id: account.plan.plan_group_id }),
       subscriber_count: 0,
-      // Users apply has created; one without created_at is still to be posted.
+      // A file that declares SSO users names an account with SSO for all users; those apply created are live.
+      sso_enabled: (account.sso_users ?? []).length > 0,
       sso_users: (account.sso_users ?? []).filter((user) => user.created_at !== undefined).map(({ created_at: _created, ...user }) => user),
       created_seq: index + 1,
       created_at: options.now,

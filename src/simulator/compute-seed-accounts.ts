@@ -26,7 +26,8 @@ function pick<T>(items: readonly T[], random: () => number): T {
 
 /**
  * `count` generated accounts in a fixed mix: about 25 % TRIAL/Trial, 5 % TRIAL/`Trial End`,
- * 60 % BRONZE/SILVER/GOLD Open with a billing day, 10 % Canceled; about 60 % managed.
+ * 60 % BRONZE/SILVER/GOLD Open with a billing day, 10 % Canceled; about 60 % managed; every
+ * fifth with SSO for all users.
  * `isIdTaken` keeps ids unique against accounts already stored.
  */
 export function computeSeedAccounts(count: number, firstSeq: number, isIdTaken: (id: string) => boolean = () => false): SimAccount[] {
@@ -59,6 +60,8 @@ export function computeSeedAccounts(count: number, firstSeq: number, isIdTaken: 
       billing_status: 'Trial',
       billing_day_of_month: null,
       subscriber_count: Math.floor(random() * 3000),
+      // Every fifth account has "SSO for all users"; from the sequence, so the random stream stays as it was.
+      sso_enabled: seq % 5 === 0,
       sso_users: [],
       created_seq: seq,
       created_at: new Date(createdMs).toISOString(),

@@ -35,6 +35,8 @@ export interface PartnerContext {
   /** Set by a `provision-later` fault: answer 503 and let the account appear at this time. */
   provisionLaterAt?: number;
   onProvisionDeferred?: (loginName: string) => void;
+  /** Whether accounts created now get the SSO feature (a partner-level arrangement with CTCT). */
+  ssoForNewAccounts?: boolean;
 }
 
 const ROUTES: ReadonlyArray<{ pattern: RegExp; methods: Readonly<Record<string, PartnerOperation>> }> = [
@@ -184,6 +186,7 @@ function createAccount(ctx: PartnerContext): SimResponse {
     billing_status: 'Trial',
     billing_day_of_month: null,
     subscriber_count: 0,
+    sso_enabled: ctx.ssoForNewAccounts === true,
     sso_users: [],
     created_seq: ctx.store.nextSeq(),
     created_at: new Date(ctx.nowMs).toISOString(),
@@ -285,8 +288,16 @@ function renderCancellation(account: SimAccount): Record<string, unknown> {
 
 const SSO_ROLES = ['account_manager', 'campaign_creator'];
 
-/** POST /partner/accounts/{id}/users/sso: the vendor spec's `SSOUser`, every field required. */
+/**
+ * POST /partner/accounts/{id}/users/sso: the vendor spec's `SSOUser`, every field required
+ * (ctct-v3-partner-subset-3.0.178.yaml, path at line 375, definition at line 1125). Only for an
+ * account with "SSO for all users" (403 otherwise, the spec's "lack the necessary privileges");
+ * the spec calls the email "unique", so a login or an email already in the account is a 409.
+ */
 function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: PartnerContext): SimResponse {
+  if (account.sso_enabled !== true) {
+    return answerForbidden(`Single Sign On (SSO) for all users is not enabled for client account ${account.encoded_account_id}.`);
+  }
   const errors = validateStrings(body, {
     first_name: { required: true, max: 80 },
     last_name: { required: true, max: 80 },
@@ -299,8 +310,12 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
   if (typeof body.role_name === 'string' && !SSO_ROLES.includes(body.role_name)) errors.push(invalid('role_name must be account_manager or campaign_creator.'));
   if (errors.length > 0) return answerErrors(400, errors);
   const login = (body.login_name as string).toLowerCase();
+  const email = (body.contact_email as string).toLowerCase();
   if (account.login_name.toLowerCase() === login || account.sso_users.some((u) => u.login_name.toLowerCase() === login)) {
     return answerError(409, 'partner.api.conflict', `login_name ${body.login_name as string} is already in use in this account.`);
+  }
+  if (account.sso_users.some((u) => u.contact_email.toLowerCase() === email)) {
+    return answerError(409, 'partner.api.conflict', `contact_email ${body.contact_email as string} is already in use in this account.`);
   }
   ctx.store.update(account, (a) => {
     a.sso_users.push({
@@ -311,6 +326,7 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
       login_name: body.login_name as string,
       external_id: body.external_id as string,
       external_provider: body.external_provider as string,
+      created_at: new Date(ctx.nowMs).toISOString(),
     });
   });
   return { status: 201 };

@@ -17,6 +17,8 @@ export interface SimSsoUser {
   login_name: string;
   external_id: string;
   external_provider: string;
+  /** When the simulator stored it. */
+  created_at?: string;
 }
 
 /**
@@ -35,6 +37,11 @@ export interface SimAccount extends Omit<ProvisionRequest, 'password' | 'managed
   /** Set by PUT status/cancel; cleared when a paid plan reactivates the account. */
   cancellation?: SimCancellation;
   subscriber_count: number;
+  /**
+   * CTCT's "SSO for all users" feature, which the Constant Contact Partner team sets up per
+   * client account; without it POST users/sso answers 403. Absent in older state files: off.
+   */
+  sso_enabled?: boolean;
   sso_users: SimSsoUser[];
   /** Set through POST/PUT /account/summary/physical_address (account_operations/sync). */
   physical_address?: AccountPhysicalAddress;

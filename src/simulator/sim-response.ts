@@ -24,8 +24,8 @@ export function answerUnauthorized(): SimResponse {
   return { status: 401, body: { error_key: 'unauthorized', error_message: 'Unauthorized' } };
 }
 
-export function answerForbidden(): SimResponse {
-  return { status: 403, body: { error_key: 'forbidden', error_message: 'Forbidden' } };
+export function answerForbidden(message = 'Forbidden'): SimResponse {
+  return { status: 403, body: { error_key: 'forbidden', error_message: message } };
 }
 
 /** Rate-limit bodies are single objects, https://developer.constantcontact.com/api_guide/rate_limits.html */

@@ -28,6 +28,7 @@ interface SimulatorCommandOptions {
   tokenTtl: number;
   provisionDelay: number;
   fault?: FaultRule[];
+  ssoNewAccounts?: boolean;
   quiet?: boolean;
   siteOwnerName?: SimulatorBehaviour['siteOwnerName'];
   duplicateLogin?: '409' | '400';
@@ -109,6 +110,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .option('--provision-delay <ms>', 'how long a provision-later create takes to appear', parseWholeNumber(86_400_000), 1000)
     .option('--fault <spec>', 'inject a fault; repeat for several (syntax below)', collectFault)
     .option('--require-scope', 'refuse a token request that names no scope (400 invalid_scope)')
+    .option('--sso-new-accounts', 'accounts created through the API get SSO for all users (POST users/sso answers 403 without it)')
     .option('--quiet', 'do not log requests')
     .addHelpText(
       'after',
@@ -125,6 +127,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
         ...(options.state === undefined ? {} : { stateFile: options.state }),
         ...(accounts === undefined ? {} : { accounts }),
         ...(options.seed > 0 ? { seed: options.seed } : {}),
+        ...(options.ssoNewAccounts ? { ssoForNewAccounts: true } : {}),
         ...(options.quiet ? {} : { log }),
         behaviour: behaviourOf(options),
       });

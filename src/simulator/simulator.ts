@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** How long a `provision-later` create waits before its account appears (default 1000). */
   provisionDelayMs?: number;
+  /** Accounts created through POST /partner/accounts get CTCT's "SSO for all users" feature (default false). */
+  ssoForNewAccounts?: boolean;
   /** Clock in ms, for tests (default Date.now). */
   now?: () => number;
   /** Request log, one line per request; never carries secrets. */
@@ -257,7 +259,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let response: SimResponse;
     if ('operation' in route) {
       store.settle(nowMs);
-      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody, behaviour };
+      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody, behaviour, ssoForNewAccounts: options.ssoForNewAccounts === true };
       if (outcome?.kind === 'provision-later') {
         ctx.provisionLaterAt = nowMs + provisionDelayMs;
         ctx.onProvisionDeferred = (loginName) => scheduleProvision(loginName, provisionDelayMs);

@@ -392,22 +392,39 @@ describe('PUT /partner/accounts/{id}/status/cancel', () => {
   });
 });
 
-describe('users/sso and account_operations/sync stubs', () => {
+describe('users/sso and account_operations/sync', () => {
   const ssoUser = { first_name: 'Josie', last_name: 'Lang', role_name: 'campaign_creator', contact_email: 'josie@example.com', login_name: 'josie.lang', external_id: '23378234122161121', external_provider: 'Yahoo' };
+  const postUser = (id: string, json: unknown) => api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json });
 
-  it('adds an SSO user with 201 and no body, 409 for the same login, 400 for missing or long fields, 404 for an unknown id', async () => {
-    await start();
+  it('adds an SSO user with 201 and no body; 409 for a login or email already in the account; 400 for missing or long fields; 404 for an unknown id', async () => {
+    await start({ ssoForNewAccounts: true });
     const id = await create('hanks_fresh_fruit');
-    const created = await api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json: ssoUser });
+    const created = await postUser(id, ssoUser);
     expect(created.status).toBe(201);
     expect(created.body).toBeUndefined();
-    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([ssoUser]);
-    expect((await api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json: ssoUser })).status).toBe(409);
+    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([{ ...ssoUser, created_at: new Date(clock).toISOString() }]);
+    const conflicts = [ssoUser, { ...ssoUser, login_name: 'JOSIE.LANG', contact_email: 'other@example.com' }, { ...ssoUser, login_name: 'other', contact_email: 'Josie@Example.com' }, { ...ssoUser, login_name: 'Hanks_Fresh_Fruit', contact_email: 'x@example.com' }];
+    for (const json of conflicts) expect((await postUser(id, json)).status).toBe(409);
     const { external_id: _omitted, ...missing } = ssoUser;
-    for (const json of [missing, { ...ssoUser, login_name: 'x'.repeat(51) }, { ...ssoUser, login_name: 'other', role_name: 'owner' }]) {
-      expect((await api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json })).status).toBe(400);
+    for (const json of [missing, { ...ssoUser, login_name: 'x'.repeat(51) }, { ...ssoUser, login_name: 'other', role_name: 'owner' }, { ...ssoUser, login_name: 'other', external_provider: 'p'.repeat(81) }]) {
+      expect((await postUser(id, json)).status).toBe(400);
     }
-    expect((await api.call('POST', '/v3/partner/accounts/a07e1nothere/users/sso', { json: ssoUser })).status).toBe(404);
+    expect((await postUser('a07e1nothere', ssoUser)).status).toBe(404);
+    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toHaveLength(1);
+  });
+
+  it('answers 403 where the account lacks SSO for all users, and stores nothing', async () => {
+    await start();
+    const id = await create('no_sso_client');
+    const refused = await postUser(id, ssoUser);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ error_key: 'forbidden', error_message: `Single Sign On (SSO) for all users is not enabled for client account ${id}.` });
+    expect(sim.findByLogin('no_sso_client')).toMatchObject({ sso_enabled: false, sso_users: [] });
+  });
+
+  it('seeds every fifth account with SSO for all users', async () => {
+    await start({ seed: 10 });
+    expect(sim.accounts().map((account) => account.sso_enabled)).toEqual([false, false, false, false, true, false, false, false, false, true]);
   });
 
   it('runs account operations only for managed accounts, after validating the request', async () => {
