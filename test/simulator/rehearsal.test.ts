@@ -60,6 +60,12 @@ describe('computeMirrorAccounts', () => {
     const [account] = computeMirrorAccounts([desired({ encoded_account_id: 'a07e1mngd001' })], { now, accountType: 'managed' });
     expect(account?.managed_site_owner).toBe(true);
   });
+
+  it('turns SSO on where the file declares SSO users', () => {
+    const user = { login_name: 'josie.lang', first_name: 'Josie', last_name: 'Lang', contact_email: 'josie@example.com', role_name: 'campaign_creator', external_id: '1', external_provider: 'Yahoo' };
+    const [withUsers, without] = computeMirrorAccounts([desired({ encoded_account_id: 'a07e1sso0001', sso_users: [user] }), desired({ encoded_account_id: 'a07e1nosso01' })], { now, accountType: 'all' });
+    expect([withUsers?.sso_enabled, without?.sso_enabled]).toEqual([true, false]);
+  });
 });
 
 describe('rehearsing an imported estate on the simulator', () => {
