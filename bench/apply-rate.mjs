@@ -12,7 +12,7 @@ const STATES = ['MA', 'NY', 'CA', 'TX'];
 
 function writeCreateFiles(cwd, rps) {
   mkdirSync(path.join(cwd, 'accounts'), { recursive: true });
-  writeFileSync(path.join(cwd, 'ctct-gitops.yaml'), `requests_per_second: ${rps}\n`);
+  writeFileSync(path.join(cwd, 'ctct-gitops.yaml'), `requests_per_second: ${rps}\nsafety:\n  max_creates: ${CREATES}\n`);
   for (let i = 1; i <= CREATES; i++) {
     const n = String(i).padStart(4, '0');
     writeFileSync(path.join(cwd, 'accounts', `bench-client-${n}.yaml`), [

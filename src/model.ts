@@ -143,7 +143,7 @@ export type Change = CreateChange | UpdateChange | ReactivateChange | CancelChan
 
 /** A safety gate that refused the plan, and how to pass it. */
 export interface Refusal {
-  gate: 'max_cancels' | 'max_changed_share' | 'protected' | 'orphans';
+  gate: 'max_cancels' | 'max_creates' | 'max_changed_share' | 'protected' | 'orphans';
   message: string;
   /** How to pass it; null where nothing may (a protected account). */
   override: string | null;

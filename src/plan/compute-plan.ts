@@ -236,9 +236,12 @@ function evaluateGates(summary: PlanSummary, managed: number, protectedCancels: 
   for (const account of protectedCancels) {
     gate({ gate: 'protected', message: `${account.file} has protect: true and status: cancelled; a protected account is never cancelled`, override: null });
   }
-  const { max_cancels, max_changed_share, min_accounts_for_share } = options.settings.safety;
+  const { max_cancels, max_creates, max_changed_share, min_accounts_for_share } = options.settings.safety;
   if (summary.cancel > max_cancels) {
     gate({ gate: 'max_cancels', message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`, override: 'rerun with --force, or raise safety.max_cancels in ctct-gitops.yaml' });
+  }
+  if (summary.create > max_creates) {
+    gate({ gate: 'max_creates', message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`, override: 'rerun with --force, or raise safety.max_creates in ctct-gitops.yaml' });
   }
   const touched = summary.update + summary.cancel + summary.reactivate;
   if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {

@@ -16,6 +16,8 @@ export interface Settings {
   orphans: OrphanPolicy;
   safety: {
     max_cancels: number;
+    /** Most accounts created in one run: each POST makes a real account, paid plans included. */
+    max_creates: number;
     /** Share (0..1) of managed existing accounts that updates, cancels and reactivations may touch. */
     max_changed_share: number;
     /** The share is checked only from this many managed existing accounts on. */
@@ -30,5 +32,5 @@ export const DEFAULT_SETTINGS: Settings = {
   authorization_scheme: 'bearer',
   account_type: 'all',
   orphans: 'report',
-  safety: { max_cancels: 5, max_changed_share: 0.3, min_accounts_for_share: 10 },
+  safety: { max_cancels: 5, max_creates: 25, max_changed_share: 0.3, min_accounts_for_share: 10 },
 };

@@ -18,7 +18,7 @@ describe('apply throughput', () => {
     const sim = await startTestSim({ requestsPerSecond: LIMIT });
     const logins = Array.from({ length: COUNT }, (_, i) => `throughput_${String(i + 1).padStart(3, '0')}`);
     const files = Object.fromEntries(logins.map((login, i) => [`accounts/${login}.yaml`, createFileText(login, { plan: PLANS[i % PLANS.length]!, day: (i % 28) + 1 })]));
-    const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': `requests_per_second: ${LIMIT}\n` });
+    const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': `requests_per_second: ${LIMIT}\nsafety:\n  max_creates: ${COUNT}\n` });
 
     const started = Date.now();
     const result = await runCli(['apply', '--yes'], { cwd, env: cliEnv(sim), timeoutMs: 300_000 });

@@ -390,6 +390,28 @@ describe('computePlan: safety gates', () => {
     expect(plan.refusals.map((refusal) => refusal.gate)).toEqual(refused ? ['max_cancels'] : []);
   });
 
+  it.each([
+    { creates: 25, max: 25, refused: false },
+    { creates: 26, max: 25, refused: true },
+    { creates: 1, max: 0, refused: true },
+  ])('max_creates: $creates creates with a limit of $max → refused: $refused', ({ creates, max, refused }) => {
+    const desired = Array.from({ length: creates }, (_, i) => desiredAccount({ login_name: `new_account_${i}`, file: `accounts/new-${i}.yaml`, plan_type: i % 2 ? 'GOLD' : 'TRIAL' }));
+    const plan = computePlan(desired, liveState([]), planOptions({ safety: { max_creates: max } }));
+    expect(plan.summary.create).toBe(creates);
+    expect(plan.refusals.map((refusal) => refusal.gate)).toEqual(refused ? ['max_creates'] : []);
+  });
+
+  it('max_creates is 25 by default, says how to pass it, and --force passes it as forced', () => {
+    const desired = Array.from({ length: 26 }, (_, i) => desiredAccount({ login_name: `new_account_${i}`, file: `accounts/new-${i}.yaml` }));
+    const refusedPlan = computePlan(desired, liveState([]), planOptions());
+    expect(refusedPlan.refusals).toEqual([
+      { gate: 'max_creates', message: 'the plan creates 26 accounts; the limit is 25 in one run', override: 'rerun with --force, or raise safety.max_creates in ctct-gitops.yaml' },
+    ]);
+    const forcedPlan = computePlan(desired, liveState([]), planOptions({ force: true }));
+    expect(forcedPlan.refusals).toEqual([]);
+    expect(forcedPlan.forced).toEqual(refusedPlan.refusals);
+  });
+
   it('max_cancels names the count, the limit and how to pass it; --force passes it as forced', () => {
     const refusedPlan = computePlan(cancelling(6), liveState(openLive(6)), planOptions());
     expect(refusedPlan.refusals).toEqual([
