@@ -35,13 +35,8 @@ export interface OpenCtctOptions {
  * `--simulator` against an in-process simulator whose state lives in `.ctct-gitops/simulator.json`.
  */
 export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection> {
-  const clientSettings = {
-    requests_per_second: options.settings.requests_per_second,
-    concurrency: options.settings.concurrency,
-    authorization_scheme: options.settings.authorization_scheme,
-  };
   if (!options.simulator) {
-    const client = new CtctClient({ ...readCtctClientOptions(options.env, clientSettings), ...(options.log && { log: options.log }) });
+    const client = new CtctClient({ ...readCtctClientOptions(options.env, options.settings), ...(options.log && { log: options.log }) });
     return { client, simulatorStateFile: null, close: () => client.close() };
   }
   const stateFile = path.join(options.cwd, STATE_DIR, 'simulator.json');
@@ -64,6 +59,7 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
     requestsPerSecond: options.settings.requests_per_second,
     concurrency: options.settings.concurrency,
     authorizationScheme: options.settings.authorization_scheme,
+    tokenScope: options.settings.token_scope,
     ...(options.log && { log: options.log }),
   });
   return {

@@ -93,10 +93,10 @@ export class CreateOutcomeUnknownError extends CtctApiError {
   }
 }
 
-/** The token endpoint refused the partner credentials. */
+/** The token endpoint refused the request: the credentials, the scope or the grant; `hint` says which and what to change. */
 export class CtctAuthenticationError extends CtctApiError {
-  constructor(details: CtctApiErrorDetails) {
-    super(details, 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)');
+  constructor(details: CtctApiErrorDetails, hint = 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)') {
+    super(details, hint);
   }
 }
 

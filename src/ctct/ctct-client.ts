@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, type Dispatcher } from 'undici';
 import { CtctGitopsError, ExitCode } from '../errors.js';
-import type { Settings } from '../settings/settings.js';
+import { DEFAULT_TOKEN_URL, PARTNER_SCOPE, type Settings } from '../settings/settings.js';
 import {
   CreateOutcomeUnknownError,
   CtctApiError,
@@ -30,8 +30,7 @@ import { sendRequest, TransportError, type HttpResponse } from './send-request.j
 import { TokenProvider } from './token-provider.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cc.email/v3';
-/** The partner token URL since CTCT's September 2025 release notes (see ../shared/ctct/API-NOTES.md §2). */
-export const DEFAULT_TOKEN_URL = 'https://authz.constantcontact.com/partners/oauth2/default/v1/token';
+export { DEFAULT_TOKEN_URL } from '../settings/settings.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** The largest page GET /partner/accounts serves (https://developer.constantcontact.com/api_guide/partners_accts_get.html). */
 export const ACCOUNTS_PAGE_LIMIT = 50;
@@ -52,6 +51,8 @@ export interface CtctClientOptions {
   clientSecret: string;
   /** `Bearer <jwt>` (default) or the raw JWT in the Authorization header; CTCT's documents show both. */
   authorizationScheme?: 'bearer' | 'raw';
+  /** The scope asked of the token endpoint; default {@link PARTNER_SCOPE}, '' for none. */
+  tokenScope?: string;
   /** Client-side limit for every API request of this client; default 4, 0 for none. */
   requestsPerSecond?: number;
   /** API requests in flight at once; default 4. */
@@ -153,6 +154,7 @@ export class CtctClient {
       tokenUrl: options.tokenUrl,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
+      scope: options.tokenScope ?? PARTNER_SCOPE,
       dispatcher: this.#dispatcher,
       timeoutMs: this.#timeoutMs,
       retry: this.#retry,
@@ -440,12 +442,13 @@ export class CtctClient {
 const REQUIRED_ENV = ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET'] as const;
 
 /**
- * Client options from the environment (credentials and URLs) and the settings (pace and scheme).
+ * Client options from the environment (credentials, URLs, the token request) and the settings
+ * (pace, and the token URL, scope and scheme, which the environment beats).
  * A missing credential is an invalid-input error naming the variable, never showing any value.
  */
 export function readCtctClientOptions(
   env: NodeJS.ProcessEnv,
-  settings: Pick<Settings, 'requests_per_second' | 'concurrency' | 'authorization_scheme'>,
+  settings: Pick<Settings, 'requests_per_second' | 'concurrency' | 'authorization_scheme'> & Partial<Pick<Settings, 'token_url' | 'token_scope'>>,
 ): CtctClientOptions {
   const value = (name: string): string | undefined => env[name]?.trim() || undefined;
   const missing = REQUIRED_ENV.filter((name) => value(name) === undefined);
@@ -453,16 +456,21 @@ export function readCtctClientOptions(
     throw invalid(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`);
   }
   const baseUrl = value('CTCT_BASE_URL') ?? DEFAULT_BASE_URL;
-  const tokenUrl = value('CTCT_TOKEN_URL') ?? DEFAULT_TOKEN_URL;
   checkEnvUrl('CTCT_BASE_URL', baseUrl);
-  checkEnvUrl('CTCT_TOKEN_URL', tokenUrl);
+  const tokenUrl = value('CTCT_TOKEN_URL') ?? settings.token_url ?? DEFAULT_TOKEN_URL;
+  checkEnvUrl(value('CTCT_TOKEN_URL') === undefined ? 'token_url' : 'CTCT_TOKEN_URL', tokenUrl);
+  // Set but empty is meaningful here: ask for no scope.
+  const tokenScope = env['CTCT_TOKEN_SCOPE'] !== undefined ? env['CTCT_TOKEN_SCOPE'].trim() : (settings.token_scope ?? PARTNER_SCOPE);
+  const scheme = value('CTCT_AUTHORIZATION_SCHEME')?.toLowerCase() ?? settings.authorization_scheme;
+  if (scheme !== 'bearer' && scheme !== 'raw') throw invalid('CTCT_AUTHORIZATION_SCHEME must be bearer or raw');
   return {
     baseUrl,
     tokenUrl,
     apiKey: value('CTCT_API_KEY')!,
     clientId: value('CTCT_PARTNER_CLIENT_ID')!,
     clientSecret: value('CTCT_PARTNER_SECRET')!,
-    authorizationScheme: settings.authorization_scheme,
+    authorizationScheme: scheme,
+    tokenScope,
     requestsPerSecond: settings.requests_per_second,
     concurrency: settings.concurrency,
   };

@@ -4,9 +4,7 @@ import { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { computeRetryDelay, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
-
-/** Scope of the partner endpoints (securityDefinitions.ctctPartnerAuthorizer in the vendor spec). */
-export const PARTNER_SCOPE = 'v3api/general.partner';
+import { PARTNER_SCOPE } from '../settings/settings.js';
 
 /** CTCT's partner JWTs last one hour and cannot be refreshed (https://developer.constantcontact.com/api_guide/partners_auth.html). */
 const DEFAULT_TTL_SECONDS = 3600;
@@ -20,6 +18,8 @@ export interface TokenProviderOptions {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Asked for in the token request; '' asks for none (Cognito then grants the client's allowed scopes). */
+  scope: string;
   dispatcher: Dispatcher;
   timeoutMs: number;
   retry: Required<RetryOptions>;
@@ -92,7 +92,7 @@ export class TokenProvider {
             'content-type': 'application/x-www-form-urlencoded',
             accept: 'application/json',
           },
-          body: new URLSearchParams({ grant_type: 'client_credentials', scope: PARTNER_SCOPE }).toString(),
+          body: new URLSearchParams({ grant_type: 'client_credentials', ...(this.#options.scope !== '' && { scope: this.#options.scope }) }).toString(),
           timeoutMs: this.#options.timeoutMs,
           dispatcher: this.#options.dispatcher,
         });
@@ -104,7 +104,7 @@ export class TokenProvider {
 
       const details = this.#details(outcome);
       const status = details.status;
-      if (status === 400 || status === 401 || status === 403) throw new CtctAuthenticationError(details);
+      if (status === 400 || status === 401 || status === 403) throw new CtctAuthenticationError(details, this.#explainRefusal(details));
       const key = details.errors?.[0]?.error_key;
       if (status === 429 && key === 'quota_exceeded') throw new QuotaExceededError(details);
       if (status === 429) this.#options.onEvent?.('throttled');
@@ -141,6 +141,23 @@ export class TokenProvider {
     this.#options.onEvent?.('minted');
     this.#log(`minted a partner token valid for ${Math.round(ttl / 1000)} s`);
     return token;
+  }
+
+  /**
+   * What to change when the token endpoint says no. OAuth2 error codes (RFC 6749 §5.2) tell a
+   * refused scope or grant, which new credentials would not fix, from refused credentials.
+   */
+  #explainRefusal(details: CtctApiErrorDetails): string {
+    const codes = (details.errors ?? []).map((e) => e.error_key);
+    const { scope, tokenUrl } = this.#options;
+    if (codes.includes('invalid_scope')) {
+      const asked = scope === '' ? 'no scope' : `the scope "${scope}"`;
+      return `the token endpoint refused ${asked} (invalid_scope), not the credentials: set token_scope in ctct-gitops.yaml or CTCT_TOKEN_SCOPE to ${PARTNER_SCOPE} (CTCT's partner scope)${scope === '' ? '' : ', or to "" to ask for none'}`;
+    }
+    if (codes.some((code) => code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'unauthorized_client')) {
+      return `the token endpoint refused the client_credentials grant (${codes.join(', ')}), not the credentials: check that the token URL (${this.#options.redactor.redact(tokenUrl)}; token_url or CTCT_TOKEN_URL) is CTCT's partner token endpoint and that these partner credentials may use it`;
+    }
+    return 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and the token URL)';
   }
 
   #details(outcome: HttpResponse | TransportError): CtctApiErrorDetails {

@@ -1,3 +1,8 @@
+/** The partner token URL since CTCT's September 2025 release notes (see ../shared/ctct/API-NOTES.md §2). */
+export const DEFAULT_TOKEN_URL = 'https://authz.constantcontact.com/partners/oauth2/default/v1/token';
+/** Scope of the partner endpoints (securityDefinitions.ctctPartnerAuthorizer in the vendor spec, subset line 706). */
+export const PARTNER_SCOPE = 'v3api/general.partner';
+
 /** What to do with live accounts that no file names. */
 export type OrphanPolicy = 'ignore' | 'report' | 'fail';
 
@@ -9,8 +14,12 @@ export interface Settings {
   requests_per_second: number;
   /** Requests in flight at once. */
   concurrency: number;
-  /** `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. */
+  /** `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. `CTCT_AUTHORIZATION_SCHEME` beats it. */
   authorization_scheme: 'bearer' | 'raw';
+  /** The partner token endpoint; `CTCT_TOKEN_URL` beats it. */
+  token_url: string;
+  /** The scope asked of the token endpoint; '' asks for none. `CTCT_TOKEN_SCOPE` beats it. */
+  token_scope: string;
   /** Which accounts GET /partner/accounts lists. */
   account_type: 'all' | 'managed' | 'unmanaged';
   orphans: OrphanPolicy;
@@ -30,6 +39,8 @@ export const DEFAULT_SETTINGS: Settings = {
   requests_per_second: 4,
   concurrency: 4,
   authorization_scheme: 'bearer',
+  token_url: DEFAULT_TOKEN_URL,
+  token_scope: PARTNER_SCOPE,
   account_type: 'all',
   orphans: 'report',
   safety: { max_cancels: 5, max_creates: 25, max_changed_share: 0.3, min_accounts_for_share: 10 },

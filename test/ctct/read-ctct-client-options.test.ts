@@ -23,6 +23,7 @@ describe('readCtctClientOptions', () => {
       clientId: 'client-value-2',
       clientSecret: 'secret-value-3',
       authorizationScheme: 'raw',
+      tokenScope: 'v3api/general.partner',
       requestsPerSecond: 10,
       concurrency: 3,
     });

@@ -532,6 +532,8 @@ describe('settings file ctct-gitops.yaml', () => {
         'requests_per_second: 2.5',
         'concurrency: 8',
         'authorization_scheme: raw',
+        'token_url: https://v3api-partner.auth.us-east-1.amazoncognito.com/oauth2/token',
+        'token_scope: ""',
         'account_type: managed',
         'orphans: fail',
         'safety:',
@@ -546,6 +548,12 @@ describe('settings file ctct-gitops.yaml', () => {
     const result = await runValidate({ cwd });
     expect(result.problems).toEqual([]);
     expect(renderValidateResult(result, 'text')).toBe('✓ 1 account file valid\n');
+  });
+
+  it('refuses a token_url that is not a web address, at its value', async () => {
+    expect(await problemsOf({ 'ctct-gitops.yaml': 'token_url: authz.constantcontact.com/token\n', 'accounts/a.yaml': BASE })).toEqual([
+      expect.stringMatching(/^ctct-gitops\.yaml:1:12: token_url must match/),
+    ]);
   });
 
   it('accepts an empty settings file', async () => {
