@@ -5,6 +5,8 @@ import { renderValidateResult, runValidate, type ValidateFormat } from './comman
 import { runPlan, type WorkspaceOptions } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
 import { runImport } from './commands/run-import.js';
+import { runInit } from './commands/run-init.js';
+import { renderInitResult } from './init/render-init-result.js';
 import { createSimulatorCommand } from './simulator/simulator-command.js';
 import { createGithubCommand } from './github/github-command.js';
 import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
@@ -143,6 +145,15 @@ program
     const verb = options.dryRun ? 'would write' : 'wrote';
     process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'} and ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}.\n`);
     process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
+  });
+
+program
+  .command('init')
+  .description('set up the current git repository for ctct-gitops: accounts folder, ctct-gitops.yaml, schemas, .gitignore line, workflows; never overwrites a file')
+  .option('--action <OWNER/REPO@REF>', 'the ctct-gitops action the workflows use (default: the repository and version in ctct-gitops\'s package.json)')
+  .action(async (options: { action?: string }) => {
+    const result = await runInit({ cwd: process.cwd(), ...(options.action !== undefined && { action: options.action }) });
+    process.stdout.write(renderInitResult(result, process.cwd()));
   });
 
 async function confirmOnTerminal(simulator: boolean): Promise<boolean> {

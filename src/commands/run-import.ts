@@ -8,6 +8,7 @@ import { OperationalError } from '../errors.js';
 import { computeImportFiles, type ImportFile, type ImportSource } from '../import/compute-import-files.js';
 import { readSettings } from '../settings/read-settings.js';
 import { openCtct } from './open-ctct.js';
+import { findSchemaFolder } from './run-init.js';
 import type { WorkspaceOptions } from './run-plan.js';
 
 export interface ImportRunOptions extends WorkspaceOptions {
@@ -93,9 +94,8 @@ async function writeNewFiles(cwd: string, files: readonly ImportFile[]): Promise
   return written;
 }
 
-/** The schema for the editor modeline: the repository's copy, else the installed package's. */
-function schemaPathFor(cwd: string, accountsRoot: string): string {
-  const candidates = [path.join(cwd, 'schema', 'account.schema.json'), path.join(cwd, 'node_modules', 'ctct-gitops', 'schema', 'account.schema.json')];
-  const found = candidates.find((candidate) => existsSync(candidate)) ?? candidates[0]!;
-  return path.relative(accountsRoot, found).split(path.sep).join('/');
+/** The editor modeline's path to the account schema, from the accounts folder; null when there is none to point at. */
+function schemaPathFor(cwd: string, accountsRoot: string): string | null {
+  const folder = findSchemaFolder(cwd);
+  return folder === null ? null : path.relative(accountsRoot, path.join(cwd, folder, 'account.schema.json')).split(path.sep).join('/');
 }

@@ -21,7 +21,7 @@ export const PLACEHOLDER_REASON_ID = 27 satisfies (typeof CANCEL_REASON_IDS)[num
  * The files import writes, one per live account, named after the organization (slugged, unique
  * against `takenNames`, the lower-cased names already in the folder). Pure and deterministic.
  */
-export function computeImportFiles(sources: readonly ImportSource[], options: { accountsDir: string; schemaPath: string; takenNames: ReadonlySet<string> }): ImportFile[] {
+export function computeImportFiles(sources: readonly ImportSource[], options: { accountsDir: string; schemaPath: string | null; takenNames: ReadonlySet<string> }): ImportFile[] {
   const taken = new Set(options.takenNames);
   return sources.map(({ owner, plan }) => {
     const base = slugOf(owner.organization_name) || owner.encoded_account_id;
@@ -32,10 +32,11 @@ export function computeImportFiles(sources: readonly ImportSource[], options: { 
   });
 }
 
-function renderImportFile(owner: SiteOwner, plan: PlanTiers | null, schemaPath: string): string {
+function renderImportFile(owner: SiteOwner, plan: PlanTiers | null, schemaPath: string | null): string {
   const planType = plan?.plan_type ?? (owner.billing_status === 'Trial' ? 'TRIAL' : undefined);
   const lines = [
-    `# yaml-language-server: $schema=${schemaPath}`,
+    // Without a schema in the repository (ctct-gitops init copies one) the modeline would point nowhere.
+    ...(schemaPath === null ? [] : [`# yaml-language-server: $schema=${schemaPath}`]),
     '# Imported by ctct-gitops import from the live account.',
     "# CTCT's partner API returns no contact details and no login name for an account (login_name,",
     '# contact_email, country_code, state_code, names, phones, website, partner_account_id, ...).',

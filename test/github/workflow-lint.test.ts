@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { renderWorkflow } from '../../src/init/render-workflows.js';
 import { checkCompositeAction, checkStepUses, lintWorkflow } from './lint-workflow.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,12 +113,14 @@ describe('workflow lint', () => {
     expect(drift.permissions).toMatchObject({ issues: 'write' });
     expect(actionStep(drift)?.with).toEqual({ command: 'drift' });
 
-    for (const w of [plan, apply, drift]) {
+    for (const [w, passwords] of [[plan, true], [apply, true], [drift, false]] as const) {
       const env = Object.values(w.jobs)[0]!.env!;
       expect(env).toEqual({
         CTCT_API_KEY: '${{ secrets.CTCT_API_KEY }}',
         CTCT_PARTNER_CLIENT_ID: '${{ secrets.CTCT_PARTNER_CLIENT_ID }}',
         CTCT_PARTNER_SECRET: '${{ secrets.CTCT_PARTNER_SECRET }}',
+        // Initial passwords: needed by apply, and by plan to mark the creates that cannot run.
+        ...(passwords && { CTCT_INITIAL_PASSWORDS: '${{ secrets.CTCT_INITIAL_PASSWORDS }}' }),
         CTCT_BASE_URL: '${{ vars.CTCT_BASE_URL }}',
         CTCT_TOKEN_URL: '${{ vars.CTCT_TOKEN_URL }}',
       });
@@ -126,6 +129,34 @@ describe('workflow lint', () => {
     const ci = byFile['ci.yml']!.jobs.test!.steps;
     expect(ci.find((s) => s.uses === 'actions/setup-node@v4')?.with).toMatchObject({ 'node-version': 'lts/*' });
     expect(ci.filter((s) => s.run).map((s) => s.run)).toEqual(['npm ci', 'npm run lint', 'npm run typecheck', 'npm test']);
+  });
+});
+
+describe('the workflows init writes', () => {
+  const options = { accountsDir: 'accounts', configFile: 'ctct-gitops.yaml' };
+
+  it('are this repository\'s own plan, apply and drift workflows, with uses: ./', async () => {
+    for (const kind of ['plan', 'apply', 'drift'] as const) {
+      expect(renderWorkflow(kind, { ...options, action: './' }), kind).toBe(await readFile(join(WORKFLOWS, `${kind}.yml`), 'utf8'));
+    }
+  });
+
+  it('pass actionlint, and pass the action only inputs it declares, for another folder and settings file too', async () => {
+    const { action } = await readAction();
+    for (const variant of [options, { accountsDir: 'clients/ctct', configFile: 'config/ctct-gitops.yaml' }]) {
+      for (const kind of ['plan', 'apply', 'drift'] as const) {
+        const text = renderWorkflow(kind, { ...variant, action: 'acme/ctct-gitops@v0.1.0' });
+        const file = `.github/workflows/ctct-gitops-${kind}.yml`;
+        expect(await lintWorkflow(text, file), file).toEqual([]);
+        const workflow = parse(text) as Workflow;
+        const steps = Object.values(workflow.jobs)[0]!.steps;
+        const own = steps.filter((step) => step.uses === 'acme/ctct-gitops@v0.1.0');
+        expect(own).toHaveLength(1);
+        for (const step of steps) expect(checkStepUses(step === own[0] ? { ...step, uses: './' } : step, `${file} ${step.uses}`, action.inputs)).toEqual([]);
+        if (variant.accountsDir !== 'accounts') expect(own[0]!.with).toMatchObject({ 'accounts-dir': 'clients/ctct', config: 'config/ctct-gitops.yaml' });
+        if (kind !== 'drift') expect((Object.values(workflow.on)[0] as { paths: string[] }).paths).toEqual([`${variant.accountsDir}/**`, variant.configFile]);
+      }
+    }
   });
 });
 
