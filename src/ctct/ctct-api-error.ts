@@ -93,6 +93,21 @@ export class CreateOutcomeUnknownError extends CtctApiError {
   }
 }
 
+/**
+ * POST /partner/accounts/{id}/users/sso may or may not have stored the user (timeout, dropped
+ * connection, 5xx). CTCT cannot list SSO users, so only one deliberate re-post tells: 201 it is
+ * created now, 409 it existed.
+ */
+export class SsoUserOutcomeUnknownError extends CtctApiError {
+  readonly encodedAccountId: string;
+  readonly loginName: string;
+  constructor(details: CtctApiErrorDetails, encodedAccountId: string, loginName: string) {
+    super(details, `the outcome of creating SSO user ${loginName} in ${encodedAccountId} is unknown: CTCT may have stored it`);
+    this.encodedAccountId = encodedAccountId;
+    this.loginName = loginName;
+  }
+}
+
 /** The token endpoint refused the request: the credentials, the scope or the grant; `hint` says which and what to change. */
 export class CtctAuthenticationError extends CtctApiError {
   constructor(details: CtctApiErrorDetails, hint = 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)') {

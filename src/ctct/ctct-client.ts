@@ -5,6 +5,7 @@ import { DEFAULT_TOKEN_URL, PARTNER_SCOPE, type Settings } from '../settings/set
 import {
   CreateOutcomeUnknownError,
   CtctApiError,
+  SsoUserOutcomeUnknownError,
   QuotaExceededError,
   parseCtctErrorBody,
   type CtctApiErrorDetails,
@@ -22,6 +23,7 @@ import type {
   ProvisionRequest,
   ProvisionResponse,
   SiteOwner,
+  SsoUser,
 } from './ctct-types.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Redactor } from './redact.js';
@@ -67,7 +69,7 @@ export interface CtctClientOptions {
 }
 
 /** Operations counted in {@link CtctClient.calls}; `token` is the partner token endpoint. */
-export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'accountOperationsSync' | 'token';
+export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'createSsoUser' | 'accountOperationsSync' | 'token';
 
 /** Counters of what the client met on the wire. */
 export interface CtctClientStats {
@@ -88,8 +90,13 @@ interface Call {
   method: 'GET' | 'POST' | 'PUT';
   url: URL;
   body?: unknown;
-  /** Set for POST /partner/accounts, which must never be sent twice unless CTCT surely did not process it. */
-  createLoginName?: string;
+  /**
+   * Set for a POST that creates something (an account, an SSO user): never sent twice unless CTCT
+   * surely did not process it; a timeout, a dropped connection or a 5xx throws what this returns.
+   */
+  outcomeUnknown?: (details: CtctApiErrorDetails) => CtctApiError;
+  /** A hint for a 403 that means something narrower than a refused API key. */
+  forbiddenHint?: string;
   /** A write CTCT may have carried out: sent again only after a 429 or a connection that never left. */
   noBlindRetry?: boolean;
   /** The inner request of an account_operations/sync call, as messages show it (`PUT /account/summary`). */
@@ -110,6 +117,7 @@ export class CtctClient {
     setPlan: 0,
     cancelAccount: 0,
     createAccount: 0,
+    createSsoUser: 0,
     accountOperationsSync: 0,
     token: 0,
   };
@@ -255,7 +263,7 @@ export class CtctClient {
   async createAccount(body: ProvisionRequest): Promise<ProvisionResponse> {
     // Known exactly, the password is redacted however an echoing server escapes or nests it.
     this.#redactor.add(body.password);
-    const call: Call = { operation: 'createAccount', method: 'POST', url: this.#url('/partner/accounts'), body, createLoginName: body.login_name };
+    const call: Call = { operation: 'createAccount', method: 'POST', url: this.#url('/partner/accounts'), body, outcomeUnknown: (details) => new CreateOutcomeUnknownError(details, body.login_name) };
     const res = await this.#exchange(call);
     let created: Partial<ProvisionResponse> | undefined;
     try {
@@ -267,6 +275,25 @@ export class CtctClient {
     // CTCT said yes but not to what: the account exists, and only listing can find its id.
     const details = { ...this.#responseDetails(call, res), errors: [{ error_message: 'the response has no encoded_account_id' }] };
     throw new CreateOutcomeUnknownError(details, body.login_name);
+  }
+
+  /**
+   * Adds a user to a client account with SSO for all users: POST /partner/accounts/{id}/users/sso
+   * (partner subset lines 375-417), 201 with no body. Like {@link createAccount} never sent twice
+   * blindly: CTCT offers no way to read SSO users, so an unknown outcome rejects with
+   * {@link SsoUserOutcomeUnknownError}, and only one deliberate re-post (409 = the user exists)
+   * resolves it.
+   */
+  async createSsoUser(encodedAccountId: string, body: SsoUser): Promise<void> {
+    await this.#exchange({
+      operation: 'createSsoUser',
+      method: 'POST',
+      url: this.#accountUrl(encodedAccountId, 'users/sso'),
+      body,
+      outcomeUnknown: (details) => new SsoUserOutcomeUnknownError(details, encodedAccountId, body.login_name),
+      // The spec's 403 covers missing privileges; for this call it means the account lacks the feature.
+      forbiddenHint: `SSO for all users is not enabled on account ${encodedAccountId}: the Constant Contact Partner team sets it up per client account`,
+    });
   }
 
   /** Closes the client's own Agent; an injected dispatcher is left to its owner. */
@@ -293,7 +320,7 @@ export class CtctClient {
 
       if (outcome instanceof TransportError) {
         const details = this.#transportDetails(call, outcome);
-        if (call.createLoginName !== undefined && outcome.mayHaveBeenSent) throw new CreateOutcomeUnknownError(details, call.createLoginName);
+        if (call.outcomeUnknown !== undefined && outcome.mayHaveBeenSent) throw call.outcomeUnknown(details);
         if (attempt >= policy.maxAttempts || (call.noBlindRetry && outcome.mayHaveBeenSent)) throw new CtctApiError(details);
         this.#retryLine(call, outcome.code, attempt);
       } else {
@@ -314,10 +341,10 @@ export class CtctClient {
         }
         throttled = status === 429;
         if (throttled) this.stats.throttled++;
-        if (call.createLoginName !== undefined && status >= 500) throw new CreateOutcomeUnknownError(details, call.createLoginName);
+        if (call.outcomeUnknown !== undefined && status >= 500) throw call.outcomeUnknown(details);
         retryAfter = parseRetryAfter(outcome.headers['retry-after']);
-        const retryable = status === 429 || (call.createLoginName === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
-        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details, this.#hintFor(status));
+        const retryable = status === 429 || (call.outcomeUnknown === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
+        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details, status === 403 && call.forbiddenHint !== undefined ? call.forbiddenHint : this.#hintFor(status));
         this.#retryLine(call, String(status), attempt);
       }
 

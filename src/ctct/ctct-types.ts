@@ -60,6 +60,18 @@ export interface ProvisionResponse {
   provision_uuid: string;
 }
 
+/** POST /partner/accounts/{id}/users/sso body (`SSOUser`, partner subset line 1125): every field required. */
+export interface SsoUser {
+  first_name: string;
+  last_name: string;
+  /** `account_manager` or `campaign_creator`. */
+  role_name: string;
+  contact_email: string;
+  login_name: string;
+  external_id: string;
+  external_provider: string;
+}
+
 /** `TierObject` inside a plan. */
 export interface Tier {
   usage_type?: string;

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { CreateOutcomeUnknownError, CtctApiError, CtctAuthenticationError, QuotaExceededError } from '../../src/ctct/ctct-api-error.js';
+import { CreateOutcomeUnknownError, CtctApiError, CtctAuthenticationError, QuotaExceededError, SsoUserOutcomeUnknownError } from '../../src/ctct/ctct-api-error.js';
 import { ACCOUNTS_PAGE_LIMIT } from '../../src/ctct/ctct-client.js';
 import { ExitCode } from '../../src/errors.js';
 import { createSimClient, onCleanup, provisionRequest, startTestSimulator } from './sim-client.js';
@@ -383,6 +383,72 @@ describe('createAccount', () => {
     expect(error).toMatchObject({ status: 409, errorKey: 'partner.api.conflict' });
     expect((error as Error).message).toBe('POST /partner/accounts → 409: login_name duplicate_login is already in use. (partner.api.conflict)');
     expect(client.calls.createAccount).toBe(2);
+  });
+});
+
+describe('createSsoUser', () => {
+  const SSO_PATH = '/v3/partner/accounts/{id}/users/sso';
+  const user = { first_name: 'Josie', last_name: 'Lang', role_name: 'campaign_creator', contact_email: 'josie@example.com', login_name: 'josie.lang', external_id: '23378234122161121', external_provider: 'Yahoo' };
+
+  it('adds the user (201, no body) and counts the call', async () => {
+    const sim = await startTestSimulator({ ssoForNewAccounts: true });
+    const client = createSimClient(sim);
+    const id = (await client.createAccount(provisionRequest('sso_client'))).encoded_account_id;
+
+    await client.createSsoUser(id, user);
+
+    expect(sim.findByLogin('sso_client')?.sso_users.map((u) => u.login_name)).toEqual(['josie.lang']);
+    expect(client.calls.createSsoUser).toBe(1);
+  });
+
+  it.each([
+    ['a connection dropped after the user was stored', { kind: 'drop-after-store' as const }, undefined, 1],
+    ['a 500', { kind: 'status' as const, status: 500 }, 500, 0],
+    ['a 503', { kind: 'status' as const, status: 503 }, 503, 0],
+  ])('surfaces %s as SsoUserOutcomeUnknownError, sent once', async (_name, fault, status, stored) => {
+    const sim = await startTestSimulator({ ssoForNewAccounts: true });
+    const client = createSimClient(sim);
+    const id = (await client.createAccount(provisionRequest('sso_client'))).encoded_account_id;
+    sim.faults.add({ method: 'POST', path: SSO_PATH, ...fault });
+
+    const error = await client.createSsoUser(id, user).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SsoUserOutcomeUnknownError);
+    expect(error).toMatchObject({ status, encodedAccountId: id, loginName: 'josie.lang' });
+    expect(client.calls.createSsoUser).toBe(1);
+    expect(sim.findByLogin('sso_client')?.sso_users).toHaveLength(stored);
+  });
+
+  it('resends after a 429 throttled, which CTCT did not process', async () => {
+    const sim = await startTestSimulator({ ssoForNewAccounts: true });
+    const client = createSimClient(sim);
+    const id = (await client.createAccount(provisionRequest('sso_client'))).encoded_account_id;
+    sim.faults.add({ method: 'POST', path: SSO_PATH, kind: 'status', status: 429 });
+
+    await client.createSsoUser(id, user);
+
+    expect(client.calls.createSsoUser).toBe(2);
+    expect(sim.findByLogin('sso_client')?.sso_users).toHaveLength(1);
+  });
+
+  it('says that SSO is not enabled when CTCT answers 403, and 409 is a plain CtctApiError', async () => {
+    const sim = await startTestSimulator();
+    const client = createSimClient(sim);
+    const id = (await client.createAccount(provisionRequest('no_sso_client'))).encoded_account_id;
+
+    const forbidden = await client.createSsoUser(id, user).catch((e: unknown) => e);
+    expect(forbidden).toMatchObject({ status: 403 });
+    expect((forbidden as Error).message).toContain(`SSO for all users is not enabled on account ${id}`);
+    expect((forbidden as Error).message).not.toContain('CTCT_API_KEY');
+
+    const sso = await startTestSimulator({ ssoForNewAccounts: true });
+    const ssoClient = createSimClient(sso);
+    const ssoId = (await ssoClient.createAccount(provisionRequest('sso_client'))).encoded_account_id;
+    await ssoClient.createSsoUser(ssoId, user);
+    const conflict = await ssoClient.createSsoUser(ssoId, user).catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(CtctApiError);
+    expect(conflict).not.toBeInstanceOf(SsoUserOutcomeUnknownError);
+    expect(conflict).toMatchObject({ status: 409 });
   });
 });
 
