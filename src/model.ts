@@ -1,4 +1,4 @@
-import type { ProvisionRequest } from './ctct/ctct-types.js';
+import type { AccountCancellation, PlanInfo, ProvisionRequest } from './ctct/ctct-types.js';
 import type { Problem } from './errors.js';
 
 /** Where a value stands in its file, 1-based. */
@@ -98,38 +98,56 @@ interface ChangeBase {
   /** Account file, relative path; null for an orphan. */
   file: string | null;
   line: number | null;
-  /** Values this change concerns, before and after (field names are the API's). */
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
 }
+
+/** What a create sends with POST /partner/accounts: the file's fields; the password stays in its variable. */
+export type CreateFields = CreateOnlyFields & { password_env?: string };
+
+/** The request fields of a create and the plan it is to have; a plan other than TRIAL is PUT right after. */
+export type CreateAfter = CreateFields & PlanInfo;
 
 export interface CreateChange extends ChangeBase {
   action: 'create';
+  login_name: string;
   encoded_account_id: null;
   file: string;
+  before: null;
+  after: CreateAfter;
 }
 export interface UpdateChange extends ChangeBase {
   action: 'update';
   encoded_account_id: string;
   file: string;
   assumed: Assumed;
+  before: Assumed;
+  /** The body of PUT …/plan. */
+  after: PlanInfo;
 }
 export interface ReactivateChange extends ChangeBase {
   action: 'reactivate';
   encoded_account_id: string;
   file: string;
   assumed: Assumed;
+  before: Assumed;
+  /** The body of PUT …/plan; a paid plan moves a cancelled account back to `Open`. */
+  after: PlanInfo;
 }
 export interface CancelChange extends ChangeBase {
   action: 'cancel';
   encoded_account_id: string;
   file: string;
   assumed: Assumed;
+  before: Assumed;
+  /** The body of PUT …/status/cancel. */
+  after: AccountCancellation;
 }
 export interface DriftChange extends ChangeBase {
   action: 'drift';
   encoded_account_id: string;
   file: string;
+  /** Live values and the file's, by field; reported, never sent. */
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
   /** Why apply cannot fix it. */
   reason: string;
 }
@@ -137,9 +155,18 @@ export interface OrphanChange extends ChangeBase {
   action: 'orphan';
   encoded_account_id: string;
   file: null;
+  before: { billing_status: string };
+  after: null;
 }
 
 export type Change = CreateChange | UpdateChange | ReactivateChange | CancelChange | DriftChange | OrphanChange;
+
+/** The changes apply carries out; the others are reported only. */
+export type AppliedChange = CreateChange | UpdateChange | ReactivateChange | CancelChange;
+
+export function isAppliedChange(change: Change): change is AppliedChange {
+  return change.action === 'create' || change.action === 'update' || change.action === 'reactivate' || change.action === 'cancel';
+}
 
 /** A safety gate that refused the plan, and how to pass it. */
 export interface Refusal {

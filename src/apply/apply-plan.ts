@@ -4,8 +4,8 @@ import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
 import type { AccountCancellation, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
-import { OperationalError, type Problem } from '../errors.js';
-import type { Change, CreateChange, Plan } from '../model.js';
+import { InternalError, OperationalError, type Problem } from '../errors.js';
+import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type Plan, type ReactivateChange, type UpdateChange } from '../model.js';
 import type { Journal } from './journal.js';
 
 /** The part of the CTCT client that apply needs. */
@@ -69,8 +69,8 @@ export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv): Proble
   const problems: Problem[] = [];
   for (const change of plan.changes) {
     if (change.action !== 'create') continue;
-    const name = change.after?.['password_env'];
-    if (typeof name !== 'string') continue;
+    const name = change.after.password_env;
+    if (name === undefined) continue;
     const value = env[name];
     const at = { file: change.file, line: change.line ?? 1, col: 1 };
     if (value === undefined || value === '') problems.push({ ...at, message: `password_env: the environment variable ${name} is not set; the account cannot be created without its initial password` });
@@ -80,11 +80,25 @@ export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv): Proble
 }
 
 /** The POST /partner/accounts body of a create; `state_code` is sent empty outside the US and Canada. */
-export function computeProvisionRequest(loginName: string, after: Record<string, unknown>, env: NodeJS.ProcessEnv): ProvisionRequest {
-  const { password_env, plan_type: _planType, billing_day_of_month: _day, plan_group_id: _group, ...fields } = after;
-  const body = { ...fields, login_name: loginName, state_code: (fields['state_code'] as string | undefined) ?? '' } as ProvisionRequest;
-  if (typeof password_env === 'string') body.password = env[password_env] ?? '';
-  return body;
+export function computeProvisionRequest(loginName: string, fields: CreateFields & Partial<PlanInfo>, env: NodeJS.ProcessEnv): ProvisionRequest {
+  const { password_env, plan_type: _planType, billing_day_of_month: _day, plan_group_id: _group, contact_email, country_code, state_code, ...rest } = fields;
+  // The schema requires both on a file without encoded_account_id; a create without them is a bug upstream.
+  if (contact_email === undefined || country_code === undefined) throw new InternalError(`the create of ${loginName} lacks contact_email or country_code`);
+  return {
+    ...rest,
+    login_name: loginName,
+    contact_email,
+    country_code,
+    state_code: state_code ?? '',
+    ...(password_env !== undefined && { password: env[password_env] ?? '' }),
+  };
+}
+
+/** The plan a new account is given right after its POST; null for TRIAL, which every new account starts on. */
+export function computeCreatePlan(after: CreateAfter): PlanInfo | null {
+  const { plan_type, billing_day_of_month, plan_group_id } = after;
+  if (plan_type === 'TRIAL') return null;
+  return { plan_type, ...(billing_day_of_month !== undefined && { billing_day_of_month }), ...(plan_group_id !== undefined && { plan_group_id }) };
 }
 
 /**
@@ -93,7 +107,7 @@ export function computeProvisionRequest(loginName: string, after: Record<string,
  * skipped; one failure never stops independent accounts, but a spent daily quota stops the run.
  */
 export async function applyPlan(plan: Plan, context: ApplyContext): Promise<ApplyReport> {
-  const actionable: Change[] = plan.changes.filter((change) => change.action === 'create' || change.action === 'update' || change.action === 'reactivate' || change.action === 'cancel');
+  const actionable = plan.changes.filter(isAppliedChange);
   const limit = pLimit(context.concurrency);
   const indexOf = new Map(actionable.map((change, index) => [change, index]));
   const outcomes: Outcome[] = new Array<Outcome>(actionable.length);
@@ -104,9 +118,8 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   let failed = 0;
   const runId = actionable.some((change) => change.action === 'create') ? await context.journal.startRun(context.knownIds) : '';
 
-  const run = (change: Change, work: () => Promise<string | null>) =>
+  const run = (change: AppliedChange, work: () => Promise<string | null>) =>
     limit(async () => {
-      const index = indexOf.get(change)!;
       let outcome: Outcome;
       if (stopped !== null) outcome = outcomeOf(change, 'skipped', null, stopped);
       else {
@@ -118,27 +131,26 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
         }
       }
       if (outcome.status === 'failed') failed++;
-      outcomes[index] = outcome;
+      outcomes[indexOf.get(change) ?? 0] = outcome;
       context.onProgress?.({ done: ++done, total: actionable.length, failed, outcome });
     });
 
-  const phase = (actions: Change['action'][]) => actionable.filter((change) => actions.includes(change.action));
-  await Promise.all(phase(['create']).map((change) => run(change, () => applyCreate(change as CreateChange, context, runId, claimed, filesWritten))));
-  await Promise.all(phase(['update', 'reactivate']).map((change) => run(change, async () => {
-    await context.client.setPlan(change.encoded_account_id!, planInfoOf(change.after ?? {}));
+  const creates = actionable.filter((change): change is CreateChange => change.action === 'create');
+  const planChanges = actionable.filter((change): change is UpdateChange | ReactivateChange => change.action === 'update' || change.action === 'reactivate');
+  const cancels = actionable.filter((change): change is CancelChange => change.action === 'cancel');
+  await Promise.all(creates.map((change) => run(change, () => applyCreate(change, context, runId, claimed, filesWritten))));
+  await Promise.all(planChanges.map((change) => run(change, async () => {
+    await context.client.setPlan(change.encoded_account_id, change.after);
     return change.encoded_account_id;
   })));
-  await Promise.all(phase(['cancel']).map((change) => run(change, async () => {
-    const { reason_id, effective_date } = change.after ?? {};
+  await Promise.all(cancels.map((change) => run(change, async () => {
     const requestedAt = new Date().toISOString();
-    await context.client.cancelAccount(change.encoded_account_id!, {
-      ...(reason_id !== undefined && { reason_id: reason_id as number }),
-      ...(effective_date !== undefined && { effective_date: effective_date as string }),
-    });
+    await context.client.cancelAccount(change.encoded_account_id, change.after);
     // The account stays open until a future effective date; the file remembers the request.
-    if (typeof effective_date === 'string' && Date.parse(effective_date) > Date.parse(requestedAt)) {
-      await writeCancelRequested(context.cwd, change.file!, requestedAt);
-      filesWritten.push(change.file!);
+    const { effective_date } = change.after;
+    if (effective_date !== undefined && Date.parse(effective_date) > Date.parse(requestedAt)) {
+      await writeCancelRequested(context.cwd, change.file, requestedAt);
+      filesWritten.push(change.file);
     }
     return change.encoded_account_id;
   })));
@@ -157,13 +169,12 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
 }
 
 async function applyCreate(change: CreateChange, context: ApplyContext, runId: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
-  const login = change.login_name!;
+  const login = change.login_name;
   if (context.unresolvedLogins?.has(login.toLowerCase())) {
     throw new OperationalError(`an earlier create of ${login} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not POSTed again`);
   }
-  const body = computeProvisionRequest(login, change.after ?? {}, context.env);
-  const planType = change.after?.['plan_type'];
-  const plan = typeof planType === 'string' && planType !== 'TRIAL' ? planInfoOf(change.after ?? {}) : null;
+  const body = computeProvisionRequest(login, change.after, context.env);
+  const plan = computeCreatePlan(change.after);
   const intent = await context.journal.recordIntent(runId, login, change.file, body.organization_name, plan);
   let id: string;
   try {
@@ -198,7 +209,7 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
 
 /** Writes the new id into the file, then gives the account its plan when that is not TRIAL. */
 async function finishCreate(change: CreateChange, context: ApplyContext, intentId: string, id: string, plan: PlanInfo | null, claimed: Set<string>, filesWritten: string[]): Promise<string> {
-  const login = change.login_name!;
+  const login = change.login_name;
   claimed.add(id);
   await writeAccountId(context.cwd, change.file, id);
   filesWritten.push(change.file);
@@ -256,14 +267,6 @@ function findNewAccount(owners: readonly SiteOwner[], wanted: { login: string; o
   const byLogin = pick(fresh.filter((owner) => owner.site_owner_name?.toLowerCase() === wanted.login.toLowerCase()));
   if (byLogin !== null || wanted.organizationName === undefined) return byLogin;
   return pick(fresh.filter((owner) => owner.organization_name === wanted.organizationName));
-}
-
-function planInfoOf(after: Record<string, unknown>): PlanInfo {
-  return {
-    plan_type: after['plan_type'] as string,
-    ...(typeof after['billing_day_of_month'] === 'number' && { billing_day_of_month: after['billing_day_of_month'] }),
-    ...(typeof after['plan_group_id'] === 'number' && { plan_group_id: after['plan_group_id'] }),
-  };
 }
 
 function outcomeOf(change: Change, status: OutcomeStatus, id: string | null, error?: string): Outcome {

@@ -1,22 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { PlanTiers } from '../ctct/ctct-types.js';
-import { InvalidInputError } from '../errors.js';
+import { readJsonDocument } from '../read-json-document.js';
 import type { DesiredAccount, Plan } from '../model.js';
 
-/** Reads a plan saved with `plan --out`; only format_version 1 is understood. */
-export async function readSavedPlan(cwd: string, file: string): Promise<Plan> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path.resolve(cwd, file), 'utf8'));
-  } catch (error) {
-    throw new InvalidInputError([{ file, line: 1, col: 1, message: `cannot read the saved plan: ${(error as Error).message}` }]);
-  }
-  const plan = value as Partial<Plan>;
-  if (plan.format_version !== 1 || !Array.isArray(plan.changes) || typeof plan.fingerprint !== 'string') {
-    throw new InvalidInputError([{ file, line: 1, col: 1, message: 'not a ctct-gitops plan of format_version 1 (write one with plan --out)' }]);
-  }
-  return plan as Plan;
+/** Reads a plan saved with `plan --out`, checked against `schema/plan.schema.json`. */
+export function readSavedPlan(cwd: string, file: string): Promise<Plan> {
+  return readJsonDocument('plan', cwd, file);
 }
 
 /**

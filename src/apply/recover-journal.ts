@@ -1,6 +1,6 @@
-import { createOnlyFields } from '../accounts/create-only-fields.js';
 import { writeAccountId } from '../accounts/write-account-id.js';
 import type { DesiredAccount } from '../model.js';
+import { computeCreateFields } from '../plan/compute-plan.js';
 import { computeProvisionRequest, resolveUnknownCreate, type ApplyClient } from './apply-plan.js';
 import type { Journal, OpenIntent } from './journal.js';
 
@@ -50,7 +50,7 @@ async function recoverIntent(
   if (id === undefined) {
     const passwordEnv = account?.password_env;
     const canRepost = account !== undefined && (passwordEnv === undefined || (context.env[passwordEnv] ?? '') !== '');
-    const body = canRepost ? computeProvisionRequest(login, { ...createOnlyFields(account), ...(passwordEnv !== undefined && { password_env: passwordEnv }) }, context.env) : null;
+    const body = canRepost ? computeProvisionRequest(login, computeCreateFields(account), context.env) : null;
     const found = await resolveUnknownCreate(
       client,
       { login, organizationName: intent.organization_name ?? undefined, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body },

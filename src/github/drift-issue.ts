@@ -1,4 +1,3 @@
-import { OperationalError } from '../errors.js';
 import type { PlanSummary } from '../model.js';
 import type { GithubClient, Issue } from './github-client.js';
 import { COMMENT_LIMIT, splitComment } from './split-comment.js';
@@ -81,19 +80,4 @@ export function renderDriftBody(markdown: string, summary: PlanSummary, runUrl?:
   const note = `\n\n_The plan is longer than one issue can hold; the full plan is in the job summary${checked}._`;
   const first = splitComment(markdown, room - note.length, { label: false })[0]!;
   return head + first + note;
-}
-
-/** Checks that a parsed plan file has the summary this module needs. */
-export function parsePlanSummary(value: unknown, source: string): { summary: PlanSummary } {
-  const plan = typeof value === 'object' && value !== null ? (value as { format_version?: unknown; summary?: unknown }) : {};
-  if (plan.format_version !== 1) throw new OperationalError(`${source}: not a plan file of format_version 1`);
-  const summary = plan.summary;
-  if (typeof summary !== 'object' || summary === null) throw new OperationalError(`${source}: not a plan file (no "summary")`);
-  const counts = summary as Record<string, unknown>;
-  for (const key of SUMMARY_KEYS) {
-    if (!Number.isInteger(counts[key]) || (counts[key] as number) < 0) {
-      throw new OperationalError(`${source}: not a plan file ("summary.${key}" is not a count)`);
-    }
-  }
-  return { summary: Object.fromEntries(SUMMARY_KEYS.map((key) => [key, counts[key]])) as unknown as PlanSummary };
 }

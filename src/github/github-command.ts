@@ -2,8 +2,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Dispatcher } from 'undici';
 import { CtctGitopsError, OperationalError } from '../errors.js';
-import { parseApplyReport, type ApplyReport } from './apply-report.js';
-import { parsePlanSummary, writeDriftIssue } from './drift-issue.js';
+import { writeDriftIssue } from './drift-issue.js';
+import { readJsonDocument } from '../read-json-document.js';
 import { createGithubClientFromEnv } from './github-client.js';
 import { renderReportAnnotations } from './render-annotations.js';
 import { renderApplyReport } from './render-apply-report.js';
@@ -80,7 +80,7 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
     .option('--label <label>', 'label that marks the issue')
     .action(
       run(async (options: { plan: string; bodyFile: string; repo?: string; title?: string; label?: string }) => {
-        const plan = parsePlanSummary(await readJson(options.plan), options.plan);
+        const plan = await readJsonDocument('plan', process.cwd(), options.plan);
         const runUrl = runUrlOf(env);
         const result = await writeDriftIssue(client(), {
           repo: repoOf(options.repo, env),
@@ -102,7 +102,7 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
     .action(
       run(async (options: { report?: string; bodyFile?: string }) => {
         if (!options.report === !options.bodyFile) throw new OperationalError('summary needs exactly one of --report and --body-file');
-        const markdown = options.report ? renderApplyReport(await readReport(options.report)) : await readText(options.bodyFile!);
+        const markdown = options.report ? renderApplyReport(await readJsonDocument('apply-report', process.cwd(), options.report)) : await readText(options.bodyFile!);
         const summary = fitSummary(markdown);
         if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : `${summary}\n`);
         else stdout(summary.endsWith('\n') ? summary : `${summary}\n`);
@@ -115,7 +115,7 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
     .requiredOption('--report <file>', 'apply report JSON written by apply --report')
     .action(
       run(async (options: { report: string }) => {
-        stdout(renderReportAnnotations(await readReport(options.report)));
+        stdout(renderReportAnnotations(await readJsonDocument('apply-report', process.cwd(), options.report)));
       }),
     );
 
@@ -165,17 +165,4 @@ async function readText(file: string): Promise<string> {
   } catch (error) {
     throw new OperationalError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-}
-
-async function readJson(file: string): Promise<unknown> {
-  const text = await readText(file);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new OperationalError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-async function readReport(file: string): Promise<ApplyReport> {
-  return parseApplyReport(await readJson(file), file);
 }

@@ -1,4 +1,4 @@
-import type { ApplyReport } from './apply-report.js';
+import type { ApplyReport } from '../apply/apply-plan.js';
 
 /**
  * GitHub workflow commands (`::error file=F::message`) for each failed change of an apply run, so

@@ -1,8 +1,8 @@
+import type { ApplyReport, Outcome } from '../apply/apply-plan.js';
 import { writtenFields } from '../render/render-apply.js';
-import type { ApplyOutcome, ApplyReport } from './apply-report.js';
 
-const STATUS_ORDER: Record<ApplyOutcome['status'], number> = { failed: 0, applied: 1, skipped: 2 };
-const STATUS_LABEL: Record<ApplyOutcome['status'], string> = { failed: '❌ failed', applied: '✅ applied', skipped: '⏭️ skipped' };
+const STATUS_ORDER: Record<Outcome['status'], number> = { failed: 0, applied: 1, skipped: 2 };
+const STATUS_LABEL: Record<Outcome['status'], string> = { failed: '❌ failed', applied: '✅ applied', skipped: '⏭️ skipped' };
 
 /** The apply report as Markdown for the job summary: counts, failures first, then the files written back. */
 export function renderApplyReport(report: ApplyReport): string {
@@ -34,7 +34,7 @@ export function renderApplyReport(report: ApplyReport): string {
   return lines.join('\n');
 }
 
-function renderAccount(outcome: ApplyOutcome): string {
+function renderAccount(outcome: Outcome): string {
   const names = [outcome.login_name, outcome.encoded_account_id].filter((n): n is string => Boolean(n)).map(code);
   return names.length === 2 ? `${names[0]} (${names[1]})` : (names[0] ?? '');
 }

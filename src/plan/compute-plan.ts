@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { InternalError, type Problem } from '../errors.js';
+import type { AccountCancellation, PlanInfo } from '../ctct/ctct-types.js';
 import type {
   Assumed,
   Change,
   ChangeAction,
   CreateChange,
+  CreateFields,
   DesiredAccount,
+  DesiredPlan,
   LiveAccount,
   LiveState,
   Plan,
@@ -59,7 +62,8 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       continue;
     }
     if (id === undefined) {
-      changes.push(computeCreate(account));
+      if (account.login_name === undefined) throw new InternalError(`${account.file} has neither encoded_account_id nor login_name`);
+      changes.push(computeCreate({ ...account, login_name: account.login_name }));
       continue;
     }
     named.add(id);
@@ -128,16 +132,30 @@ export function needsPlanRead(account: DesiredAccount, billingStatus: string): b
   return true;
 }
 
-function computeCreate(account: DesiredAccount): CreateChange {
+function computeCreate(account: DesiredAccount & { login_name: string }): CreateChange {
   return {
     action: 'create',
-    login_name: account.login_name ?? null,
+    login_name: account.login_name,
     organization_name: account.organization_name ?? null,
     encoded_account_id: null,
     file: account.file,
     line: account.positions['']?.line ?? 1,
     before: null,
-    after: { ...createOnlyFields(account), ...(account.password_env !== undefined && { password_env: account.password_env }), ...account.plan },
+    after: { ...computeCreateFields(account), ...computePlanInfo(account.plan) },
+  };
+}
+
+/** The fields a create of this account sends (with `password_env`, never a password). */
+export function computeCreateFields(account: DesiredAccount): CreateFields {
+  return { ...createOnlyFields(account), ...(account.password_env !== undefined && { password_env: account.password_env }) };
+}
+
+/** The body of PUT …/plan for the file's plan; the billing day only where CTCT takes it (leaving TRIAL). */
+function computePlanInfo(plan: DesiredPlan, withBillingDay = true): PlanInfo {
+  return {
+    plan_type: plan.plan_type,
+    ...(withBillingDay && plan.billing_day_of_month !== undefined && { billing_day_of_month: plan.billing_day_of_month }),
+    ...(plan.plan_group_id !== undefined && { plan_group_id: plan.plan_group_id }),
   };
 }
 
@@ -170,9 +188,12 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
 
   if (account.status === 'cancelled') {
     if (view.billing_status === 'Canceled' || isCancelPending(account.cancel, now)) return { changes: [], problems: [] };
-    const { requested_at: _requested, ...cancel } = account.cancel ?? {};
+    const cancel: AccountCancellation = {
+      ...(account.cancel?.reason_id !== undefined && { reason_id: account.cancel.reason_id }),
+      ...(account.cancel?.effective_date !== undefined && { effective_date: account.cancel.effective_date }),
+    };
     return {
-      changes: [{ action: 'cancel', ...base, assumed, before, after: { billing_status: 'Canceled', ...cancel } }],
+      changes: [{ action: 'cancel', ...base, assumed, before, after: cancel }],
       problems: [],
     };
   }
@@ -182,7 +203,7 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
       return { changes: [], problems: [at(account, 'plan.plan_type', 'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled')] };
     }
     return {
-      changes: [{ action: 'reactivate', ...base, assumed, before, after: { billing_status: 'Open', plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      changes: [{ action: 'reactivate', ...base, assumed, before, after: computePlanInfo(wanted, false) }],
       problems: [],
     };
   }
@@ -199,14 +220,14 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
 
   if (view.plan_type === 'TRIAL') {
     return {
-      changes: [{ action: 'update', ...base, assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.billing_day_of_month !== undefined && { billing_day_of_month: wanted.billing_day_of_month }), ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } }],
+      changes: [{ action: 'update', ...base, assumed, before, after: computePlanInfo(wanted) }],
       problems: [],
     };
   }
 
   const changes: Change[] = [];
   if (view.plan_type !== wanted.plan_type) {
-    changes.push({ action: 'update', ...base, assumed, before, after: { plan_type: wanted.plan_type, ...(wanted.plan_group_id !== undefined && { plan_group_id: wanted.plan_group_id }) } });
+    changes.push({ action: 'update', ...base, assumed, before, after: computePlanInfo(wanted, false) });
   }
   const liveDay = view.billing_day_of_month;
   if (wanted.billing_day_of_month !== undefined && liveDay !== undefined && liveDay !== null && liveDay !== wanted.billing_day_of_month) {
@@ -261,7 +282,7 @@ function evaluateGates(summary: PlanSummary, managed: number, protectedCancels: 
 export function applyCallsOf(change: Change): number {
   switch (change.action) {
     case 'create':
-      return change.after?.['plan_type'] === 'TRIAL' ? 1 : 2;
+      return change.after.plan_type === 'TRIAL' ? 1 : 2;
     case 'update':
     case 'reactivate':
     case 'cancel':

@@ -19,14 +19,29 @@ export function identityOf(change: Change): string {
 
 /** One row per field the change concerns: [field, before, after]; `undefined` where absent. */
 export function fieldRows(change: Change): [string, unknown, unknown][] {
-  const before = change.before ?? {};
-  const after = change.after ?? {};
+  const { before, after } = displayValues(change);
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   if (change.action === 'update' || change.action === 'reactivate') {
     // An update shows what moves; the unchanged context stays in the JSON plan.
     return keys.filter((key) => key in after && before[key] !== after[key]).map((key) => [key, before[key], after[key]]);
   }
   return keys.map((key) => [key, before[key], after[key]]);
+}
+
+/** The values a change concerns, as people read them: what it sends, and the status it leads to. */
+function displayValues(change: Change): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  switch (change.action) {
+    case 'create':
+      return { before: {}, after: { ...change.after } };
+    case 'reactivate':
+      return { before: { ...change.before }, after: { billing_status: 'Open', ...change.after } };
+    case 'cancel':
+      return { before: { ...change.before }, after: { billing_status: 'Canceled', ...change.after } };
+    case 'orphan':
+      return { before: { ...change.before }, after: {} };
+    default:
+      return { before: { ...change.before }, after: { ...change.after } };
+  }
 }
 
 export function formatValue(value: unknown): string {

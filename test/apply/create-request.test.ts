@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkCreatePasswords, computeProvisionRequest, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
 import { CtctClient } from '../../src/ctct/ctct-client.js';
-import type { Change, Plan } from '../../src/model.js';
+import type { Change, CreateAfter, Plan } from '../../src/model.js';
 import { liveAccount, startTestSim } from './apply-harness.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import { onTestFinished } from 'vitest';
 
-function createChange(login: string, after: Record<string, unknown>, line = 4): Change {
+function createChange(login: string, after: CreateAfter, line = 4): Change {
   return { action: 'create', login_name: login, organization_name: null, encoded_account_id: null, file: `accounts/${login}.yaml`, line, before: null, after };
 }
 
@@ -50,7 +50,7 @@ describe('checkCreatePasswords', () => {
   });
 
   it('checks only creates that name a password variable', () => {
-    const update: Change = { action: 'update', login_name: 'u_login', organization_name: null, encoded_account_id: 'a07e1u', file: 'accounts/u.yaml', line: 1, before: {}, after: { plan_type: 'GOLD', password_env: 'NOPE' }, assumed: { billing_status: 'Trial' } };
+    const update: Change = { action: 'update', login_name: 'u_login', organization_name: null, encoded_account_id: 'a07e1u', file: 'accounts/u.yaml', line: 1, before: { billing_status: 'Trial' }, after: { plan_type: 'GOLD' }, assumed: { billing_status: 'Trial' } };
     expect(checkCreatePasswords(planOf([createChange('no_pw_env', base), update]), {})).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DRIFT_LABEL, DRIFT_TITLE, parsePlanSummary, renderDriftBody, writeDriftIssue } from '../../src/github/drift-issue.js';
+import { DRIFT_LABEL, DRIFT_TITLE, renderDriftBody, writeDriftIssue } from '../../src/github/drift-issue.js';
 import { GithubClient } from '../../src/github/github-client.js';
 import type { PlanSummary } from '../../src/model.js';
 import { startFakeGithub, type FakeGithub } from './fake-github-server.js';
@@ -90,14 +90,5 @@ describe('renderDriftBody', () => {
     expect(body.length).toBeLessThanOrEqual(65_000);
     expect(body).not.toContain('(part 1 of');
     expect(body).toMatch(/update SILVER → GOLD\n\n_The plan is longer than one issue can hold; the full plan is in the job summary \(\[workflow run\]\(.+\)\)\._$/);
-  });
-});
-
-describe('parsePlanSummary', () => {
-  it('accepts a plan file and rejects what is not one', () => {
-    expect(parsePlanSummary({ format_version: 1, summary: { ...NONE, create: 2 }, changes: [] }, 'plan.json')).toEqual({ summary: { ...NONE, create: 2 } });
-    expect(() => parsePlanSummary({ format_version: 2, summary: NONE }, 'plan.json')).toThrow('plan.json: not a plan file of format_version 1');
-    expect(() => parsePlanSummary({ format_version: 1, summary: { ...NONE, drift: -1 } }, 'plan.json')).toThrow('plan.json: not a plan file ("summary.drift" is not a count)');
-    expect(() => parsePlanSummary([], 'plan.json')).toThrow(/not a plan file/);
   });
 });

@@ -69,7 +69,17 @@ describe('ctct-gitops github', () => {
   });
 
   it('drift-issue opens the issue from a saved plan and its Markdown', async () => {
-    const plan = await file('plan.json', { format_version: 1, fingerprint: 'x', summary: SUMMARY, changes: [] });
+    const plan = await file('plan.json', {
+      format_version: 1,
+      fingerprint: `sha256:${'0'.repeat(64)}`,
+      summary: SUMMARY,
+      changes: [],
+      problems: [],
+      refusals: [],
+      forced: [],
+      managed_accounts: 0,
+      api: { list_calls: 1, plan_calls: 0, apply_calls: 0, requests_per_second: 4, apply_seconds: 0, not_refreshed: 0 },
+    });
     const markdown = await file('plan.md', '## ctct-gitops plan\n');
 
     const result = await run('drift-issue', '--plan', plan, '--body-file', markdown);
@@ -115,8 +125,10 @@ describe('ctct-gitops github', () => {
       exitCode: 1,
     });
 
-    expect((await run('summary', '--report', join(dir, 'missing.json'))).stderr).toBe(`ctct-gitops github: cannot read ${join(dir, 'missing.json')}: ENOENT\n`);
-    expect((await run('summary', '--report', await file('bad.json', '{'))).stderr).toMatch(/^ctct-gitops github: .*bad\.json is not valid JSON: /);
+    expect((await run('summary', '--report', join(dir, 'missing.json'))).stderr).toMatch(/^ctct-gitops github: .*missing\.json:1:1: cannot read a ctct-gitops apply report .*ENOENT/);
+    expect((await run('summary', '--report', await file('bad.json', '{'))).stderr).toMatch(/^ctct-gitops github: .*bad\.json:1:1: not JSON /);
+    const notReport = await run('summary', '--report', await file('other.json', { format_version: 1 }));
+    expect(notReport).toMatchObject({ exitCode: 3, stderr: expect.stringMatching(/missing required field fingerprint; not a ctct-gitops apply report/) });
     expect((await run('summary')).stderr).toBe('ctct-gitops github: summary needs exactly one of --report and --body-file\n');
   });
 

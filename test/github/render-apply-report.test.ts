@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseApplyReport, type ApplyReport } from '../../src/github/apply-report.js';
+import type { ApplyReport } from '../../src/apply/apply-plan.js';
 import { renderReportAnnotations } from '../../src/github/render-annotations.js';
 import { renderApplyReport } from '../../src/github/render-apply-report.js';
 
@@ -64,24 +64,5 @@ describe('renderReportAnnotations', () => {
       '::error file=accounts/gb/old%2Cshop.yaml,title=ctct-gitops apply::cancel old_shop failed: HTTP 400: reason_id | <invalid>%0Asee docs\n',
     );
     expect(renderReportAnnotations({ ...REPORT, outcomes: REPORT.outcomes.filter((o) => o.status !== 'failed') })).toBe('');
-  });
-});
-
-describe('parseApplyReport', () => {
-  it('accepts the report apply writes and fills absent optional fields', () => {
-    const raw = JSON.parse(JSON.stringify(REPORT)) as Record<string, unknown>;
-    expect(parseApplyReport(raw, 'report.json')).toEqual(REPORT);
-    const sparse = { ...raw, outcomes: [{ action: 'create', file: 'accounts/a.yaml', status: 'failed', error: 'boom' }] };
-    expect(parseApplyReport(sparse, 'report.json').outcomes).toEqual([
-      { action: 'create', login_name: null, encoded_account_id: null, file: 'accounts/a.yaml', status: 'failed', error: 'boom' },
-    ]);
-  });
-
-  it('names what is wrong with a file that is not a report', () => {
-    expect(() => parseApplyReport({ format_version: 1, fingerprint: 'x', summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [{ action: 'create', status: 'done' }] }, 'r.json')).toThrow(
-      'r.json: not an apply report (outcomes[0].status is not applied, failed or skipped)',
-    );
-    expect(() => parseApplyReport({ format_version: 1 }, 'r.json')).toThrow('r.json: not an apply report (no fingerprint)');
-    expect(() => parseApplyReport('nope', 'r.json')).toThrow('r.json: not an apply report (not a JSON object)');
   });
 });

@@ -152,7 +152,7 @@ describe('plan --simulator on the shipped examples', () => {
       ['cancel', null, 'a07e1demo0002', 'accounts/us/old-town-cycles.yaml'],
       ['orphan', null, 'a07e1demo0003', null],
     ]);
-    expect(plan.changes[4]).toMatchObject({ before: { billing_status: 'Open' }, after: { billing_status: 'Canceled', reason_id: 12 }, assumed: { billing_status: 'Open' } });
+    expect(plan.changes[4]).toMatchObject({ before: { billing_status: 'Open' }, after: { reason_id: 12 }, assumed: { billing_status: 'Open' } });
     expect(plan.changes[1]?.after).toMatchObject({ plan_type: 'GOLD', billing_day_of_month: 1, password_env: 'HANKS_INITIAL_PASSWORD' });
     expect(plan.problems).toEqual([]);
     expect(plan.refusals).toEqual([]);
