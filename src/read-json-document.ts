@@ -33,6 +33,9 @@ export function validateJsonDocument<K extends keyof JsonDocuments>(kind: K, fil
   } catch (error) {
     return refuse([{ file, line: 1, col: 1, message: `not JSON (${(error as Error).message})` }]);
   }
+  // Another kind of file altogether: one line says so, not one per missing field.
+  const version = typeof value === 'object' && value !== null ? (value as { format_version?: unknown }).format_version : undefined;
+  if (version !== 1) return refuse([{ file, line: 1, col: 1, message: version === undefined ? 'no format_version' : `format_version is ${JSON.stringify(version)}` }]);
   const validate = readSchemaValidator(kind);
   if (validate(value)) return { document: value as JsonDocuments[K], problems: [] };
   const parsed = parseYamlSource(file, text);

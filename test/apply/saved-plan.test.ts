@@ -79,7 +79,7 @@ describe('apply PLAN.json (a plan saved with plan --out)', () => {
     });
     const notPlan = await runAgainst(sim, cwd, ['apply', 'not-a-plan.json', '--yes']);
     expect(notPlan.code).toBe(3);
-    expect(notPlan.stderr).toMatch(/not-a-plan\.json:1:1: unknown field "hello"; not a ctct-gitops plan of format_version 1/);
+    expect(notPlan.stderr).toMatch(/not-a-plan\.json:1:1: no format_version; not a ctct-gitops plan of format_version 1/);
     const broken = await runAgainst(sim, cwd, ['apply', 'broken.json', '--yes']);
     expect(broken.code).toBe(3);
     expect(broken.stderr).toMatch(/broken\.json:1:1: not JSON \(.*\); not a ctct-gitops plan of format_version 1/);

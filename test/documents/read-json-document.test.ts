@@ -40,7 +40,11 @@ describe('the plan document', () => {
   });
 
   it('refuses another format_version, an unknown action and what is not JSON', () => {
-    expect(validateJsonDocument('plan', 'p.json', '{"format_version": 2}').document).toBeNull();
+    expect(validateJsonDocument('plan', 'p.json', '{"format_version": 2}').problems).toEqual([
+      { file: 'p.json', line: 1, col: 1, message: 'format_version is 2; not a ctct-gitops plan of format_version 1 (write one with plan --out)' },
+    ]);
+    const unknownAction = { ...JSON.parse(JSON.stringify({ format_version: 1 })), fingerprint: `sha256:${'0'.repeat(64)}`, summary: {}, changes: [{ action: 'delete' }] };
+    expect(validateJsonDocument('plan', 'p.json', JSON.stringify(unknownAction)).document).toBeNull();
     expect(validateJsonDocument('plan', 'p.json', 'not json').problems[0]).toMatchObject({ file: 'p.json', line: 1, col: 1, message: expect.stringMatching(/^not JSON/) });
   });
 });
@@ -60,7 +64,7 @@ describe('the apply report document', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     const text = JSON.stringify(bad, null, 2);
     const line = text.split('\n').findIndex((l) => l.includes('"done"')) + 1;
-    expect((error as InvalidInputError).problems).toContainEqual(expect.objectContaining({ file: 'r.json', line, message: expect.stringContaining('outcomes.0.status must be one of applied, failed, skipped') }));
+    expect((error as InvalidInputError).problems).toContainEqual(expect.objectContaining({ file: 'r.json', line, message: expect.stringContaining('outcomes[0].status must be one of applied, failed, skipped') }));
   });
 
   it('says a missing file cannot be read', async () => {
