@@ -11,6 +11,7 @@ import { createSimulatorCommand } from './simulator/simulator-command.js';
 import { createGithubCommand } from './github/github-command.js';
 import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
 import { createInterface } from 'node:readline/promises';
+import { DEFAULT_APPLIED_REF } from './git/applied-ref.js';
 import { CtctGitopsError, ExitCode } from './errors.js';
 import { hasChanges } from './render/describe-change.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
@@ -84,17 +85,20 @@ program
   .option('--yes', 'apply without asking')
   .option('--report <FILE>', 'write a JSON report of every change\'s outcome')
   .option('--changed-since <REF>', 'without a saved plan: read plans only for accounts whose files changed since the git ref')
+  .option('--applied-ref <REF>', `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`)
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
+  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; appliedRef?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
     const started = Date.now();
-    const { report, recovery } = await runApply({
+    const { report, recovery, recorded } = await runApply({
       ...workspaceOptions(options),
       ...(planFile !== undefined && { planFile }),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+      ...(options.appliedRef !== undefined && { appliedRef: options.appliedRef }),
+      notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
       ...(options.report !== undefined && { reportFile: options.report }),
       yes: options.yes ?? false,
       force: options.force ?? false,
@@ -114,10 +118,12 @@ program
     if (report === null) {
       process.stdout.write('No changes: the live accounts match the files.\n');
       process.exitCode = (recovery?.unresolved.length ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
-      return;
+    } else {
+      process.stdout.write(renderApplySummary(report));
+      process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
     }
-    process.stdout.write(renderApplySummary(report));
-    process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
+    if (recorded) process.stdout.write(`Recorded ${recorded.commit.slice(0, 12)} as fully applied in ${recorded.ref}.\n`);
+    else if (recorded === null) process.stdout.write('Not recorded as fully applied: the next apply plans these files again.\n');
   });
 
 program

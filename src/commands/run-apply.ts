@@ -6,6 +6,7 @@ import { findStaleChanges, readSavedPlan } from '../apply/check-saved-plan.js';
 import { Journal } from '../apply/journal.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
 import { InvalidInputError, RefusedError } from '../errors.js';
+import { readAppliedBase, writeAppliedRef, type AppliedBase } from '../git/applied-ref.js';
 import type { Plan } from '../model.js';
 import { hasChanges } from '../render/describe-change.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
@@ -15,6 +16,11 @@ export interface ApplyRunOptions extends WorkspaceOptions {
   /** A plan saved with `plan --out`; without it a fresh plan is computed. */
   planFile?: string;
   changedSince?: string;
+  /**
+   * A git ref recording the last commit whose apply fully succeeded: files changed since it are
+   * planned (every account without it), and this run's commit is recorded in it when it fully succeeds.
+   */
+  appliedRef?: string;
   yes: boolean;
   force: boolean;
   simulator: boolean;
@@ -30,7 +36,13 @@ export interface ApplyRunOptions extends WorkspaceOptions {
   resolveDelaysMs?: readonly number[];
 }
 
-export type ApplyRunResult = { plan: Plan; report: ApplyReport | null; recovery: RecoveryResult | null };
+export type ApplyRunResult = {
+  plan: Plan;
+  report: ApplyReport | null;
+  recovery: RecoveryResult | null;
+  /** With `appliedRef`: the commit recorded in it, or null when the run did not fully succeed. */
+  recorded?: { ref: string; commit: string } | null;
+};
 
 /**
  * `apply`: under the repository's apply lock, finishes what the journal says an earlier run left
@@ -39,6 +51,9 @@ export type ApplyRunResult = { plan: Plan; report: ApplyReport | null; recovery:
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult> {
   if (options.planFile !== undefined && options.targets !== undefined) {
     throw new InvalidInputError([], `--target selects the accounts of a fresh plan; the saved plan ${options.planFile} holds only what its own plan run targeted`);
+  }
+  if (options.appliedRef !== undefined && (options.planFile !== undefined || options.changedSince !== undefined || options.targets !== undefined)) {
+    throw new InvalidInputError([], '--applied-ref plans every file changed since the last fully applied commit; it goes with neither a saved plan, --changed-since nor --target');
   }
   const stateDir = path.join(options.cwd, STATE_DIR);
   await mkdir(stateDir, { recursive: true });
@@ -58,6 +73,12 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
       }
 
+      let applied: AppliedBase | null = null;
+      if (options.appliedRef !== undefined) {
+        applied = await readAppliedBase(options.cwd, options.appliedRef);
+        options.notice?.(applied.since !== null ? `planning the files changed since ${applied.since.slice(0, 12)}, the last fully applied commit (${applied.ref})` : `planning every account: ${applied.reason}`);
+      }
+      const changedSince = applied !== null ? applied.since ?? undefined : options.changedSince;
       let plan: Plan;
       let knownIds: Set<string> | null = null;
       if (options.planFile !== undefined) {
@@ -67,7 +88,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
         }
       } else {
-        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) });
+        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, ...(changedSince !== undefined && { changedSince }) });
         plan = computed.plan;
         knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
       }
@@ -81,7 +102,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           const empty: ApplyReport = { format_version: 1, fingerprint: plan.fingerprint, summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [], files_written: recovery?.files_written ?? [] };
           await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(empty, null, 2) + '\n');
         }
-        return { plan, report: null, recovery };
+        return { plan, report: null, recovery, ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, null) }) };
       }
 
       if (!options.yes) {
@@ -109,11 +130,19 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       if (recovery !== null) report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
       await journal.compact();
       if (options.reportFile !== undefined) await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(report, null, 2) + '\n');
-      return { plan, report, recovery };
+      return { plan, report, recovery, ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, report) }) };
     } finally {
       await connection.close();
     }
   } finally {
     await lock.release();
   }
+}
+
+/** Records the commit in the applied ref only when nothing was left undone: a failed change stays pending. */
+async function recordApplied(cwd: string, applied: AppliedBase, recovery: RecoveryResult | null, report: ApplyReport | null): Promise<{ ref: string; commit: string } | null> {
+  const undone = (recovery?.unresolved.length ?? 0) + (report === null ? 0 : report.summary.failed + report.summary.skipped);
+  if (undone > 0) return null;
+  await writeAppliedRef(cwd, applied);
+  return { ref: applied.ref, commit: applied.head };
 }

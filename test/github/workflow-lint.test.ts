@@ -106,7 +106,8 @@ describe('workflow lint', () => {
     expect(apply.on.push).toMatchObject({ branches: ['main'], paths: expect.arrayContaining(['accounts/**']) });
     expect(apply.concurrency).toEqual({ group: 'ctct-gitops-apply', 'cancel-in-progress': false });
     expect(apply.permissions).toEqual({ contents: 'write' });
-    expect(actionStep(apply)?.with).toEqual({ command: 'apply', 'changed-since': '${{ github.event.before }}' });
+    // Not the push's `before`: a cancelled pending run or a failed apply would drop merged changes.
+    expect(actionStep(apply)?.with).toEqual({ command: 'apply' });
 
     const drift = byFile['drift.yml']!;
     expect(Object.keys(drift.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
