@@ -143,6 +143,8 @@ export class CtctClient {
     const rps = options.requestsPerSecond ?? 4;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
     if (!(rps >= 0)) throw invalid(`requestsPerSecond must be ≥ 0, got ${rps}`);
+    // The key travels as a header value, which undici refuses outside printable ASCII (RFC 9110 §5.5); said once, not retried.
+    if (!HEADER_SAFE.test(options.apiKey)) throw invalid('the API key (CTCT_API_KEY) holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed');
     this.#apiKey = options.apiKey;
     this.#scheme = options.authorizationScheme ?? 'bearer';
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -465,6 +467,9 @@ export class CtctClient {
     return new CtctApiError({ method: call.method, path: this.#display(call.url), status, errors: [{ error_message: message }], request: this.#requestInfo(call) });
   }
 }
+
+/** What a credential sent in a header may hold: printable ASCII. */
+export const HEADER_SAFE = /^[\x20-\x7e]+$/;
 
 const REQUIRED_ENV = ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET'] as const;
 

@@ -53,8 +53,7 @@ export class TokenProvider {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#pacer = new RateLimiter({ requestsPerSecond: 1 });
-    this.#basic = Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64');
-    options.redactor.add(this.#basic);
+    this.#basic = options.redactor.addBasicCredential(options.clientId, options.clientSecret);
   }
 
   /** A token valid for a while yet; mints one when there is none. */

@@ -1,5 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { OperationalError } from '../errors.js';
+import { HEADER_SAFE } from '../ctct/ctct-client.js';
+import { Redactor } from '../ctct/redact.js';
 
 const DEFAULT_API_URL = 'https://api.github.com';
 const PAGE_SIZE = 100;
@@ -80,13 +82,16 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
  */
 export class GithubClient {
   readonly #token: string;
+  readonly #redactor: Redactor;
   readonly #base: URL;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #userAgent: string;
 
   constructor(options: GithubClientOptions) {
     if (!options.token) throw new OperationalError('GITHUB_TOKEN is not set: the GitHub commands need a token');
+    if (!HEADER_SAFE.test(options.token)) throw new OperationalError('GITHUB_TOKEN holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed');
     this.#token = options.token;
+    this.#redactor = new Redactor([options.token]);
     const base = (options.baseUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
     this.#base = new URL(`${base}/`);
     this.#dispatcher = options.dispatcher;
@@ -226,7 +231,7 @@ export class GithubClient {
   }
 
   #redact(text: string): string {
-    return text.split(this.#token).join('[REDACTED]');
+    return this.#redactor.redact(text);
   }
 }
 

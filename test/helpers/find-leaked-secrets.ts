@@ -13,7 +13,10 @@ export function findLeakedSecrets(env: NodeJS.ProcessEnv | undefined, ...outputs
   const text = outputs.join('\n');
   const leaks: string[] = [];
   for (const [name, value] of Object.entries(env ?? {})) {
-    if (SECRET_NAME.test(name) && value !== undefined && value.length >= 6 && text.includes(value)) leaks.push(`the value of ${name}`);
+    if (!SECRET_NAME.test(name) || value === undefined || value.length < 6) continue;
+    // Raw, JSON-escaped and URL-encoded: the forms an echoing server or an encoder hands back.
+    const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
+    if ([...forms].some((form) => text.includes(form))) leaks.push(`the value of ${name}`);
   }
   for (const secret of SIMULATOR_SECRETS) if (text.includes(secret)) leaks.push(`the simulator credential ${secret}`);
   if (JWT.test(text)) leaks.push('a JWT');

@@ -1,0 +1,32 @@
+/**
+ * The hostile corpus: strings that try to leak, inject or break out, shared by the hostile tests of
+ * the reliability suite.
+ */
+
+/** Secret shapes: quotes, backslashes, `%`, `+`, `/`, non-ASCII, and all of them at once. */
+export const SECRET_SHAPES = [
+  'q"uo"te\'s-7d1f',
+  'back\\slash\\\\-93ab',
+  'pct%41%2B+plus/slash=-4c1e',
+  'ünïcødé-ключ-鍵-🔑',
+  'all"\\%+/ é<&>\'-60d2',
+];
+
+/** The forms a secret takes when a server or an encoder hands it back: what a leak check looks for. */
+export function secretForms(secret: string, basicId?: string): Record<string, string> {
+  const forms: Record<string, string> = {
+    raw: secret,
+    json: JSON.stringify(secret).slice(1, -1),
+    'json-in-json': JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1),
+    'json-ascii': JSON.stringify(secret).slice(1, -1).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    url: encodeURIComponent(secret),
+    form: new URLSearchParams({ v: secret }).toString().slice(2),
+  };
+  if (basicId !== undefined) {
+    const basic = Buffer.from(`${basicId}:${secret}`).toString('base64');
+    forms['basic'] = basic;
+    forms['basic-json'] = JSON.stringify(basic).slice(1, -1).replaceAll('/', '\\/');
+    forms['basic-url'] = encodeURIComponent(basic);
+  }
+  return forms;
+}
