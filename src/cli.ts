@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline/promises';
 import { DEFAULT_APPLIED_REF } from './git/applied-ref.js';
 import { CtctGitopsError, ExitCode } from './errors.js';
 import { hasChanges } from './render/describe-change.js';
+import { escapeControl } from './render/escape-control.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
 import { renderJson } from './render/render-json.js';
 import type { Plan } from './model.js';
@@ -107,8 +108,8 @@ program
       confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
       onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
       onRecovery: (result) => {
-        for (const item of result.resolved) process.stdout.write(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open\n`);
-        for (const item of result.unresolved) process.stdout.write(`unresolved: ${item.login_name} (${item.file}): ${item.reason}\n`);
+        for (const item of result.resolved) process.stdout.write(escapeControl(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open`) + '\n');
+        for (const item of result.unresolved) process.stdout.write(escapeControl(`unresolved: ${item.login_name} (${item.file}): ${item.reason}`) + '\n');
       },
       onProgress: (event) => {
         if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`);
@@ -146,8 +147,8 @@ program
       env: process.env,
     });
     for (const patch of result.patches) process.stdout.write(patch);
-    for (const file of result.written) process.stdout.write(`wrote ${file}\n`);
-    for (const item of result.notImported) process.stdout.write(`not imported: ${item.encoded_account_id}: ${item.reason}\n`);
+    for (const file of result.written) process.stdout.write(`wrote ${escapeControl(file)}\n`);
+    for (const item of result.notImported) process.stdout.write(escapeControl(`not imported: ${item.encoded_account_id}: ${item.reason}`) + '\n');
     const verb = options.dryRun ? 'would write' : 'wrote';
     process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'} and ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}.\n`);
     process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
@@ -212,7 +213,7 @@ try {
     // Help and version end here too; a usage error is invalid input (commander printed it).
     process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.invalid;
   } else if (error instanceof CtctGitopsError) {
-    process.stderr.write(`ctct-gitops: ${error.message}\n`);
+    process.stderr.write(`ctct-gitops: ${error.message.split('\n').map(escapeControl).join('\n')}\n`);
     process.exitCode = error.exitCode;
   } else {
     process.stderr.write(`ctct-gitops: unexpected error (this is a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);

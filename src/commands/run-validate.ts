@@ -2,6 +2,8 @@ import { readAccountFiles } from '../accounts/read-account-files.js';
 import { validateAccounts } from '../accounts/validate-accounts.js';
 import { compareProblems, formatProblem, InvalidInputError, type Problem } from '../errors.js';
 import { readSettings } from '../settings/read-settings.js';
+import { workflowCommand } from '../github/workflow-command.js';
+import { escapeControl } from '../render/escape-control.js';
 
 export interface ValidateResult {
   files: number;
@@ -35,12 +37,10 @@ export type ValidateFormat = 'text' | 'json' | 'github';
 export function renderValidateResult(result: ValidateResult, format: ValidateFormat): string {
   if (format === 'json') return JSON.stringify({ valid: result.problems.length === 0, files: result.files, problems: result.problems }, null, 2) + '\n';
   if (format === 'github') {
-    // https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#setting-an-error-message
-    const property = (value: string) => value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/:/g, '%3A').replace(/,/g, '%2C');
-    const data = (value: string) => value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-    return result.problems.map((p) => `::error file=${property(p.file)},line=${p.line},col=${p.col},title=ctct-gitops validate::${data(p.message)}\n`).join('') + `${summaryOf(result)}\n`;
+    const annotations = result.problems.map((p) => workflowCommand('error', { file: p.file, line: p.line, col: p.col, title: 'ctct-gitops validate' }, p.message));
+    return annotations.join('') + `${summaryOf(result)}\n`;
   }
-  return result.problems.map((problem) => `${formatProblem(problem)}\n`).join('') + `${summaryOf(result)}\n`;
+  return result.problems.map((problem) => `${escapeControl(formatProblem(problem))}\n`).join('') + `${summaryOf(result)}\n`;
 }
 
 function summaryOf(result: ValidateResult): string {

@@ -1,5 +1,6 @@
 import type { ApplyReport, Outcome } from '../apply/apply-plan.js';
 import { writtenFields } from '../render/render-apply.js';
+import { markdownCode, markdownText } from '../render/escape-markdown.js';
 
 const STATUS_ORDER: Record<Outcome['status'], number> = { failed: 0, applied: 1, skipped: 2 };
 const STATUS_LABEL: Record<Outcome['status'], string> = { failed: '❌ failed', applied: '✅ applied', skipped: '⏭️ skipped' };
@@ -19,7 +20,7 @@ export function renderApplyReport(report: ApplyReport): string {
       .sort((a, b) => STATUS_ORDER[a.outcome.status] - STATUS_ORDER[b.outcome.status] || a.index - b.index);
     for (const { outcome } of sorted) {
       lines.push(
-        `| ${STATUS_LABEL[outcome.status]} | ${escapeCell(outcome.action)} | ${renderAccount(outcome)} | ${outcome.file ? code(outcome.file) : ''} | ${outcome.error ? escapeCell(outcome.error) : ''} |`,
+        `| ${STATUS_LABEL[outcome.status]} | ${markdownText(outcome.action)} | ${renderAccount(outcome)} | ${outcome.file ? code(outcome.file) : ''} | ${outcome.error ? errorCell(outcome.error) : ''} |`,
       );
     }
   }
@@ -39,15 +40,11 @@ function renderAccount(outcome: Outcome): string {
   return names.length === 2 ? `${names[0]} (${names[1]})` : (names[0] ?? '');
 }
 
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
+/** An error over several lines stays in its table cell. */
+function errorCell(error: string): string {
+  return error.split(/\r?\n/).map(markdownText).join('<br>');
 }
 
-function escapeCell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, '<br>');
+function code(text: string): string {
+  return markdownCode(text, { inTable: true });
 }

@@ -1,5 +1,6 @@
 import type { ApplyReport, Outcome, ProgressEvent } from '../apply/apply-plan.js';
 import { ACTION_LABELS } from './describe-change.js';
+import { escapeControl } from './escape-control.js';
 
 const STATUS_MARK = { applied: '✓', failed: '✗', skipped: '–' } as const;
 
@@ -8,7 +9,7 @@ export function renderOutcomeLine(outcome: Outcome): string {
   const name = outcome.login_name ?? outcome.encoded_account_id ?? outcome.file ?? '';
   const id = outcome.encoded_account_id !== null && outcome.login_name !== null ? ` (${outcome.encoded_account_id})` : '';
   const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
-  return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${name}${id} ${outcome.status}${error}`;
+  return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${escapeControl(`${name}${id}`)} ${outcome.status}${escapeControl(error)}`;
 }
 
 /** The live progress line of a terminal: done/total, failures, rate and time left. */
@@ -25,7 +26,7 @@ export function renderApplySummary(report: ApplyReport): string {
   if (failed.length > 0) lines.push(...failed.map((outcome) => `  ${renderOutcomeLine(outcome)}`));
   const written = writtenFields(report);
   if (written.length > 0) {
-    lines.push(`Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`, ...written.map(({ file, field }) => `  ${file}: ${field}`));
+    lines.push(`Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`, ...written.map(({ file, field }) => `  ${escapeControl(file)}: ${field}`));
   }
   return lines.join('\n') + '\n';
 }

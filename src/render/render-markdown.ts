@@ -1,6 +1,7 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
 import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
 export function renderMarkdown(plan: Plan): string {
@@ -13,23 +14,23 @@ export function renderMarkdown(plan: Plan): string {
 
   if (plan.problems.length > 0) {
     out.push(`> [!CAUTION]`, `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`);
-    for (const problem of plan.problems) out.push(`> - \`${escapeCode(formatProblem(problem))}\``);
+    for (const problem of plan.problems) out.push(`> - ${markdownCode(formatProblem(problem))}`);
     out.push('');
   }
   if (plan.refusals.length > 0) {
     out.push('> [!CAUTION]', '> **Refused by safety gates**; apply will not run:');
-    for (const refusal of plan.refusals) out.push(`> - **${refusal.gate}**: ${escape(refusal.message)}${refusal.override ? ` (to pass: ${escape(refusal.override)})` : ''}`);
+    for (const refusal of plan.refusals) out.push(`> - **${refusal.gate}**: ${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`);
     out.push('');
   }
   const cancels = plan.changes.filter((change) => change.action === 'cancel');
   const reactivations = plan.changes.filter((change) => change.action === 'reactivate');
   if (cancels.length > 0) {
-    out.push('> [!WARNING]', `> **This plan cancels ${cancels.length} account${cancels.length === 1 ? '' : 's'}:** ${cancels.map((change) => `\`${escapeCode(identityOf(change))}\``).join(', ')}`, '');
+    out.push('> [!WARNING]', `> **This plan cancels ${cancels.length} account${cancels.length === 1 ? '' : 's'}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }
   if (reactivations.length > 0) {
-    out.push('> [!IMPORTANT]', `> **This plan reactivates ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes):** ${reactivations.map((change) => `\`${escapeCode(identityOf(change))}\``).join(', ')}`, '');
+    out.push('> [!IMPORTANT]', `> **This plan reactivates ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes):** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }
-  for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${escape(refusal.message)}`, '');
+  for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
   for (const change of plan.changes) out.push(...renderSection(change));
   out.push(apiLine(plan), '', `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`, '');
@@ -38,15 +39,15 @@ export function renderMarkdown(plan: Plan): string {
 
 function renderSection(change: Change): string[] {
   const label = ACTION_LABELS[change.action];
-  const where = change.file !== null ? ` · <code>${escapeHtml(change.file)}</code>` : '';
-  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> <code>${escapeHtml(identityOf(change))}</code>${where}</summary>`, ''];
+  const where = change.file !== null ? ` · ${htmlCode(change.file)}` : '';
+  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}</summary>`, ''];
   const rows = fieldRows(change);
   if (rows.length > 0) {
     lines.push(change.action === 'drift' ? '| field | live | file |' : '| field | before | after |', '|---|---|---|');
     for (const [field, before, after] of rows) lines.push(`| ${field} | ${cell(before)} | ${cell(after)} |`);
     lines.push('');
   }
-  if (change.action === 'drift') lines.push(escape(change.reason), '');
+  if (change.action === 'drift') lines.push(markdownText(change.reason), '');
   if (change.action === 'orphan') lines.push('No account file names this live account. It is reported, never cancelled for that; `ctct-gitops import` adopts it.', '');
   lines.push('</details>', '');
   return lines;
@@ -54,17 +55,5 @@ function renderSection(change: Change): string[] {
 
 function cell(value: unknown): string {
   const text = formatValue(value);
-  return text === '' ? '' : `\`${escapeCode(text).replace(/\|/g, '\\|')}\``;
-}
-
-function escape(text: string): string {
-  return text.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function escapeCode(text: string): string {
-  return text.replace(/`/g, "'");
+  return text === '' ? '' : markdownCode(text, { inTable: true });
 }

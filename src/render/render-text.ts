@@ -1,6 +1,7 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
 import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
   /** ANSI colours; the CLI turns them on only on a terminal and never with NO_COLOR. */
@@ -16,23 +17,23 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   const lines: string[] = [];
   for (const change of plan.changes) {
     const label = ACTION_LABELS[change.action];
-    const where = change.file !== null ? `  ${change.file}${change.line !== null ? `:${change.line}` : ''}` : '';
-    lines.push(`${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(identityOf(change))}${where}`);
+    const where = change.file !== null ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}` : '';
+    lines.push(`${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`);
     lines.push(...renderFields(change));
-    if (change.action === 'drift') lines.push(`      ${change.reason}`);
+    if (change.action === 'drift') lines.push(`      ${shown(change.reason)}`);
     if (change.action === 'orphan') lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
   }
   if (plan.problems.length > 0) {
     lines.push('', bold(`Problems (${plan.problems.length}): the files ask for what CTCT cannot do`));
-    for (const problem of plan.problems) lines.push(`  ${formatProblem(problem)}`);
+    for (const problem of plan.problems) lines.push(`  ${shown(formatProblem(problem))}`);
   }
   if (plan.refusals.length > 0) {
     lines.push('', bold('Refused by safety gates:'));
-    for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${refusal.message}${refusal.override ? ` — to pass: ${refusal.override}` : ''}`);
+    for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`);
   }
   if (plan.forced.length > 0) {
     lines.push('', bold('Passed with --force:'));
-    for (const refusal of plan.forced) lines.push(`  ${refusal.gate}: ${refusal.message}`);
+    for (const refusal of plan.forced) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}`);
   }
   if (lines.length > 0) lines.push('');
   lines.push(bold(`Plan: ${summaryLine(plan)}.`), apiLine(plan));
@@ -40,12 +41,13 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
 }
 
 function renderFields(change: Change): string[] {
+  const value = (v: unknown): string => shown(formatValue(v));
   return fieldRows(change).map(([field, before, after]) => {
-    if (change.action === 'create') return `      ${field}: ${formatValue(after)}`;
-    if (change.action === 'orphan') return `      ${field}: ${formatValue(before)}`;
-    if (change.action === 'drift') return `      ${field}: live ${formatValue(before)} ≠ file ${formatValue(after)}`;
-    if (after === undefined) return `      ${field}: ${formatValue(before)}`;
-    if (before === undefined) return `      ${field}: ${formatValue(after)}`;
-    return `      ${field}: ${formatValue(before)} → ${formatValue(after)}`;
+    if (change.action === 'create') return `      ${field}: ${value(after)}`;
+    if (change.action === 'orphan') return `      ${field}: ${value(before)}`;
+    if (change.action === 'drift') return `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
+    if (after === undefined) return `      ${field}: ${value(before)}`;
+    if (before === undefined) return `      ${field}: ${value(after)}`;
+    return `      ${field}: ${value(before)} → ${value(after)}`;
   });
 }

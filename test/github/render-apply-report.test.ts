@@ -26,7 +26,7 @@ describe('renderApplyReport', () => {
         '',
         '| Status | Action | Account | File | Error |',
         '| --- | --- | --- | --- | --- |',
-        '| ❌ failed | cancel | `old_shop` (`c42q`) | `accounts/gb/old,shop.yaml` | HTTP 400: reason_id \\| &lt;invalid&gt;<br>see docs |',
+        '| ❌ failed | cancel | `old_shop` (`c42q`) | `accounts/gb/old,shop.yaml` | HTTP 400: reason_id \\| &lt;invalid\\><br>see docs |',
         '| ✅ applied | create | `hanks_fresh_fruit` (`a07e1m09lsz5dl`) | `accounts/us/hanks.yaml` |  |',
         '| ✅ applied | update | `b19x` | `accounts/us/bakery.yaml` |  |',
         '| ⏭️ skipped | reactivate | `cafe` (`d77k`) | `accounts/us/cafe.yaml` |  |',
