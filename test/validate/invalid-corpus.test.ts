@@ -1,8 +1,11 @@
 /**
  * The bad-input corpus (issue 10): every folder of test/fixtures/invalid/ is a small repository
- * whose account files or settings are invalid. In a temporary copy of each, the real CLI must
- * - `validate`: exit 3 and print exactly the case's expected.txt, then the summary line;
- * - `plan` and `apply --yes` against a live simulator: exit 3 without sending a single request.
+ * whose account files or settings are invalid. In a temporary copy of each,
+ * - `validate` must report exactly the case's expected.txt, then the summary line;
+ * - `plan` and `apply --yes` against a live simulator must refuse with those problems (exit 3)
+ *   without sending a single request.
+ * Every case runs in-process through the same functions the CLI calls; a few cases also run the real
+ * CLI, for the exit codes and the output as a user sees it.
  * Inputs too big, too odd or too platform-specific to commit are made at test time (GENERATED).
  */
 import { cp, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -10,6 +13,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderValidateResult, runValidate } from '../../src/commands/run-validate.js';
+import { runPlan } from '../../src/commands/run-plan.js';
+import { runApply } from '../../src/commands/run-apply.js';
+import { CtctGitopsError, ExitCode } from '../../src/errors.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { runCli } from '../helpers/run-cli.js';
 import { requireBuiltCli } from './build-cli.js';
@@ -97,8 +104,8 @@ describe('the invalid corpus itself', () => {
     }
   });
 
-  it('names only existing cases in GENERATED and KNOWN_SRC_BUGS', () => {
-    for (const name of [...Object.keys(GENERATED), ...Object.keys(KNOWN_SRC_BUGS)]) expect(CASES).toContain(name);
+  it('names only existing cases in GENERATED, KNOWN_SRC_BUGS and CLI_SPOT_CHECKS', () => {
+    for (const name of [...Object.keys(GENERATED), ...Object.keys(KNOWN_SRC_BUGS), ...CLI_SPOT_CHECKS]) expect(CASES).toContain(name);
   });
 
   it('keeps the committed non-UTF-8 bytes and CRLF line endings (no checkout normalised them)', async () => {
@@ -109,37 +116,73 @@ describe('the invalid corpus itself', () => {
   });
 });
 
-describe.concurrent('invalid input: exit 3, FILE:LINE:COL, no request to CTCT', () => {
-  it.for(CASES)('%s', async (name, { expect }) => {
+/** Cases that also run through the real CLI: a YAML error, a schema error, a settings error, a cross-file duplicate. */
+const CLI_SPOT_CHECKS = ['01-yaml-unclosed-quote', '29-plan-type-unknown', '41-duplicate-login-name', '55-settings-unknown-key'];
+
+/** The problems an in-process run refused with, as the CLI prints them, and its exit code. */
+async function refusal(run: () => Promise<unknown>): Promise<{ code: number; lines: string[] }> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof CtctGitopsError) return { code: error.exitCode, lines: outputLines(error.message) };
+    throw error;
+  }
+  return { code: ExitCode.ok, lines: [] };
+}
+
+function checkValidateOutput(name: string, output: string, expected: string[], expectIt: typeof expect): void {
+  const lines = outputLines(output);
+  const summary = lines.pop() ?? '';
+  for (const line of lines) expectIt(line).toMatch(PROBLEM_LINE);
+  if (KNOWN_SRC_BUGS[name] === undefined) {
+    expectIt(lines).toEqual(expected);
+    const files = new Set(expected.map((line) => line.slice(0, line.search(/:\d+:\d+: /))));
+    expectIt(summary).toMatch(SUMMARY_LINE);
+    expectIt(SUMMARY_LINE.exec(summary)?.slice(1, 3)).toEqual([String(expected.length), String(files.size)]);
+  } else {
+    // at least the right file and line
+    const fileAndLine = (line: string) => /^[^:]+:\d+:/.exec(line)?.[0];
+    expectIt(lines.map(fileAndLine)).toEqual(expected.map(fileAndLine));
+  }
+}
+
+function checkRefusal(name: string, what: string, result: { code: number; lines: string[] }, expected: string[], expectIt: typeof expect): void {
+  expectIt(result.code, `${what}: ${result.lines.join('\n')}`).toBe(ExitCode.invalid);
+  for (const line of result.lines) expectIt(line, what).toMatch(PROBLEM_LINE);
+  if (KNOWN_SRC_BUGS[name] === undefined) expectIt(result.lines, what).toEqual(expect.arrayContaining(expected));
+  expectIt(sim.stats.requests, `${what} must send no request; the simulator saw:\n${requestLog.join('\n')}`).toBe(0);
+}
+
+describe('invalid input: exit 3, FILE:LINE:COL, no request to CTCT', () => {
+  it.for(CASES)('%s', async (name, { expect: expectIt }) => {
     const cwd = await prepareCase(name);
     const expected = await readExpected(name);
-    const knownBug = KNOWN_SRC_BUGS[name];
+    const env = cliEnv();
+
+    const result = await runValidate({ cwd });
+    expectIt(result.problems.length, name).toBeGreaterThan(0);
+    checkValidateOutput(name, renderValidateResult(result, 'text'), expected, expectIt);
+
+    checkRefusal(name, 'plan', await refusal(() => runPlan({ cwd, env, force: false, simulator: false })), expected, expectIt);
+    const apply = () => runApply({ cwd, env, yes: true, force: false, simulator: false, confirm: null });
+    checkRefusal(name, 'apply --yes', await refusal(apply), expected, expectIt);
+  });
+});
+
+describe.concurrent('invalid input through the real CLI', () => {
+  it.for(CLI_SPOT_CHECKS)('%s', async (name, { expect: expectIt }) => {
+    const cwd = await prepareCase(name);
+    const expected = await readExpected(name);
     const env = cliEnv();
 
     const validate = await runCli(['validate'], { cwd, env });
-    expect(validate.code, validate.stdout + validate.stderr).toBe(3);
-    expect(validate.stderr).toBe('');
-    const lines = outputLines(validate.stdout);
-    const summary = lines.pop() ?? '';
-    for (const line of lines) expect(line).toMatch(PROBLEM_LINE);
-    if (knownBug === undefined) {
-      expect(lines).toEqual(expected);
-      const files = new Set(expected.map((line) => line.slice(0, line.search(/:\d+:\d+: /))));
-      expect(summary).toMatch(SUMMARY_LINE);
-      expect(SUMMARY_LINE.exec(summary)?.slice(1, 3)).toEqual([String(expected.length), String(files.size)]);
-    } else {
-      // at least the right file and line
-      const fileAndLine = (line: string) => /^[^:]+:\d+:/.exec(line)?.[0];
-      expect(lines.map(fileAndLine)).toEqual(expected.map(fileAndLine));
-    }
+    expectIt(validate.code, validate.stdout + validate.stderr).toBe(3);
+    expectIt(validate.stderr).toBe('');
+    checkValidateOutput(name, validate.stdout, expected, expectIt);
 
     for (const args of [['plan'], ['apply', '--yes']]) {
       const run = await runCli(args, { cwd, env });
-      const output = run.stdout + run.stderr;
-      expect(run.code, `${args.join(' ')}: ${output}`).toBe(3);
-      for (const line of outputLines(output)) expect(line, args.join(' ')).toMatch(PROBLEM_LINE);
-      if (knownBug === undefined) expect(outputLines(output), args.join(' ')).toEqual(expect.arrayContaining(expected));
-      expect(sim.stats.requests, `${args.join(' ')} must send no request; the simulator saw:\n${requestLog.join('\n')}`).toBe(0);
+      checkRefusal(name, args.join(' '), { code: run.code ?? -1, lines: outputLines(run.stdout + run.stderr) }, expected, expectIt);
     }
   });
 });
