@@ -205,6 +205,11 @@ export interface Plan {
   /** Desired states CTCT cannot reach (paid → TRIAL, an id that is not live). */
   problems: Problem[];
   refusals: Refusal[];
+  /**
+   * What the plan cannot check or does only in part, at the file's line (a `plan_group_id` CTCT
+   * cannot read back); present only when there is something to say. Never a reason to change.
+   */
+  notices?: Problem[];
   /** Gates passed with --force, for the record. */
   forced: Refusal[];
   managed_accounts: number;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InternalError, type Problem } from '../errors.js';
+import { compareProblems, InternalError, type Problem } from '../errors.js';
 import type { AccountCancellation, PlanInfo } from '../ctct/ctct-types.js';
 import type {
   Assumed,
@@ -97,6 +97,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   }
 
   changes.sort(compareChanges);
+  const notices = computePlanGroupNotices(desired.filter((account) => options.targets === undefined || options.targets.has(account.file)), changes);
   const summary = summarise(changes);
   const { refusals, forced } = evaluateGates(summary, managed, protectedCancels, options);
   const applyCalls = changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
@@ -108,6 +109,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     changes,
     problems: problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)),
     refusals,
+    ...(notices.length > 0 && { notices }),
     forced,
     managed_accounts: managed,
     api: {
@@ -119,6 +121,36 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       not_refreshed: live.notRefreshed.length,
     },
   };
+}
+
+const PLAN_GROUP_UNREADABLE = 'CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it';
+
+/**
+ * `plan_group_id` is never silently ignored. CTCT takes it only in PUT …/plan (spec `PlanInfo`,
+ * https://developer.constantcontact.com/api_guide/partners_plans_update.html) and returns it
+ * nowhere, so the plan says where it is sent with a plan change and where it cannot be checked.
+ */
+function computePlanGroupNotices(desired: readonly DesiredAccount[], changes: readonly Change[]): Problem[] {
+  const changeByFile = new Map<string, Change>();
+  for (const change of changes) {
+    if (change.file !== null && (change.action === 'create' || change.action === 'update' || change.action === 'reactivate')) changeByFile.set(change.file, change);
+  }
+  const notices: Problem[] = [];
+  for (const account of desired) {
+    const group = account.plan.plan_group_id;
+    if (group === undefined || account.status === 'cancelled') continue;
+    const change = changeByFile.get(account.file);
+    let message: string;
+    if (change === undefined) {
+      message = `plan_group_id ${group} is not sent: CTCT takes it only with a change of plan_type, and there is none; ${PLAN_GROUP_UNREADABLE}`;
+    } else if (change.action === 'create' && account.plan.plan_type === 'TRIAL') {
+      message = `plan_group_id ${group} is not sent: the new account stays on TRIAL, and CTCT takes a plan group only with a PUT of a paid plan_type`;
+    } else {
+      message = `plan_group_id ${group} is sent with the plan change to ${account.plan.plan_type}; ${PLAN_GROUP_UNREADABLE}`;
+    }
+    notices.push(at(account, 'plan.plan_group_id', message));
+  }
+  return notices.sort(compareProblems);
 }
 
 /**

@@ -22,6 +22,11 @@ export function renderMarkdown(plan: Plan): string {
     for (const refusal of plan.refusals) out.push(`> - **${refusal.gate}**: ${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`);
     out.push('');
   }
+  if (plan.notices !== undefined) {
+    out.push('> [!NOTE]', `> **${plan.notices.length} note${plan.notices.length === 1 ? '' : 's'}** on what the plan cannot check:`);
+    for (const notice of plan.notices) out.push(`> - \`${escapeCode(formatProblem(notice))}\``);
+    out.push('');
+  }
   const cancels = plan.changes.filter((change) => change.action === 'cancel');
   const reactivations = plan.changes.filter((change) => change.action === 'reactivate');
   if (cancels.length > 0) {

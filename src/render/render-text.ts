@@ -27,6 +27,10 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     lines.push('', bold(`Problems (${plan.problems.length}): the files ask for what CTCT cannot do`));
     for (const problem of plan.problems) lines.push(`  ${shown(formatProblem(problem))}`);
   }
+  if (plan.notices !== undefined) {
+    lines.push('', bold(`Notes (${plan.notices.length}):`));
+    for (const notice of plan.notices) lines.push(`  ${formatProblem(notice)}`);
+  }
   if (plan.refusals.length > 0) {
     lines.push('', bold('Refused by safety gates:'));
     for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`);
