@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSavedPlan } from '../../src/apply/check-saved-plan.js';
 import { computePlan } from '../../src/plan/compute-plan.js';
 import { renderJson } from '../../src/render/render-json.js';
 import { renderMarkdown } from '../../src/render/render-markdown.js';
@@ -47,5 +51,16 @@ describe('plan_group_id notices', () => {
     expect(renderText(plan)).toMatchSnapshot();
     expect(renderMarkdown(plan)).toMatchSnapshot();
     expect(JSON.parse(renderJson(plan)).notices).toHaveLength(4);
+  });
+
+  it('a saved plan with notes reads back through schema/plan.schema.json', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ctct-plan-group-'));
+    try {
+      const plan = groupPlan();
+      await writeFile(path.join(dir, 'plan.json'), renderJson(plan));
+      expect(await readSavedPlan(dir, 'plan.json')).toEqual(JSON.parse(renderJson(plan)));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
