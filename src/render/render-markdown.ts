@@ -24,7 +24,7 @@ export function renderMarkdown(plan: Plan): string {
   }
   if (plan.notices !== undefined) {
     out.push('> [!NOTE]', `> **${plan.notices.length} note${plan.notices.length === 1 ? '' : 's'}** on what the plan cannot check:`);
-    for (const notice of plan.notices) out.push(`> - \`${escapeCode(formatProblem(notice))}\``);
+    for (const notice of plan.notices) out.push(`> - ${markdownCode(formatProblem(notice))}`);
     out.push('');
   }
   const cancels = plan.changes.filter((change) => change.action === 'cancel');
