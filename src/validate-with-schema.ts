@@ -61,8 +61,11 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
       return at(source.keyPosition(path), `${field} ${custom ?? 'is not allowed here'}`);
     case 'type':
       return at(source.valuePosition(path), field ? `${field} must be ${article(String(error.params.type))}` : 'the file must hold a YAML mapping of field names to values');
-    case 'enum':
-      return at(source.valuePosition(path), `${field} must be one of ${(error.params.allowedValues as unknown[]).join(', ')} (got ${shown(error.data)})`);
+    case 'enum': {
+      const allowed = error.params.allowedValues as unknown[];
+      const hint = typeof error.data === 'string' ? suggest(error.data, allowed.filter((v): v is string => typeof v === 'string')) : null;
+      return at(source.valuePosition(path), `${field} must be one of ${allowed.join(', ')} (got ${shown(error.data)}${hint !== null ? `; did you mean ${JSON.stringify(hint)}?` : ''})`);
+    }
     case 'format':
       return at(source.valuePosition(path), `${field} must be ${formatName(String(error.params.format))} (got ${shown(error.data)})`);
     case 'minLength':
@@ -106,7 +109,7 @@ function suggest(name: string, allowed: string[]): string | null {
   let best: string | null = null;
   let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
   for (const candidate of allowed) {
-    const distance = levenshtein(name.toLowerCase(), candidate);
+    const distance = levenshtein(name.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

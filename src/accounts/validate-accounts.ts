@@ -19,18 +19,22 @@ export function validateAccounts(files: readonly SourceFile[]): { accounts: Desi
   const validate = readSchemaValidator('account');
   const problems: Problem[] = [];
   const sources: YamlSource[] = [];
+  // Every parsed file takes part in the uniqueness check, so a duplicate shows in the same pass as other problems.
+  const identities: Identities[] = [];
   for (const { file, text } of files) {
     const parsed = parseYamlSource(file, text);
     if (parsed.source === null) {
       problems.push(...parsed.problems);
       continue;
     }
+    identities.push(identitiesOf(parsed.source));
     const schemaProblems = validateWithSchema(validate, parsed.source);
     if (schemaProblems.length > 0) problems.push(...schemaProblems);
     else sources.push(parsed.source);
   }
   const accounts = sources.map(normaliseAccount).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  problems.push(...validateAcrossFiles(accounts), ...accounts.flatMap(validateSsoUsers));
+  identities.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  problems.push(...validateAcrossFiles(identities), ...accounts.flatMap(validateSsoUsers));
   return { accounts, problems };
 }
 
@@ -46,11 +50,23 @@ function normaliseAccount(source: YamlSource): DesiredAccount {
   };
 }
 
+type Identities = Pick<DesiredAccount, 'file' | 'positions' | (typeof UNIQUE_FIELDS)[number]>;
+
+/** The identity fields of a parsed file, whatever else is wrong with it; a non-string value is the schema's to report. */
+function identitiesOf(source: YamlSource): Identities {
+  const value = (typeof source.value === 'object' && source.value !== null ? source.value : {}) as Record<string, unknown>;
+  const identities: Identities = { file: source.file, positions: source.positions };
+  for (const field of UNIQUE_FIELDS) {
+    if (typeof value[field] === 'string') identities[field] = value[field];
+  }
+  return identities;
+}
+
 /** Identities must be unique across files; each repeat is reported where it stands, naming the first. */
-function validateAcrossFiles(accounts: readonly DesiredAccount[]): Problem[] {
+function validateAcrossFiles(accounts: readonly Identities[]): Problem[] {
   const problems: Problem[] = [];
   for (const field of UNIQUE_FIELDS) {
-    const first = new Map<string, DesiredAccount>();
+    const first = new Map<string, Identities>();
     for (const account of accounts) {
       const value = account[field];
       if (value === undefined) continue;

@@ -197,7 +197,7 @@ describe('plan', () => {
 
   it.each([['PLATINUM'], ['gold']])('refuses plan_type %s', async (type) => {
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: ${type}\n`)).toEqual([
-      `${A}:3:14: plan.plan_type must be one of TRIAL, BRONZE, SILVER, GOLD, GOOD, BETTER, BEST, LITE (got "${type}")`,
+      `${A}:3:14: plan.plan_type must be one of TRIAL, BRONZE, SILVER, GOLD, GOOD, BETTER, BEST, LITE (got "${type}"${type === 'gold' ? '; did you mean "GOLD"?' : ''})`,
     ]);
   });
 
@@ -225,7 +225,7 @@ describe('status and cancel', () => {
   it('status is active or cancelled', async () => {
     expect(await problemsOfFile(`${EXISTING}status: active\n`)).toEqual([]);
     expect(await problemsOfFile(`${EXISTING}status: closed\n`)).toEqual([`${A}:2:9: status must be one of active, cancelled (got "closed")`]);
-    expect(await problemsOfFile(`${EXISTING}status: Cancelled\n`)).toEqual([`${A}:2:9: status must be one of active, cancelled (got "Cancelled")`]);
+    expect(await problemsOfFile(`${EXISTING}status: Cancelled\n`)).toEqual([`${A}:2:9: status must be one of active, cancelled (got "Cancelled"; did you mean "cancelled"?)`]);
   });
 
   it('requires cancel when status is cancelled', async () => {
@@ -607,7 +607,7 @@ describe('settings file ctct-gitops.yaml', () => {
 describe('the validate command (real CLI)', () => {
   beforeAll(requireBuiltCli, 120_000);
 
-  it('prints a YAML syntax error, a duplicate across two files and an unknown key, sorted, and exits 3', async () => {
+  it('prints a YAML syntax error, duplicates across files (also of a file with other problems) and an unknown key, sorted, and exits 3', async () => {
     const cwd = await makeTree({
       'accounts/a-first.yaml': `${BASE}partner_account_id: p-1\n`,
       'accounts/b-copy.yaml': `${BASE.replace('hanks_fresh_fruit', 'other_login')}partner_account_id: p-1\n`,
@@ -620,8 +620,9 @@ describe('the validate command (real CLI)', () => {
       [
         'accounts/b-copy.yaml:4:21: partner_account_id "p-1" is already used by accounts/a-first.yaml:4:21; it must be unique across files',
         "accounts/c-broken.yaml:5:1: YAML syntax error: Missing closing 'quote",
+        'accounts/d-typo.yml:1:13: login_name "hanks_fresh_fruit" is already used by accounts/a-first.yaml:1:13; it must be unique across files',
         'accounts/d-typo.yml:4:1: unknown field "contact_emial" (did you mean "contact_email"?)',
-        '✗ 3 problems in 3 files (4 account files read)',
+        '✗ 4 problems in 3 files (4 account files read)',
         '',
       ].join('\n'),
     );
