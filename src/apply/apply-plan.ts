@@ -4,8 +4,9 @@ import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
 import type { AccountCancellation, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
+import { validatePassword } from '../ctct/validate-password.js';
 import { InternalError, OperationalError, type Problem } from '../errors.js';
-import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type Plan, type ReactivateChange, type UpdateChange } from '../model.js';
+import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type DesiredAccount, type Plan, type ReactivateChange, type UpdateChange } from '../model.js';
 import type { Journal } from './journal.js';
 
 /** The part of the CTCT client that apply needs. */
@@ -64,17 +65,27 @@ export interface ApplyContext {
 
 const DEFAULT_RESOLVE_DELAYS_MS = [1000, 2000, 4000, 8000];
 
-/** Environment variables that creates need and that are missing or unfit; checked before any call. */
-export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv): Problem[] {
+/**
+ * Environment variables that creates need and that are missing or unfit by CTCT's password rules
+ * ({@link validatePassword}); checked before any call. With the account files, each problem is
+ * at the file's `password_env` line. The message never holds the password.
+ */
+export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv, accounts: readonly DesiredAccount[] = []): Problem[] {
   const problems: Problem[] = [];
+  const byFile = new Map(accounts.map((account) => [account.file, account]));
   for (const change of plan.changes) {
     if (change.action !== 'create') continue;
     const name = change.after.password_env;
     if (name === undefined) continue;
     const value = env[name];
-    const at = { file: change.file, line: change.line ?? 1, col: 1 };
-    if (value === undefined || value === '') problems.push({ ...at, message: `password_env: the environment variable ${name} is not set; the account cannot be created without its initial password` });
-    else if (value.length < 8 || value.length > 80) problems.push({ ...at, message: `password_env: the password in ${name} must be 8-80 characters (CTCT's rule)` });
+    const position = byFile.get(change.file)?.positions['password_env'] ?? { line: change.line ?? 1, col: 1 };
+    const at = { file: change.file, line: position.line, col: position.col };
+    if (value === undefined || value === '') {
+      problems.push({ ...at, message: `password_env: the environment variable ${name} is not set; the account cannot be created without its initial password` });
+      continue;
+    }
+    const unfit = validatePassword(value, change.login_name ?? undefined);
+    if (unfit !== undefined) problems.push({ ...at, message: `password_env: the password in ${name} ${unfit} (CTCT's rule for a new account's password); nothing was sent` });
   }
   return problems;
 }

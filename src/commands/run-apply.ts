@@ -109,7 +109,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         if (options.confirm === null) throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
         if (!(await options.confirm(plan))) throw new RefusedError('apply cancelled: nothing was changed');
       }
-      const passwordProblems = checkCreatePasswords(plan, options.env);
+      const passwordProblems = checkCreatePasswords(plan, options.env, workspace.accounts);
       if (passwordProblems.length > 0) throw new InvalidInputError(passwordProblems);
 
       if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {

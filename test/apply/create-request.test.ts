@@ -44,9 +44,31 @@ describe('checkCreatePasswords', () => {
     ]);
     const problems = checkCreatePasswords(plan, { SHORT: '1234567', LONG: 'x'.repeat(81), EIGHT: '12345678', EIGHTY: 'y'.repeat(80) });
     expect(problems.map((p) => p.file).sort()).toEqual(['accounts/long_pw1.yaml', 'accounts/short_pw.yaml']);
-    for (const problem of problems) expect(problem.message).toMatch(/must be 8-80 characters/);
+    for (const problem of problems) expect(problem.message).toMatch(/must be 8-80 characters long \(it has (7|81)\)/);
     // The value itself is never shown.
     expect(JSON.stringify(problems)).not.toContain('1234567');
+  });
+
+  it('refuses a password holding any part of the login name (the spec: "should not contain any part of your username"), and allows spaces', () => {
+    const plan = planOf([
+      createChange('hanks_fresh_fruit', { ...base, password_env: 'WHOLE' }),
+      createChange('maple-leaf.yoga', { ...base, password_env: 'PART' }),
+      createChange('jo_ab_maple', { ...base, password_env: 'SHORT_PARTS' }),
+      createChange('spaced_login', { ...base, password_env: 'SPACES' }),
+    ]);
+    const problems = checkCreatePasswords(plan, { WHOLE: 'xHANKS_FRESH_FRUITx', PART: 'My Yoga Studio 1', SHORT_PARTS: 'jo ab 12345', SPACES: 'correct horse battery' });
+    expect(problems.map((p) => [p.file, p.message])).toEqual([
+      ['accounts/hanks_fresh_fruit.yaml', 'password_env: the password in WHOLE must not contain any part of the login name ("hanks_fresh_fruit") (CTCT\'s rule for a new account\'s password); nothing was sent'],
+      ['accounts/maple-leaf.yoga.yaml', 'password_env: the password in PART must not contain any part of the login name ("yoga") (CTCT\'s rule for a new account\'s password); nothing was sent'],
+    ]);
+  });
+
+  it('puts the problem on the password_env line of the account file when it has the files', () => {
+    const plan = planOf([createChange('short_pw', { ...base, password_env: 'SHORT' }, 1)]);
+    const account = { file: 'accounts/short_pw.yaml', positions: { '': { line: 1, col: 1 }, password_env: { line: 9, col: 15 } }, plan: { plan_type: 'TRIAL' }, status: 'active' as const, protect: false };
+    expect(checkCreatePasswords(plan, { SHORT: 'short' }, [account])).toEqual([
+      { file: 'accounts/short_pw.yaml', line: 9, col: 15, message: expect.stringMatching(/^password_env: the password in SHORT must be 8-80 characters long/) },
+    ]);
   });
 
   it('checks only creates that name a password variable', () => {
