@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
 import { runPlan, type WorkspaceOptions } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
+import { readSavedPlan } from './apply/check-saved-plan.js';
 import { runImport } from './commands/run-import.js';
 import { runInit } from './commands/run-init.js';
 import { renderInitResult } from './init/render-init-result.js';
@@ -75,6 +76,16 @@ program
     process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
     if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
     process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
+  });
+
+program
+  .command('show')
+  .description('render a plan saved with plan --out, as plan printed it; no credentials, no API call')
+  .argument('<PLAN.json>', 'a plan saved with plan --out')
+  .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+  .action(async (planFile: string, options: { format: PlanFormat }) => {
+    const plan = await readSavedPlan(process.cwd(), planFile);
+    process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
   });
 
 program
