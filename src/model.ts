@@ -1,4 +1,4 @@
-import type { AccountCancellation, PlanInfo, ProvisionRequest } from './ctct/ctct-types.js';
+import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, CustomerSummary, PlanInfo, ProvisionRequest } from './ctct/ctct-types.js';
 import type { Problem } from './errors.js';
 
 /** Where a value stands in its file, 1-based. */
@@ -40,6 +40,8 @@ export interface DesiredAccount extends CreateOnlyFields {
   cancel?: DesiredCancel;
   protect: boolean;
   sso_users?: DesiredSsoUser[];
+  /** Managed accounts only (`managed_site_owner: true`); reconciled through account_operations/sync. */
+  physical_address?: AccountPhysicalAddress;
 }
 
 /** A user of an SSO-enabled account: the vendor spec's `SSOUser`, and when apply created it. */
@@ -70,6 +72,10 @@ export interface LiveAccount {
   billing_status: string;
   subscriber_count?: number;
   plan?: LivePlan;
+  /** Whether GET /partner/accounts?account_type=managed lists it; undefined where that was not read. */
+  managed?: boolean;
+  /** GET /account/summary?extra_fields=physical_address through sync, where a file declares details to compare. */
+  profile?: CustomerSummary;
 }
 
 /** Everything read from CTCT for one plan. */
@@ -78,10 +84,10 @@ export interface LiveState {
   /** Ids whose plan was deliberately not read (`--changed-since`): taken as converged. */
   notRefreshed: string[];
   /** API calls spent reading this state. */
-  calls: { list: number; plan: number };
+  calls: { list: number; plan: number; managed_list?: number; summary?: number };
 }
 
-export type ChangeAction = 'create' | 'update' | 'cancel' | 'reactivate' | 'drift' | 'orphan';
+export type ChangeAction = 'create' | 'update' | 'update_profile' | 'cancel' | 'reactivate' | 'drift' | 'orphan';
 
 /** The live values a change was computed against; a saved plan is checked against them again. */
 export interface Assumed {
@@ -123,6 +129,28 @@ export interface UpdateChange extends ChangeBase {
   /** The body of PUT …/plan. */
   after: PlanInfo;
 }
+/** Account details and physical address, field names as in CTCT's `CustomerPut` and `AccountPhysicalAddress`. */
+export type ProfileValues = { [K in keyof CustomerPut]: CustomerPut[K] } & {
+  /** null: the account has no address. */
+  physical_address?: AccountPhysicalAddress | null;
+};
+
+/**
+ * Changes the details of a managed account through account_operations/sync: the summary fields go
+ * in one PUT /account/summary, the address is POSTed (none yet) or PUT whole.
+ */
+export interface UpdateProfileChange extends ChangeBase {
+  action: 'update_profile';
+  encoded_account_id: string;
+  file: string;
+  /** The live values of the fields that differ; a saved plan is checked against them again. */
+  before: ProfileValues;
+  /**
+   * The file's values of the fields that differ. The address is whole: PUT replaces it, and
+   * "excluding a non-read only field from the request body removes it" (full spec line 308).
+   */
+  after: ProfileValues;
+}
 export interface ReactivateChange extends ChangeBase {
   action: 'reactivate';
   encoded_account_id: string;
@@ -159,13 +187,13 @@ export interface OrphanChange extends ChangeBase {
   after: null;
 }
 
-export type Change = CreateChange | UpdateChange | ReactivateChange | CancelChange | DriftChange | OrphanChange;
+export type Change = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | DriftChange | OrphanChange;
 
 /** The changes apply carries out; the others are reported only. */
-export type AppliedChange = CreateChange | UpdateChange | ReactivateChange | CancelChange;
+export type AppliedChange = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange;
 
 export function isAppliedChange(change: Change): change is AppliedChange {
-  return change.action === 'create' || change.action === 'update' || change.action === 'reactivate' || change.action === 'cancel';
+  return change.action === 'create' || change.action === 'update' || change.action === 'update_profile' || change.action === 'reactivate' || change.action === 'cancel';
 }
 
 /** A safety gate that refused the plan, and how to pass it. */
@@ -179,6 +207,7 @@ export interface Refusal {
 export interface PlanSummary {
   create: number;
   update: number;
+  update_profile: number;
   reactivate: number;
   cancel: number;
   drift: number;
@@ -189,6 +218,10 @@ export interface PlanSummary {
 export interface ApiEstimate {
   list_calls: number;
   plan_calls: number;
+  /** GET /partner/accounts?account_type=managed pages, read only when a file declares account details. */
+  managed_list_calls: number;
+  /** GET /account/summary through sync, one per managed account whose details are compared. */
+  summary_calls: number;
   apply_calls: number;
   requests_per_second: number;
   apply_seconds: number;

@@ -3,10 +3,10 @@ import pLimit from 'p-limit';
 import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
-import type { AccountCancellation, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
+import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
 import { validatePassword } from '../ctct/validate-password.js';
 import { InternalError, OperationalError, type Problem } from '../errors.js';
-import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type DesiredAccount, type Plan, type ReactivateChange, type UpdateChange } from '../model.js';
+import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type DesiredAccount, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
 import type { Journal } from './journal.js';
 
 /** The part of the CTCT client that apply needs. */
@@ -15,6 +15,9 @@ export interface ApplyClient {
   setPlan(encodedAccountId: string, body: PlanInfo): Promise<PlanTiers>;
   cancelAccount(encodedAccountId: string, body: AccountCancellation): Promise<AccountCancellation>;
   listAccounts(): Promise<SiteOwner[]>;
+  updateAccountSummary(encodedAccountId: string, body: CustomerPut): Promise<CustomerPut>;
+  addPhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress>;
+  updatePhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress>;
 }
 
 export type OutcomeStatus = 'applied' | 'failed' | 'skipped';
@@ -154,6 +157,8 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
     await context.client.setPlan(change.encoded_account_id, change.after);
     return change.encoded_account_id;
   })));
+  const profileChanges = actionable.filter((change): change is UpdateProfileChange => change.action === 'update_profile');
+  await Promise.all(profileChanges.map((change) => run(change, () => applyProfile(change, context.client))));
   await Promise.all(cancels.map((change) => run(change, async () => {
     const requestedAt = new Date().toISOString();
     await context.client.cancelAccount(change.encoded_account_id, change.after);
@@ -232,6 +237,29 @@ async function finishCreate(change: CreateChange, context: ApplyContext, intentI
       await context.journal.recordPlanned(intentId);
     } catch (error) {
       throw Object.assign(new OperationalError(`created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`), { encodedAccountId: id });
+    }
+  }
+  return id;
+}
+
+/**
+ * Sends an account's new details through account_operations/sync: the changed summary fields in
+ * one PUT /account/summary, then the address, POSTed when the plan saw none. A POST answered 409
+ * means an address appeared since the plan; the PUT that replaces it is then safe to send.
+ */
+async function applyProfile(change: UpdateProfileChange, client: ApplyClient): Promise<string> {
+  const id = change.encoded_account_id;
+  const { physical_address: address, ...fields } = change.after;
+  if (Object.keys(fields).length > 0) await client.updateAccountSummary(id, fields);
+  if (address !== undefined && address !== null) {
+    if (change.before.physical_address !== null) await client.updatePhysicalAddress(id, address);
+    else {
+      try {
+        await client.addPhysicalAddress(id, address);
+      } catch (error) {
+        if (!(error instanceof CtctApiError && error.status === 409)) throw error;
+        await client.updatePhysicalAddress(id, address);
+      }
     }
   }
   return id;

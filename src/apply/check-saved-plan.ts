@@ -1,6 +1,7 @@
-import type { PlanTiers } from '../ctct/ctct-types.js';
+import type { CustomerSummary, PlanTiers } from '../ctct/ctct-types.js';
+import { normaliseAddress } from '../plan/compute-profile-changes.js';
 import { readJsonDocument } from '../read-json-document.js';
-import type { DesiredAccount, Plan } from '../model.js';
+import type { DesiredAccount, Plan, UpdateProfileChange } from '../model.js';
 
 /** Reads a plan saved with `plan --out`, checked against `schema/plan.schema.json`. */
 export function readSavedPlan(cwd: string, file: string): Promise<Plan> {
@@ -11,13 +12,22 @@ export function readSavedPlan(cwd: string, file: string): Promise<Plan> {
  * The changes of a saved plan whose assumptions no longer hold: re-reads only the accounts it
  * changes (one GET plan each) and the files of its creates.
  */
-export async function findStaleChanges(plan: Plan, reader: { getPlan(id: string): Promise<PlanTiers> }, accounts: readonly DesiredAccount[]): Promise<string[]> {
+export async function findStaleChanges(
+  plan: Plan,
+  reader: { getPlan(id: string): Promise<PlanTiers>; getAccountSummary(id: string): Promise<CustomerSummary> },
+  accounts: readonly DesiredAccount[],
+): Promise<string[]> {
   const stale: string[] = [];
   await Promise.all(plan.changes.map(async (change) => {
     if (change.action === 'create') {
       const account = accounts.find((candidate) => candidate.file === change.file);
       if (account === undefined || account.login_name !== change.login_name) stale.push(`create ${change.login_name}: ${change.file} no longer describes this account`);
       else if (account.encoded_account_id !== undefined) stale.push(`create ${change.login_name}: ${change.file} already names ${account.encoded_account_id}`);
+      return;
+    }
+    if (change.action === 'update_profile') {
+      const summary = await reader.getAccountSummary(change.encoded_account_id);
+      if (!sameProfileChange(change, summary)) stale.push(`update_profile ${change.login_name ?? change.encoded_account_id} (${change.file}): the account's details are no longer those the plan assumed`);
       return;
     }
     if (change.action !== 'update' && change.action !== 'reactivate' && change.action !== 'cancel') return;
@@ -32,4 +42,14 @@ export async function findStaleChanges(plan: Plan, reader: { getPlan(id: string)
     if (differences.length > 0) stale.push(`${change.action} ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`);
   }));
   return stale.sort();
+}
+
+/** Whether the account's details, read again, are still the live values the saved change assumed. */
+function sameProfileChange(change: UpdateProfileChange, summary: CustomerSummary): boolean {
+  const before: Record<string, unknown> = change.before;
+  return Object.keys(change.after).every((field) => {
+    if (field !== 'physical_address') return (summary[field as keyof CustomerSummary] || undefined) === before[field];
+    const live = summary.physical_address === undefined ? null : normaliseAddress(summary.physical_address);
+    return JSON.stringify(live) === JSON.stringify(change.before.physical_address);
+  });
 }

@@ -3,6 +3,7 @@ import type { CtctClient } from '../ctct/ctct-client.js';
 import { readChangedFiles } from '../git/read-changed-files.js';
 import type { DesiredAccount, LiveState, Plan } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
+import { fetchLiveProfiles } from '../plan/fetch-live-profiles.js';
 import { fetchLiveState } from '../plan/fetch-live-state.js';
 import { selectTargets } from '../plan/select-targets.js';
 import { InvalidInputError } from '../errors.js';
@@ -54,7 +55,9 @@ export interface PlanRunOptions extends WorkspaceOptions {
 export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<{ plan: Plan; live: LiveState }> {
   const selected = workspace.targeted;
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
-  const live = await fetchLiveState(client, selected ?? workspace.accounts, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
+  const planned = selected ?? workspace.accounts;
+  const listed = await fetchLiveState(client, planned, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
+  const live = await fetchLiveProfiles(client, planned, listed, { accountType: workspace.settings.account_type });
   const plan = computePlan(workspace.accounts, live, {
     settings: workspace.settings,
     force: options.force,

@@ -17,6 +17,7 @@ import type {
 } from '../model.js';
 import type { Settings } from '../settings/settings.js';
 import { createOnlyFields } from '../accounts/create-only-fields.js';
+import { computeProfileChanges } from './compute-profile-changes.js';
 
 export interface PlanOptions {
   settings: Pick<Settings, 'orphans' | 'safety' | 'requests_per_second'>;
@@ -31,7 +32,7 @@ export interface PlanOptions {
   targets?: ReadonlySet<string>;
 }
 
-const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan'];
+const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
 
 /** What we know of a live account's plan, from its plan where read, or from the list. */
 interface LiveView {
@@ -77,6 +78,11 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     const result = computeExisting(account, liveAccount, options.now);
     changes.push(...result.changes);
     problems.push(...result.problems);
+    if (account.status === 'active') {
+      const profile = computeProfileChanges(account, liveAccount, baseOf(account, liveAccount));
+      changes.push(...profile.changes);
+      problems.push(...profile.problems);
+    }
     if (account.protect && result.changes.some((change) => change.action === 'cancel')) protectedCancels.push(account);
   }
 
@@ -99,7 +105,8 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   changes.sort(compareChanges);
   const notices = computePlanGroupNotices(desired.filter((account) => options.targets === undefined || options.targets.has(account.file)), changes);
   const summary = summarise(changes);
-  const { refusals, forced } = evaluateGates(summary, managed, protectedCancels, options);
+  const touched = new Set(changes.filter((change) => TOUCHING.has(change.action)).map((change) => change.encoded_account_id)).size;
+  const { refusals, forced } = evaluateGates(summary, touched, managed, protectedCancels, options);
   const applyCalls = changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
   const rps = options.settings.requests_per_second;
   return {
@@ -115,6 +122,8 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     api: {
       list_calls: live.calls.list,
       plan_calls: live.calls.plan,
+      managed_list_calls: live.calls.managed_list ?? 0,
+      summary_calls: live.calls.summary ?? 0,
       apply_calls: applyCalls,
       requests_per_second: rps,
       apply_seconds: Math.ceil((applyCalls / rps) * 10) / 10,
@@ -201,15 +210,19 @@ function isCancelPending(cancel: DesiredAccount['cancel'], now: string | undefin
   return now === undefined || Date.parse(cancel.effective_date) > Date.parse(now);
 }
 
-function computeExisting(account: DesiredAccount, live: LiveAccount, now: string | undefined): { changes: Change[]; problems: Problem[] } {
-  const view = viewOf(live);
-  const base = {
+function baseOf(account: DesiredAccount, live: LiveAccount) {
+  return {
     login_name: account.login_name ?? null,
     organization_name: account.organization_name ?? live.organization_name ?? null,
     encoded_account_id: live.encoded_account_id,
     file: account.file,
     line: account.positions['']?.line ?? 1,
   };
+}
+
+function computeExisting(account: DesiredAccount, live: LiveAccount, now: string | undefined): { changes: Change[]; problems: Problem[] } {
+  const view = viewOf(live);
+  const base = baseOf(account, live);
   const assumed: Assumed = {
     billing_status: view.billing_status,
     ...(view.plan_type !== undefined && { plan_type: view.plan_type }),
@@ -282,7 +295,10 @@ function viewOf(live: LiveAccount): LiveView {
   return { billing_status: live.billing_status, plan_type: undefined, billing_day_of_month: undefined };
 }
 
-function evaluateGates(summary: PlanSummary, managed: number, protectedCancels: DesiredAccount[], options: PlanOptions): { refusals: Refusal[]; forced: Refusal[] } {
+/** Changes that count toward the share of managed accounts one run may touch. */
+const TOUCHING: ReadonlySet<ChangeAction> = new Set(['update', 'update_profile', 'cancel', 'reactivate']);
+
+function evaluateGates(summary: PlanSummary, touched: number, managed: number, protectedCancels: DesiredAccount[], options: PlanOptions): { refusals: Refusal[]; forced: Refusal[] } {
   const refusals: Refusal[] = [];
   const forced: Refusal[] = [];
   const gate = (refusal: Refusal) => (options.force && refusal.override !== null ? forced : refusals).push(refusal);
@@ -296,7 +312,6 @@ function evaluateGates(summary: PlanSummary, managed: number, protectedCancels: 
   if (summary.create > max_creates) {
     gate({ gate: 'max_creates', message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`, override: 'rerun with --force, or raise safety.max_creates in ctct-gitops.yaml' });
   }
-  const touched = summary.update + summary.cancel + summary.reactivate;
   if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {
     gate({
       gate: 'max_changed_share',
@@ -319,13 +334,17 @@ export function applyCallsOf(change: Change): number {
     case 'reactivate':
     case 'cancel':
       return 1;
+    case 'update_profile': {
+      const { physical_address: address, ...fields } = change.after;
+      return (Object.keys(fields).length > 0 ? 1 : 0) + (address !== undefined ? 1 : 0);
+    }
     default:
       return 0;
   }
 }
 
 function summarise(changes: readonly Change[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
+  const summary: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
   for (const change of changes) summary[change.action]++;
   return summary;
 }

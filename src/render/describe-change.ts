@@ -4,6 +4,7 @@ import type { Change, ChangeAction, Plan } from '../model.js';
 export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string; verb: string }> = {
   create: { symbol: '+', emoji: '➕', verb: 'create' },
   update: { symbol: '~', emoji: '✏️', verb: 'update' },
+  update_profile: { symbol: '~', emoji: '📝', verb: 'update profile' },
   reactivate: { symbol: '↺', emoji: '♻️', verb: 'reactivate' },
   cancel: { symbol: '-', emoji: '🛑', verb: 'cancel' },
   drift: { symbol: '!', emoji: '⚠️', verb: 'drift' },
@@ -25,6 +26,7 @@ export function fieldRows(change: Change): [string, unknown, unknown][] {
     // An update shows what moves; the unchanged context stays in the JSON plan.
     return keys.filter((key) => key in after && before[key] !== after[key]).map((key) => [key, before[key], after[key]]);
   }
+  if (change.action === 'update_profile') return keys.flatMap((key) => (key === 'physical_address' ? addressRows(before[key], after[key]) : [[key, before[key], after[key]]]));
   return keys.map((key) => [key, before[key], after[key]]);
 }
 
@@ -44,6 +46,14 @@ function displayValues(change: Change): { before: Record<string, unknown>; after
   }
 }
 
+/** The address travels whole; people read only the lines that move, `physical_address.city`. */
+function addressRows(before: unknown, after: unknown): [string, unknown, unknown][] {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  return keys.filter((key) => b[key] !== a[key]).map((key) => [`physical_address.${key}`, b[key], a[key]]);
+}
+
 export function formatValue(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return 'null';
@@ -56,6 +66,7 @@ export function summaryLine(plan: Plan): string {
   const applied = [
     summary.create && `${summary.create} to create`,
     summary.update && `${summary.update} to update`,
+    summary.update_profile && `${summary.update_profile} profile${summary.update_profile === 1 ? '' : 's'} to update`,
     summary.reactivate && `${summary.reactivate} to reactivate`,
     summary.cancel && `${summary.cancel} to cancel`,
   ].filter(Boolean);
@@ -67,12 +78,13 @@ export function summaryLine(plan: Plan): string {
 /** Whether apply has anything to do. */
 export function hasChanges(plan: Plan): boolean {
   const { summary } = plan;
-  return summary.create + summary.update + summary.reactivate + summary.cancel > 0;
+  return summary.create + summary.update + summary.update_profile + summary.reactivate + summary.cancel > 0;
 }
 
 export function apiLine(plan: Plan): string {
   const { api } = plan;
-  const read = `read live state with ${api.list_calls} list call${api.list_calls === 1 ? '' : 's'} and ${api.plan_calls} plan call${api.plan_calls === 1 ? '' : 's'}`;
+  const profile = api.managed_list_calls + api.summary_calls > 0 ? `, ${api.managed_list_calls} managed-list call${api.managed_list_calls === 1 ? '' : 's'} and ${api.summary_calls} account-summary call${api.summary_calls === 1 ? '' : 's'}` : '';
+  const read = `read live state with ${api.list_calls} list call${api.list_calls === 1 ? '' : 's'}${profile ? ',' : ' and'} ${api.plan_calls} plan call${api.plan_calls === 1 ? '' : 's'}${profile}`;
   const skipped = api.not_refreshed > 0 ? ` (${api.not_refreshed} unchanged account${api.not_refreshed === 1 ? '' : 's'} not refreshed)` : '';
   const apply = api.apply_calls > 0 ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s` : '';
   return `API: ${read}${skipped}${apply}.`;

@@ -8,7 +8,7 @@ export interface TextOptions {
   color: boolean;
 }
 
-const COLORS = { create: 32, update: 33, reactivate: 36, cancel: 31, drift: 35, orphan: 90 } as const;
+const COLORS = { create: 32, update: 33, update_profile: 33, reactivate: 36, cancel: 31, drift: 35, orphan: 90 } as const;
 
 /** The plan for a terminal, Terraform-style. */
 export function renderText(plan: Plan, options: TextOptions = { color: false }): string {

@@ -14,13 +14,13 @@ function planOf(changes: Change[]): Plan {
   return {
     format_version: 1,
     fingerprint: 'f',
-    summary: { create: 0, update: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 },
+    summary: { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 },
     changes,
     problems: [],
     refusals: [],
     forced: [],
     managed_accounts: 0,
-    api: { list_calls: 1, plan_calls: 0, apply_calls: 0, requests_per_second: 4, apply_seconds: 0, not_refreshed: 0 },
+    api: { list_calls: 1, plan_calls: 0, managed_list_calls: 0, summary_calls: 0, apply_calls: 0, requests_per_second: 4, apply_seconds: 0, not_refreshed: 0 },
   };
 }
 

@@ -301,8 +301,8 @@ describe('computePlan: API calls', () => {
       { calls: { list: 3, plan: 7 } },
     );
     const plan = computePlan(desired, live, planOptions({ requests_per_second: 2 }));
-    expect(plan.summary).toEqual({ create: 2, update: 1, reactivate: 1, cancel: 1, drift: 1, orphan: 1 });
-    expect(plan.api).toEqual({ list_calls: 3, plan_calls: 7, apply_calls: 6, requests_per_second: 2, apply_seconds: 3, not_refreshed: 0 });
+    expect(plan.summary).toEqual({ create: 2, update: 1, update_profile: 0, reactivate: 1, cancel: 1, drift: 1, orphan: 1 });
+    expect(plan.api).toEqual({ list_calls: 3, plan_calls: 7, managed_list_calls: 0, summary_calls: 0, apply_calls: 6, requests_per_second: 2, apply_seconds: 3, not_refreshed: 0 });
   });
 
   it('rounds apply_seconds up to a tenth', () => {

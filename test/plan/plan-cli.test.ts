@@ -115,7 +115,7 @@ describe('plan --simulator on the shipped examples', () => {
     expect(result.stdout).toContain('Plan: 4 to create, 1 to cancel; 1 orphan reported.');
     // riverside_dental matches its file: no change, but its plan was read (Open, paid).
     expect(result.stdout).not.toContain('riverside_dental');
-    expect(result.stdout).toContain('API: read live state with 1 list call and 1 plan call; apply will make 8 calls');
+    expect(result.stdout).toContain('API: read live state with 1 list call, 1 plan call, 1 managed-list call and 0 account-summary calls; apply will make 8 calls');
     expect(existsSync(path.join(dir, '.ctct-gitops/simulator.json'))).toBe(true);
   });
 
@@ -143,7 +143,7 @@ describe('plan --simulator on the shipped examples', () => {
     const plan = JSON.parse(result.stdout) as Plan;
     expect(plan.format_version).toBe(1);
     expect(plan.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(plan.summary).toEqual({ create: 4, update: 0, reactivate: 0, cancel: 1, drift: 0, orphan: 1 });
+    expect(plan.summary).toEqual({ create: 4, update: 0, update_profile: 0, reactivate: 0, cancel: 1, drift: 0, orphan: 1 });
     expect(plan.changes.map((c) => [c.action, c.login_name, c.encoded_account_id, c.file])).toEqual([
       ['create', 'blue.harbor.bakery', null, 'accounts/us/blue-harbor-bakery.yaml'],
       ['create', 'hanks_fresh_fruit', null, 'accounts/us/hanks-fresh-fruit.yaml'],

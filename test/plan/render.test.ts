@@ -43,6 +43,19 @@ function richPlan(): Plan {
     desiredAccount({ login_name: 'thames_tea_rooms', encoded_account_id: 'a07e1drift01', file: 'accounts/gb/thames-tea-rooms.yaml', plan_type: 'BRONZE', billing_day_of_month: 28 }),
     desiredAccount({ login_name: 'granite_gym', encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', plan_type: 'TRIAL' }),
     desiredAccount({ login_name: 'quiet_corner', encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', plan_type: 'SILVER' }),
+    desiredAccount({
+      login_name: 'harbor_books',
+      encoded_account_id: 'a07e1books01',
+      file: 'accounts/us/harbor-books.yaml',
+      extra: {
+        organization_name: 'Harbor Books & Maps',
+        contact_phone: '207-555-0100',
+        first_name: 'Ada',
+        managed_site_owner: true,
+        physical_address: { address_line1: '12 Harbor Road', address_line2: 'Suite 4', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' },
+      },
+    }),
+    desiredAccount({ login_name: 'pine_street_deli', encoded_account_id: 'a07e1deli001', file: 'accounts/us/pine-street-deli.yaml', extra: { organization_name: 'Pine Street Deli' } }),
   ];
   const live = liveState(
     [
@@ -55,10 +68,12 @@ function richPlan(): Plan {
       liveAccount('a07e1gym0001', 'Open'),
       liveAccount('a07e1quiet01', 'Open'),
       liveAccount('a07e1flower1', 'Open', undefined, 'Lakeside Florist & <Sons>'),
+      { ...liveAccount('a07e1books01', 'Trial', undefined, 'Harbor Books'), managed: true, profile: { organization_name: 'Harbor Books', contact_phone: '207-555-0199', first_name: 'Ada' } },
+      { ...liveAccount('a07e1deli001', 'Trial', undefined, 'Pine St Deli'), managed: false },
     ],
-    { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2 } },
+    { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2, managed_list: 1, summary: 1 } },
   );
-  return computePlan(desired, live, planOptions({ force: true, safety: { max_cancels: 1 } }));
+  return computePlan(desired, live, planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }));
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -66,11 +81,11 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 describe('the rich plan used for the renderer snapshots', () => {
   it('has every action, a problem, a refusal, a forced gate and a not-refreshed account', () => {
     const plan = richPlan();
-    expect(plan.summary).toEqual({ create: 2, update: 2, reactivate: 1, cancel: 2, drift: 1, orphan: 1 });
+    expect(plan.summary).toEqual({ create: 2, update: 2, update_profile: 1, reactivate: 1, cancel: 2, drift: 2, orphan: 1 });
     expect(plan.problems).toHaveLength(1);
     expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
     expect(plan.forced.map((r) => r.gate)).toEqual(['max_cancels']);
-    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, apply_calls: 8, requests_per_second: 4, apply_seconds: 2, not_refreshed: 1 });
+    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 10, requests_per_second: 4, apply_seconds: 2.5, not_refreshed: 1 });
   });
 });
 
@@ -102,12 +117,17 @@ describe('renderText', () => {
       '+ create',
       '~ update',
       '~ update',
+      '~ update pro',
       '↺ reactivate',
       '- cancel',
       '- cancel',
       '! drift',
+      '! drift',
       '? orphan',
     ]);
+    expect(text).toContain('      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n');
+    expect(text).not.toContain('first_name: Ada');
+    expect(text).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      CTCT changes account details only of managed accounts');
     expect(text).toContain('      plan_type: BRONZE → GOLD');
     expect(text).toContain('      plan_type: TRIAL → SILVER');
     expect(text).toContain('      billing_day_of_month: live 5 ≠ file 28');
@@ -115,7 +135,7 @@ describe('renderText', () => {
     expect(text).toMatch(/^ {2}accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/m);
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
     expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
-    expect(text).toContain('Plan: 2 to create, 2 to update, 1 to reactivate, 2 to cancel; 1 drift, 1 orphan reported.');
+    expect(text).toContain('Plan: 2 to create, 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported.');
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
 
@@ -132,16 +152,17 @@ describe('renderMarkdown', () => {
 
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
-    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create, 2 to update, 1 to reactivate, 2 to cancel; 1 drift, 1 orphan reported');
-    expect(lines.slice(1, 10)).toEqual([
+    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create, 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported');
+    expect(lines.slice(1, 11)).toEqual([
       '',
       '| action | accounts |',
       '|---|---:|',
       '| ➕ create | 2 |',
       '| ✏️ update | 2 |',
+      '| 📝 update_profile | 1 |',
       '| ♻️ reactivate | 1 |',
       '| 🛑 cancel | 2 |',
-      '| ⚠️ drift | 1 |',
+      '| ⚠️ drift | 2 |',
       '| ❔ orphan | 1 |',
     ]);
   });
@@ -178,7 +199,7 @@ describe('renderMarkdown', () => {
     const plan = richPlan();
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(apiLine(plan));
-    expect(apiLine(plan)).toBe('API: read live state with 1 list call and 2 plan calls (1 unchanged account not refreshed); apply will make 8 calls, about 2 s at 4 requests/s.');
+    expect(apiLine(plan)).toBe('API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 10 calls, about 3 s at 4 requests/s.');
   });
 
   it('escapes HTML in the section titles, and keeps values in code spans', () => {
@@ -200,7 +221,13 @@ describe('renderJson', () => {
     expect(parsed).toEqual(plan);
     expect(parsed.format_version).toBe(1);
     expect(parsed.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan']);
+    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan']);
+    const profile = parsed.changes.find((c) => c.action === 'update_profile');
+    expect(profile).toMatchObject({
+      before: { contact_phone: '207-555-0199', organization_name: 'Harbor Books', physical_address: null },
+      after: { contact_phone: '207-555-0100', organization_name: 'Harbor Books & Maps', physical_address: { address_line1: '12 Harbor Road', city: 'Portland' } },
+    });
+    expect(Object.keys(profile?.after ?? {})).toEqual(['contact_phone', 'organization_name', 'physical_address']);
     for (const change of parsed.changes) {
       expect(Object.keys(change)).toEqual(expect.arrayContaining(['action', 'login_name', 'encoded_account_id', 'file', 'before', 'after']));
     }

@@ -1,0 +1,82 @@
+import type { AccountPhysicalAddress, CustomerPut } from '../ctct/ctct-types.js';
+import type { Problem } from '../errors.js';
+import type { DesiredAccount, DriftChange, LiveAccount, ProfileValues, UpdateProfileChange } from '../model.js';
+
+/** The fields of `CustomerPut` (full spec ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes. */
+export const PROFILE_FIELDS = [
+  'contact_email', 'contact_phone', 'country_code', 'state_code', 'organization_name', 'organization_phone',
+  'time_zone_id', 'website', 'first_name', 'last_name',
+] as const satisfies readonly (keyof CustomerPut)[];
+
+const ADDRESS_FIELDS = [
+  'address_line1', 'address_line2', 'address_line3', 'city', 'state_code', 'state_name', 'postal_code', 'country_code',
+] as const satisfies readonly (keyof AccountPhysicalAddress)[];
+
+export const UNMANAGED_REASON =
+  'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply cannot change it; write the live value in the file, or change it in Constant Contact';
+
+/** Whether the file declares details that a plan compares with the live account. */
+export function declaresProfile(account: DesiredAccount): boolean {
+  return account.physical_address !== undefined || PROFILE_FIELDS.some((field) => account[field] !== undefined);
+}
+
+type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'encoded_account_id' | 'file' | 'line'>;
+
+/**
+ * The details change of one existing account, pure. A managed account whose summary was read gets
+ * an `update_profile` with only the fields that differ (the address whole, as PUT replaces it). An
+ * unmanaged account cannot be changed: where the list shows a differing `organization_name`, the
+ * only detail it shows, that is drift; a `physical_address` there is a problem. Nothing is decided
+ * for an account whose managed status was not read.
+ */
+export function computeProfileChanges(account: DesiredAccount, live: LiveAccount, base: Base): { changes: Array<UpdateProfileChange | DriftChange>; problems: Problem[] } {
+  if (live.managed === false) {
+    const problems: Problem[] = [];
+    if (account.physical_address !== undefined) {
+      const position = account.positions['physical_address'] ?? account.positions[''] ?? { line: 1, col: 1 };
+      problems.push({ file: account.file, ...position, message: `physical_address: GET /partner/accounts?account_type=managed does not list ${live.encoded_account_id}, and CTCT changes the address only of a managed account; remove physical_address and managed_site_owner from the file` });
+    }
+    const wanted = account.organization_name;
+    if (wanted === undefined || live.organization_name === undefined || wanted === live.organization_name) return { changes: [], problems };
+    return { changes: [{ action: 'drift', ...base, before: { organization_name: live.organization_name }, after: { organization_name: wanted }, reason: UNMANAGED_REASON }], problems };
+  }
+  if (live.profile === undefined) return { changes: [], problems: [] };
+
+  const before: ProfileValues = {};
+  const after: ProfileValues = {};
+  for (const field of PROFILE_FIELDS) {
+    const wanted = account[field];
+    const current = blankToUndefined(live.profile[field]);
+    if (wanted === undefined || wanted === current) continue;
+    if (current !== undefined) before[field] = current;
+    after[field] = wanted;
+  }
+  const wantedAddress = account.physical_address;
+  const currentAddress = live.profile.physical_address === undefined ? undefined : normaliseAddress(live.profile.physical_address);
+  if (wantedAddress !== undefined && !sameAddress(wantedAddress, currentAddress)) {
+    before.physical_address = currentAddress ?? null;
+    after.physical_address = normaliseAddress(wantedAddress);
+  }
+  if (Object.keys(after).length === 0) return { changes: [], problems: [] };
+  return { changes: [{ action: 'update_profile', ...base, before, after }], problems: [] };
+}
+
+/** CTCT may answer an absent field as an empty string; either way the field has no value. */
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+/** The address with its fields in one order and without empty ones, as plans hold it. */
+export function normaliseAddress(address: AccountPhysicalAddress): AccountPhysicalAddress {
+  const out: Record<string, string> = {};
+  for (const field of ADDRESS_FIELDS) {
+    const value = blankToUndefined(address[field]);
+    if (value !== undefined) out[field] = value;
+  }
+  return out as unknown as AccountPhysicalAddress;
+}
+
+function sameAddress(wanted: AccountPhysicalAddress, current: AccountPhysicalAddress | undefined): boolean {
+  if (current === undefined) return false;
+  return ADDRESS_FIELDS.every((field) => blankToUndefined(wanted[field]) === current[field]);
+}
