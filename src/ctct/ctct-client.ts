@@ -230,6 +230,8 @@ export class CtctClient {
       body: request,
       ...(write && { noBlindRetry: true }),
       inner: `${request.account_operation_method} ${request.account_operation_url}`,
+      // Sync works "on behalf of a managed client account" only (partner subset line 329).
+      forbiddenHint: 'CTCT acts on behalf of managed accounts only: check that GET /partner/accounts?account_type=managed lists this account',
     });
   }
 

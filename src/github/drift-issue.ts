@@ -5,7 +5,7 @@ import { COMMENT_LIMIT, splitComment } from './split-comment.js';
 export const DRIFT_TITLE = 'Drift: live CTCT accounts differ from main';
 export const DRIFT_LABEL = 'ctct-gitops-drift';
 const DRIFT_MARKER = '<!-- ctct-gitops:drift -->';
-const SUMMARY_KEYS = ['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan'] as const satisfies ReadonlyArray<keyof PlanSummary>;
+const SUMMARY_KEYS = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'] as const satisfies ReadonlyArray<keyof PlanSummary>;
 
 /** A scheduled plan to report: its summary decides whether there is drift, the Markdown is the issue body. */
 export interface DriftIssueInput {
