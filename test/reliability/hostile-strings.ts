@@ -30,3 +30,24 @@ export function secretForms(secret: string, basicId?: string): Record<string, st
   }
   return forms;
 }
+
+/** Strings that try to break out of a table, a `<details>` block, a code span or a log line. */
+export const INJECTIONS = [
+  'x\n### ✅ no changes\n',
+  'a|b|c',
+  '`code` ``` fence ``',
+  '<details><summary>fake</summary>',
+  '</code></summary></details>',
+  '<!-- the rest is hidden',
+  '@octocat please look',
+  '![pixel](https://evil.example/p.png)',
+  '[click](javascript:alert(1))',
+  '\n::error::injected\n::add-mask::x',
+  '\u001b[2K\u001b[1A\rerased',
+  'nul\u0000byte\u0007bell',
+  '\u202egnp.exe\u2066',
+  '\n\n<img src=x onerror=alert(1)>',
+  '*bold* _em_ ~~strike~~ **',
+  '&lt;entity&gt; &amp; \\` \\',
+  '\u2028line\u2029paragraph',
+];
