@@ -1,4 +1,8 @@
-import { request, type Dispatcher } from 'undici';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { retry } from '@octokit/plugin-retry';
+import { RequestError } from '@octokit/request-error';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { OperationalError } from '../errors.js';
 import { HEADER_SAFE } from '../ctct/ctct-client.js';
 import { Redactor } from '../ctct/redact.js';
@@ -15,6 +19,9 @@ export interface GithubClientOptions {
   baseUrl?: string;
   dispatcher?: Dispatcher;
   userAgent?: string;
+  /** Retries of a 5xx answer or a failed connection; default 2, after 1 and 4 × `retryBaseMs` (default 1 s). */
+  retries?: number;
+  retryBaseMs?: number;
 }
 
 /** An issue or pull-request comment, the fields this tool uses. */
@@ -76,49 +83,69 @@ export class GithubApiError extends OperationalError {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+const GithubOctokit = Octokit.plugin(paginateRest, retry);
+
 /**
- * The few GitHub REST calls this tool makes: issue comments and issues.
- * The token is sent only to the origin of `baseUrl`, pagination links included.
+ * The few GitHub REST calls this tool makes (issue comments and issues), on octokit: pagination
+ * through Link headers, retries of 5xx and rate-limit answers. The token is sent only to the origin
+ * of `baseUrl`, pagination links included, and never appears in an error.
  */
 export class GithubClient {
-  readonly #token: string;
   readonly #redactor: Redactor;
   readonly #base: URL;
-  readonly #dispatcher: Dispatcher | undefined;
-  readonly #userAgent: string;
+  readonly #octokit: InstanceType<typeof GithubOctokit>;
 
   constructor(options: GithubClientOptions) {
     if (!options.token) throw new OperationalError('GITHUB_TOKEN is not set: the GitHub commands need a token');
     if (!HEADER_SAFE.test(options.token)) throw new OperationalError('GITHUB_TOKEN holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed');
-    this.#token = options.token;
     this.#redactor = new Redactor([options.token]);
-    const base = (options.baseUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
-    this.#base = new URL(`${base}/`);
-    this.#dispatcher = options.dispatcher;
-    this.#userAgent = options.userAgent ?? 'ctct-gitops';
+    this.#base = new URL(`${(options.baseUrl ?? DEFAULT_API_URL).replace(/\/+$/, '')}/`);
+    const dispatcher = options.dispatcher;
+    const base = this.#base;
+    this.#octokit = new GithubOctokit({
+      baseUrl: base.href.replace(/\/$/, ''),
+      userAgent: options.userAgent ?? 'ctct-gitops',
+      // One transport, injected; and the token goes to no other origin, whatever a Link header says.
+      request: {
+        fetch: (input: string | URL, init?: RequestInit) => {
+          const url = new URL(String(input));
+          if (url.origin !== base.origin) throw new OperationalError(`GitHub API pagination pointed to another origin (${url.origin}); not sending the token there`);
+          return undiciFetch(url, { ...(init as object), ...(dispatcher && { dispatcher }) });
+        },
+      },
+      // A 4xx is GitHub's answer, not a passing fault: never asked again.
+      retry: { retries: options.retries ?? 2, retryAfterBaseValue: options.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
+    const token = options.token;
+    this.#octokit.hook.before('request', (request) => {
+      request.headers.authorization = `Bearer ${token}`;
+      request.headers['x-github-api-version'] = '2022-11-28';
+      request.headers.accept = 'application/vnd.github+json';
+    });
   }
 
   async listIssueComments(repo: string, issueNumber: number): Promise<IssueComment[]> {
-    return this.#paginate<IssueComment>(`repos/${repoPath(repo)}/issues/${issueNumber}/comments`, {});
+    return this.#paginate<IssueComment>(`GET /repos/${repoPath(repo)}/issues/${issueNumber}/comments`, {});
   }
 
   async createIssueComment(repo: string, issueNumber: number, body: string): Promise<IssueComment> {
-    return this.#call<IssueComment>('POST', `repos/${repoPath(repo)}/issues/${issueNumber}/comments`, { body });
+    return this.#call<IssueComment>('POST', `/repos/${repoPath(repo)}/issues/${issueNumber}/comments`, { body });
   }
 
   async updateIssueComment(repo: string, commentId: number, body: string): Promise<IssueComment> {
-    return this.#call<IssueComment>('PATCH', `repos/${repoPath(repo)}/issues/comments/${commentId}`, { body });
+    return this.#call<IssueComment>('PATCH', `/repos/${repoPath(repo)}/issues/comments/${commentId}`, { body });
   }
 
   async deleteIssueComment(repo: string, commentId: number): Promise<void> {
-    await this.#call<null>('DELETE', `repos/${repoPath(repo)}/issues/comments/${commentId}`);
+    await this.#call<null>('DELETE', `/repos/${repoPath(repo)}/issues/comments/${commentId}`);
   }
 
   /** Issues (never pull requests) carrying every label given, newest first as GitHub lists them. */
   async listIssues(repo: string, filter: { labels?: string[]; state?: 'open' | 'closed' | 'all' }): Promise<Issue[]> {
     const query: Record<string, string> = { state: filter.state ?? 'open' };
     if (filter.labels?.length) query.labels = filter.labels.join(',');
-    const items = await this.#paginate<Issue>(`repos/${repoPath(repo)}/issues`, query);
+    const items = await this.#paginate<Issue>(`GET /repos/${repoPath(repo)}/issues`, query);
     return items.filter((issue) => issue.pull_request === undefined);
   }
 
@@ -129,11 +156,11 @@ export class GithubClient {
   }
 
   async createIssue(repo: string, issue: { title: string; body: string; labels?: string[] }): Promise<Issue> {
-    return this.#call<Issue>('POST', `repos/${repoPath(repo)}/issues`, issue);
+    return this.#call<Issue>('POST', `/repos/${repoPath(repo)}/issues`, issue);
   }
 
   async updateIssue(repo: string, issueNumber: number, update: IssueUpdate): Promise<Issue> {
-    return this.#call<Issue>('PATCH', `repos/${repoPath(repo)}/issues/${issueNumber}`, update);
+    return this.#call<Issue>('PATCH', `/repos/${repoPath(repo)}/issues/${issueNumber}`, update);
   }
 
   async closeIssue(repo: string, issueNumber: number, reason: 'completed' | 'not_planned' = 'completed'): Promise<Issue> {
@@ -143,91 +170,62 @@ export class GithubClient {
   /** Creates the label unless it exists, so a new repository needs no setup. */
   async ensureLabel(repo: string, label: { name: string; color: string; description?: string }): Promise<void> {
     try {
-      await this.#call('GET', `repos/${repoPath(repo)}/labels/${encodeURIComponent(label.name)}`);
+      await this.#call('GET', `/repos/${repoPath(repo)}/labels/${encodeURIComponent(label.name)}`);
       return;
     } catch (error) {
       if (!(error instanceof GithubApiError && error.status === 404)) throw error;
     }
     try {
-      await this.#call('POST', `repos/${repoPath(repo)}/labels`, label);
+      await this.#call('POST', `/repos/${repoPath(repo)}/labels`, label);
     } catch (error) {
       // 422 already_exists: another run created it in between.
       if (!(error instanceof GithubApiError && error.status === 422)) throw error;
     }
   }
 
-  async #paginate<T>(path: string, query: Record<string, string>): Promise<T[]> {
-    let url: URL | null = this.#url(path, { ...query, per_page: String(PAGE_SIZE) });
+  async #paginate<T>(route: string, query: Record<string, string>): Promise<T[]> {
     const items: T[] = [];
-    for (let page = 0; url !== null; page++) {
-      if (page >= MAX_PAGES) throw new OperationalError(`GitHub API ${path}: more than ${MAX_PAGES} pages, giving up`);
-      const { data, link } = await this.#send<T[]>('GET', url);
-      if (!Array.isArray(data)) throw this.#unexpected('GET', url, 'expected a JSON array');
-      items.push(...data);
-      url = this.#nextLink(link);
+    let pages = 0;
+    try {
+      for await (const response of this.#octokit.paginate.iterator(route, { ...query, per_page: PAGE_SIZE })) {
+        if (++pages > MAX_PAGES) throw new OperationalError(`GitHub API ${route}: more than ${MAX_PAGES} pages, giving up`);
+        if (!Array.isArray(response.data)) throw new GithubApiError({ status: 200, method: 'GET', url: this.#redact(response.url), githubMessage: 'expected a JSON array' });
+        items.push(...(response.data as T[]));
+      }
+    } catch (error) {
+      throw this.#translate(error, 'GET', route);
     }
     return items;
   }
 
-  #nextLink(link: string | null): URL | null {
-    const match = link?.split(',').map((part) => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)).find((m) => m !== null);
-    if (!match) return null;
-    const next = new URL(match[1]!, this.#base);
-    if (next.origin !== this.#base.origin) {
-      throw new OperationalError(`GitHub API pagination pointed to another origin (${next.origin}); not sending the token there`);
-    }
-    return next;
-  }
-
-  async #call<T>(method: Method, path: string, body?: unknown): Promise<T> {
-    return (await this.#send<T>(method, this.#url(path, {}), body)).data;
-  }
-
-  #url(path: string, query: Record<string, string>): URL {
-    const url = new URL(path, this.#base);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    return url;
-  }
-
-  async #send<T>(method: Method, url: URL, body?: unknown): Promise<{ data: T; link: string | null }> {
-    const headers: Record<string, string> = {
-      accept: 'application/vnd.github+json',
-      authorization: `Bearer ${this.#token}`,
-      'user-agent': this.#userAgent,
-      'x-github-api-version': '2022-11-28',
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const shownUrl = this.#redact(url.toString());
-    let response: Dispatcher.ResponseData;
+  async #call<T>(method: Method, path: string, body?: object): Promise<T> {
     try {
-      response = await request(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
-      });
+      const response = await this.#octokit.request(`${method} ${path}`, { ...(body !== undefined && { data: body }) });
+      return (response.data ?? null) as T;
     } catch (error) {
-      const reason = error instanceof Error ? this.#redact(error.message) : 'unknown error';
-      throw new GithubApiError({ status: null, method, url: shownUrl, githubMessage: reason });
+      throw this.#translate(error, method, path);
     }
-    const text = await response.body.text();
-    const parsed = parseJson(text);
-    if (response.statusCode >= 400) {
-      throw new GithubApiError({
-        status: response.statusCode,
-        method,
-        url: shownUrl,
-        githubMessage: this.#redact(githubMessageOf(parsed) ?? (text.slice(0, 200) || '(empty body)')),
-        documentationUrl: isRecord(parsed) && typeof parsed.documentation_url === 'string' ? parsed.documentation_url : null,
-      });
-    }
-    if (text !== '' && parsed === undefined) throw this.#unexpected(method, url, 'the response is not JSON');
-    const link = response.headers.link;
-    return { data: (parsed ?? null) as T, link: typeof link === 'string' ? link : null };
   }
 
-  #unexpected(method: Method, url: URL, what: string): GithubApiError {
-    return new GithubApiError({ status: 200, method, url: this.#redact(url.toString()), githubMessage: what });
+  /** Every failure as one {@link GithubApiError} with GitHub's own message, the token redacted. */
+  #translate(error: unknown, method: string, route: string): Error {
+    if (error instanceof GithubApiError) return error;
+    const url = this.#redact(error instanceof RequestError ? error.request.url : new URL(route.replace(/^([A-Z]+ )?\//, ''), this.#base).href);
+    if (error instanceof RequestError && error.response !== undefined) {
+      const data: unknown = error.response.data;
+      return new GithubApiError({
+        status: error.status,
+        method,
+        url,
+        githubMessage: this.#redact(githubMessageOf(data) ?? ((typeof data === 'string' && data.slice(0, 200)) || '(empty body)')),
+        documentationUrl: isRecord(data) && typeof data.documentation_url === 'string' ? data.documentation_url : null,
+      });
+    }
+    // No response: octokit wraps what fetch threw; our own refusal (another origin) speaks for itself.
+    let cause: unknown = error instanceof RequestError ? error.cause : error;
+    if (cause instanceof OperationalError) return cause;
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+    return new GithubApiError({ status: null, method, url, githubMessage: this.#redact(cause instanceof Error ? cause.message : String(cause)) });
   }
 
   #redact(text: string): string {
@@ -248,15 +246,6 @@ function repoPath(repo: string): string {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
   if (!match) throw new OperationalError(`"${repo}" is not a repository name of the form owner/name`);
   return `${encodeURIComponent(match[1]!)}/${encodeURIComponent(match[2]!)}`;
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
