@@ -1,4 +1,4 @@
-/** Exit codes of the user-facing contract (../shared/design/contract.md). */
+/** Exit codes of the user-facing contract (README, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   failure: 1,

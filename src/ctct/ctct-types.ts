@@ -1,6 +1,6 @@
 /**
  * Shapes of the CTCT V3 partner API, from the vendor's Swagger 2.0 description
- * (../shared/ctct/ctct-v3-partner-subset-3.0.178.yaml, definitions of the same names).
+ * (spec/ctct-v3-partner-subset-3.0.178.yaml, definitions of the same names).
  * Enumerations are open strings with known values: the spec lists them only in descriptions,
  * and GET may return values a partner's plan group has that we do not know.
  */

@@ -1,4 +1,4 @@
-/** The partner token URL since CTCT's September 2025 release notes (see ../shared/ctct/API-NOTES.md §2). */
+/** The partner token URL since CTCT's September 2025 release notes (README, "Credentials and settings"). */
 export const DEFAULT_TOKEN_URL = 'https://authz.constantcontact.com/partners/oauth2/default/v1/token';
 /** Scope of the partner endpoints (securityDefinitions.ctctPartnerAuthorizer in the vendor spec, subset line 706). */
 export const PARTNER_SCOPE = 'v3api/general.partner';
