@@ -34,6 +34,7 @@ Exit codes:
   4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`);
 
 const dirOption = () => new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
+const outsideRepoOption = () => new Option('--allow-outside-repo', 'read an accounts folder outside the repository (refused otherwise)');
 const configOption = () => new Option('--config <FILE>', 'settings file (default: ctct-gitops.yaml when present)');
 const simulatorOption = () => new Option('--simulator', 'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed');
 const targetOption = () => new Option('--target <X>', 'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans')
@@ -44,9 +45,10 @@ program
   .command('validate')
   .description('check every account file and the settings; prints FILE:LINE:COL: message for each problem; touches no API')
   .addOption(dirOption())
+  .addOption(outsideRepoOption())
   .addOption(configOption())
   .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'json', 'github']).default('text'))
-  .action(async (options: { dir?: string; config?: string; format: ValidateFormat }) => {
+  .action(async (options: { dir?: string; allowOutsideRepo?: boolean; config?: string; format: ValidateFormat }) => {
     const result = await runValidate({ cwd: process.cwd(), ...options });
     process.stdout.write(renderValidateResult(result, options.format));
     process.exitCode = result.problems.length > 0 ? ExitCode.invalid : ExitCode.ok;
@@ -56,6 +58,7 @@ program
   .command('plan')
   .description('read live state and show what apply would do; changes nothing')
   .addOption(dirOption())
+  .addOption(outsideRepoOption())
   .addOption(configOption())
   .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
   .option('--out <PLAN.json>', 'also save the plan as JSON, for apply PLAN.json')
@@ -93,6 +96,7 @@ program
   .description('carry out a saved plan, or a fresh one; asks on a terminal, needs --yes where there is none')
   .argument('[PLAN.json]', 'a plan saved with plan --out; refused if live state no longer matches it')
   .addOption(dirOption())
+  .addOption(outsideRepoOption())
   .addOption(configOption())
   .option('--yes', 'apply without asking')
   .option('--report <FILE>', 'write a JSON report of every change\'s outcome')
@@ -142,6 +146,7 @@ program
   .command('import')
   .description('write an account file for each live account that no file names yet; never overwrites a file')
   .addOption(dirOption())
+  .addOption(outsideRepoOption())
   .addOption(configOption())
   .option('--account <ID...>', 'only these encoded_account_ids')
   .addOption(new Option('--account-type <TYPE>', 'which live accounts to list').choices(['managed', 'unmanaged', 'all']))
@@ -189,11 +194,12 @@ program.addCommand(createSimulatorCommand());
 program.addCommand(createGithubCommand());
 
 /** The working directory and the flags every command that reads the workspace shares. */
-function workspaceOptions(options: { dir?: string; config?: string; rps?: number; target?: string[] }): WorkspaceOptions {
+function workspaceOptions(options: { dir?: string; allowOutsideRepo?: boolean; config?: string; rps?: number; target?: string[] }): WorkspaceOptions {
   return {
     cwd: process.cwd(),
     ...(options.target !== undefined && { targets: options.target }),
     ...(options.dir !== undefined && { dir: options.dir }),
+    ...(options.allowOutsideRepo && { allowOutsideRepo: true }),
     ...(options.config !== undefined && { config: options.config }),
     ...(options.rps !== undefined && { overrides: { requests_per_second: options.rps } }),
     notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),

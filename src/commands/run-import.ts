@@ -39,7 +39,7 @@ export interface ImportResult {
 export async function runImport(options: ImportRunOptions): Promise<ImportResult> {
   const settings = await readSettings(options.cwd, options.config, { ...options.overrides, ...(options.dir !== undefined && { accounts_dir: options.dir }) });
   const accountsRoot = path.resolve(options.cwd, settings.accounts_dir);
-  const existing = existsSync(accountsRoot) ? await readAccounts(options.cwd, settings.accounts_dir) : [];
+  const existing = existsSync(accountsRoot) ? await readAccounts(options.cwd, settings.accounts_dir, { allowOutsideRepo: options.allowOutsideRepo ?? false }) : [];
   const named = new Set(existing.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
   const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings, env: options.env, accounts: existing, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
   try {

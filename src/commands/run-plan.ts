@@ -17,6 +17,8 @@ export interface WorkspaceOptions {
   dir?: string;
   /** Settings file (--config). */
   config?: string;
+  /** Accept an accounts folder outside the repository (--allow-outside-repo). */
+  allowOutsideRepo?: boolean;
   overrides?: SettingsOverrides;
   /** `--target`: login names, encoded_account_ids or file paths of the only accounts to plan. */
   targets?: readonly string[];
@@ -34,7 +36,7 @@ export interface Workspace {
 /** Settings and validated account files; throws every problem at once (exit 3), or a target that names no account. */
 export async function readWorkspace(options: WorkspaceOptions): Promise<Workspace> {
   const settings = await readSettings(options.cwd, options.config, { ...options.overrides, ...(options.dir !== undefined && { accounts_dir: options.dir }) });
-  const accounts = await readAccounts(options.cwd, settings.accounts_dir);
+  const accounts = await readAccounts(options.cwd, settings.accounts_dir, { allowOutsideRepo: options.allowOutsideRepo ?? false });
   if (options.targets === undefined) return { settings, accounts };
   const { selected, unknown } = selectTargets(accounts, options.targets, options.cwd);
   if (unknown.length > 0) {

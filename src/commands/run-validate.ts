@@ -12,7 +12,7 @@ export interface ValidateResult {
 }
 
 /** Checks the settings and every account file; touches no API. */
-export async function runValidate(options: { cwd: string; dir?: string; config?: string }): Promise<ValidateResult> {
+export async function runValidate(options: { cwd: string; dir?: string; config?: string; allowOutsideRepo?: boolean }): Promise<ValidateResult> {
   let settingsProblems: Problem[] = [];
   let accountsDir = options.dir;
   try {
@@ -22,7 +22,7 @@ export async function runValidate(options: { cwd: string; dir?: string; config?:
     if (!(error instanceof InvalidInputError)) throw error;
     settingsProblems = error.problems;
   }
-  const { files, problems: readProblems, found } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts');
+  const { files, problems: readProblems, found } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts', { allowOutsideRepo: options.allowOutsideRepo ?? false });
   const { accounts, problems } = validateAccounts(files);
   return {
     files: found,

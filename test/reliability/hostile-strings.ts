@@ -51,3 +51,29 @@ export const INJECTIONS = [
   '&lt;entity&gt; &amp; \\` \\',
   '\u2028line\u2029paragraph',
 ];
+
+/** Account file names the action cannot carry safely: each is refused (exit 3), naming the file escaped. */
+export const REFUSED_FILE_NAMES = [
+  'new\nline.yaml',
+  'tab\there.yaml',
+  'esc\u001b[2K.yaml',
+  '-leading-dash.yaml',
+  '::error::injected.yaml',
+  '$(touch pwned).yaml',
+  '`touch pwned`.yaml',
+  'semi;colon.yaml',
+  'glob*.yaml',
+  'question?.yaml',
+  '[bracket].yaml',
+  "quote'.yaml",
+  'double".yaml',
+  'back\\slash.yaml',
+  'pct%0A.yaml',
+  'ünïcode.yaml',
+  'bad\nfolder/inside.yaml',
+  '-dash-folder/inside.yaml',
+  ' leading-space.yaml',
+];
+
+/** Unusual names that are accepted, and that the action's shell steps must carry as they are. */
+export const ACCEPTED_FILE_NAMES = ['hanks fresh fruit.yaml', 'a+b@c.yaml', '_under_score-1.yml', 'UPPER.Case.yaml'];
