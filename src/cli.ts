@@ -166,7 +166,7 @@ program
     for (const file of result.written) process.stdout.write(`wrote ${escapeControl(file)}\n`);
     for (const item of result.notImported) process.stdout.write(escapeControl(`not imported: ${item.encoded_account_id}: ${item.reason}`) + '\n');
     const verb = options.dryRun ? 'would write' : 'wrote';
-    process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'} and ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}.\n`);
+    process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'}${result.calls.summary > 0 ? ',' : ' and'} ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}${result.calls.summary > 0 ? ` and ${result.calls.summary} account-summary call${result.calls.summary === 1 ? '' : 's'}` : ''}.\n`);
     process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
   });
 

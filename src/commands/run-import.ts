@@ -3,7 +3,8 @@ import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { readAccounts } from '../accounts/read-accounts.js';
-import type { AccountType, PlanTiers } from '../ctct/ctct-types.js';
+import type { CtctClient } from '../ctct/ctct-client.js';
+import type { AccountType, PlanTiers, SiteOwner } from '../ctct/ctct-types.js';
 import { OperationalError } from '../errors.js';
 import { computeImportFiles, type ImportFile, type ImportSource } from '../import/compute-import-files.js';
 import { readSettings } from '../settings/read-settings.js';
@@ -27,7 +28,7 @@ export interface ImportResult {
   written: string[];
   /** A unified diff of each new file, for --dry-run. */
   patches: string[];
-  calls: { list: number; plan: number };
+  calls: { list: number; plan: number; summary: number };
   /** Requested ids that are not live or are already named by a file. */
   notImported: { encoded_account_id: string; reason: string }[];
 }
@@ -55,9 +56,13 @@ export async function runImport(options: ImportRunOptions): Promise<ImportResult
       }
     }
     const chosen = owners.filter((owner) => !named.has(owner.encoded_account_id) && (wanted === null || wanted.has(owner.encoded_account_id)));
+    const accountType = options.accountType ?? settings.account_type;
+    const managed = await readManagedIds(client, chosen, accountType);
     const sources: ImportSource[] = await Promise.all(chosen.map(async (owner) => ({
       owner,
       plan: owner.billing_status === 'Trial' ? null : ((await client.getPlan(owner.encoded_account_id)) as PlanTiers),
+      // The details of a managed account, so the first plan after import has nothing to change.
+      ...(managed.has(owner.encoded_account_id) && owner.billing_status !== 'Canceled' && { profile: await client.getAccountSummary(owner.encoded_account_id) }),
     })));
     const takenNames = new Set(existsSync(accountsRoot) ? (await readdir(accountsRoot)).map((name) => name.toLowerCase()) : []);
     const files = computeImportFiles(sources, {
@@ -67,10 +72,17 @@ export async function runImport(options: ImportRunOptions): Promise<ImportResult
     });
     const patches = options.dryRun ? files.map((file) => createTwoFilesPatch('/dev/null', file.file, '', file.text)) : [];
     const written = options.dryRun ? [] : await writeNewFiles(options.cwd, files);
-    return { files, written, patches, calls: { list: client.calls.listAccounts, plan: client.calls.getPlan }, notImported };
+    return { files, written, patches, calls: { list: client.calls.listAccounts, plan: client.calls.getPlan, summary: client.calls.accountOperationsSync }, notImported };
   } finally {
     await connection.close();
   }
+}
+
+/** Which of the accounts to import are managed: the whole list when it was read managed-only, else one more list read. */
+async function readManagedIds(client: CtctClient, chosen: readonly SiteOwner[], accountType: AccountType): Promise<ReadonlySet<string>> {
+  if (chosen.length === 0 || accountType === 'unmanaged') return new Set();
+  if (accountType === 'managed') return new Set(chosen.map((owner) => owner.encoded_account_id));
+  return new Set((await client.listAccounts({ accountType: 'managed' })).map((owner) => owner.encoded_account_id));
 }
 
 /** Creates each file without ever replacing one: written aside, then hard-linked into place. */

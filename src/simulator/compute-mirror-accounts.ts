@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { DesiredAccount } from '../model.js';
 import type { AccountType } from '../ctct/ctct-types.js';
+import { PROFILE_FIELDS } from '../plan/compute-profile-changes.js';
 import type { SimAccount } from './sim-account.js';
 
 /**
  * The live accounts that account files describe, for rehearsing an existing estate on the
- * simulator: one per file naming an `encoded_account_id`, with the file's plan, status and managed
- * flag, so that a converged repository plans to zero changes. Pure: `now` dates the accounts.
+ * simulator: one per file naming an `encoded_account_id`, with the file's plan, status, managed
+ * flag, details and address, so that a converged repository plans to zero changes. Pure: `now` dates the accounts.
  */
 export function computeMirrorAccounts(accounts: readonly DesiredAccount[], options: { now: string; accountType: AccountType }): SimAccount[] {
   const named = accounts.filter((account): account is DesiredAccount & { encoded_account_id: string } => account.encoded_account_id !== undefined);
@@ -21,7 +22,8 @@ export function computeMirrorAccounts(accounts: readonly DesiredAccount[], optio
       contact_email: account.contact_email ?? `${id}@example.invalid`,
       country_code: account.country_code ?? 'US',
       state_code: account.state_code ?? '',
-      ...(account.organization_name !== undefined && { organization_name: account.organization_name }),
+      ...Object.fromEntries(PROFILE_FIELDS.filter((field) => account[field] !== undefined && field !== 'contact_email' && field !== 'country_code' && field !== 'state_code').map((field) => [field, account[field]])),
+      ...(account.physical_address !== undefined && { physical_address: account.physical_address }),
       has_password: true,
       // A file without the flag is listed by the account_type the settings read, as import found it.
       managed_site_owner: account.managed_site_owner ?? options.accountType === 'managed',

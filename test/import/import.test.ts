@@ -37,9 +37,15 @@ describe('import against a simulator seeded with every plan and status', () => {
     const files = await readdir(path.join(cwd, 'accounts'));
     expect(files).toHaveLength(120);
     const nonTrial = sim.accounts().filter((account) => account.billing_status !== 'Trial').length;
-    expect((sim.stats.byOperation['listAccounts'] ?? 0) - (before['listAccounts'] ?? 0)).toBe(Math.ceil(120 / 50));
+    const managed = sim.accounts().filter((account) => account.managed_site_owner);
+    const summaries = managed.filter((account) => account.billing_status !== 'Canceled').length;
+    const lists = Math.ceil(120 / 50) + Math.ceil(managed.length / 50);
+    expect((sim.stats.byOperation['listAccounts'] ?? 0) - (before['listAccounts'] ?? 0)).toBe(lists);
     expect((sim.stats.byOperation['getPlan'] ?? 0) - (before['getPlan'] ?? 0)).toBe(nonTrial);
-    expect(imported.stdout).toContain(`Import: wrote 120 files using 3 list calls and ${nonTrial} plan calls.`);
+    expect((sim.stats.byOperation['accountOperationsSync'] ?? 0) - (before['accountOperationsSync'] ?? 0)).toBe(summaries);
+    expect(imported.stdout).toContain(`Import: wrote 120 files using ${lists} list calls, ${nonTrial} plan calls and ${summaries} account-summary calls.`);
+    const managedFile = await readFile(path.join(cwd, 'accounts', `${slugOf(managed.find((a) => a.billing_status !== 'Canceled')!.organization_name)}.yaml`), 'utf8');
+    expect(managedFile).toMatch(/^managed_site_owner: true\ncontact_email: "owner\d+@example\.com"\ncountry_code: (US|CA|GB)\n/m);
 
     const validate = await runCli(['validate'], { cwd, env: envFor(sim) });
     expect(validate.stdout).toBe('✓ 120 account files valid\n');
