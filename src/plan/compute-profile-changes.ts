@@ -15,9 +15,16 @@ const ADDRESS_FIELDS = [
 export const UNMANAGED_REASON =
   'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply cannot change it; write the live value in the file, or change it in Constant Contact';
 
-/** Whether the file declares details that a plan compares with the live account. */
-export function declaresProfile(account: DesiredAccount): boolean {
-  return account.physical_address !== undefined || PROFILE_FIELDS.some((field) => account[field] !== undefined);
+/**
+ * Whether comparing the file's details with the live account needs the account summary: it
+ * declares an address or a detail the list does not show. The list shows `organization_name`, so
+ * a file that declares only that, with the listed value, needs no read (assumed: the list and the
+ * summary show the same organization name).
+ */
+export function needsProfileRead(account: DesiredAccount, listedOrganizationName: string | undefined): boolean {
+  if (account.physical_address !== undefined) return true;
+  if (PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined)) return true;
+  return account.organization_name !== undefined && account.organization_name !== listedOrganizationName;
 }
 
 type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'encoded_account_id' | 'file' | 'line'>;

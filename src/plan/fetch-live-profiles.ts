@@ -1,6 +1,6 @@
 import type { AccountType, CustomerSummary, SiteOwner } from '../ctct/ctct-types.js';
 import type { DesiredAccount, LiveState } from '../model.js';
-import { declaresProfile } from './compute-profile-changes.js';
+import { needsProfileRead } from './compute-profile-changes.js';
 
 /** The part of the CTCT client that reading account details needs. */
 export interface ProfileReader {
@@ -15,7 +15,8 @@ export interface FetchProfilesOptions {
 }
 
 /**
- * Adds to `live` what reconciling account details needs, and only where a file declares details:
+ * Adds to `live` what reconciling account details needs, and only where a file declares details
+ * the list cannot answer ({@link needsProfileRead}):
  * which accounts are managed (`GET /partner/accounts?account_type=managed`, skipped when the list
  * read was already managed-only), then the summary with the address through
  * account_operations/sync for each managed one. `desired` is what is being planned: the changed
@@ -27,7 +28,7 @@ export async function fetchLiveProfiles(reader: ProfileReader, desired: readonly
   const byId = new Map(live.accounts.map((account) => [account.encoded_account_id, account]));
   const declaring = desired.filter((account) => {
     const id = account.encoded_account_id;
-    return id !== undefined && byId.has(id) && !notRefreshed.has(id) && account.status === 'active' && declaresProfile(account);
+    return id !== undefined && byId.has(id) && !notRefreshed.has(id) && account.status === 'active' && needsProfileRead(account, byId.get(id)?.organization_name);
   });
   const calls = { ...live.calls, managed_list: 0, summary: 0 };
   if (declaring.length === 0) return { ...live, calls };

@@ -115,7 +115,7 @@ describe('plan --simulator on the shipped examples', () => {
     expect(result.stdout).toContain('Plan: 4 to create, 1 to cancel; 1 orphan reported.');
     // riverside_dental matches its file: no change, but its plan was read (Open, paid).
     expect(result.stdout).not.toContain('riverside_dental');
-    expect(result.stdout).toContain('API: read live state with 1 list call, 1 plan call, 1 managed-list call and 0 account-summary calls; apply will make 8 calls');
+    expect(result.stdout).toContain('API: read live state with 1 list call and 1 plan call; apply will make 8 calls');
     expect(existsSync(path.join(dir, '.ctct-gitops/simulator.json'))).toBe(true);
   });
 
