@@ -4,7 +4,7 @@
 //   node bench/run.mjs [--only SECTION,...] [--keep]
 //
 // Sections: simulator (seed + paging, computePlan), rss, pr-1000, pr-5000 (with the full drift
-// plan), load, import, apply-4, apply-10. --only runs some of them (load needs pr-5000, rss needs
+// plan), load, profile-5000 (account details through sync), import, apply-4, apply-10. --only runs some of them (load needs pr-5000, rss needs
 // simulator; they are added); --keep leaves the generated workspaces in the temporary folder.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,9 +16,10 @@ import { benchImport, importAvailable } from './import-calls.mjs';
 import { figure, mark, now, removeTempRoot, renderTable } from './lib.mjs';
 import { benchFullPlanRss, benchLoad, benchSimulatorAndComputePlan } from './local.mjs';
 import { benchPrPlan } from './plan-calls.mjs';
+import { benchProfileCalls } from './profile-calls.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['simulator', 'rss', 'pr-1000', 'pr-5000', 'load', 'import', 'apply-4', 'apply-10'];
+const SECTIONS = ['simulator', 'rss', 'pr-1000', 'pr-5000', 'load', 'profile-5000', 'import', 'apply-4', 'apply-10'];
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -64,6 +65,7 @@ try {
   await section('pr-1000', () => benchPrPlan(1_000));
   const pr5000 = await section('pr-5000', () => benchPrPlan(5_000, { fullDrift: true }));
   if (pr5000) await section('load', () => benchLoad(pr5000.cwd, 5_000));
+  await section('profile-5000', () => benchProfileCalls(5_000));
   if (importAvailable()) await section('import', () => benchImport(1_000));
   else if (wanted('import')) notes.push('import: not measured, src/commands/run-import.ts does not exist yet');
   await section('apply-4', () => benchApply(4));
