@@ -26,8 +26,8 @@ export async function findStaleChanges(
       return;
     }
     if (change.action === 'update_profile') {
-      const summary = await reader.getAccountSummary(change.encoded_account_id);
-      if (!sameProfileChange(change, summary)) stale.push(`update_profile ${change.login_name ?? change.encoded_account_id} (${change.file}): the account's details are no longer those the plan assumed`);
+      const differences = findProfileDifferences(change, await reader.getAccountSummary(change.encoded_account_id));
+      if (differences.length > 0) stale.push(`update_profile ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`);
       return;
     }
     if (change.action !== 'update' && change.action !== 'reactivate' && change.action !== 'cancel') return;
@@ -44,12 +44,15 @@ export async function findStaleChanges(
   return stale.sort();
 }
 
-/** Whether the account's details, read again, are still the live values the saved change assumed. */
-function sameProfileChange(change: UpdateProfileChange, summary: CustomerSummary): boolean {
+/** Where the account's details, read again, are no longer the live values the saved change assumed. */
+function findProfileDifferences(change: UpdateProfileChange, summary: CustomerSummary): string[] {
   const before: Record<string, unknown> = change.before;
-  return Object.keys(change.after).every((field) => {
-    if (field !== 'physical_address') return (summary[field as keyof CustomerSummary] || undefined) === before[field];
-    const live = summary.physical_address === undefined ? null : normaliseAddress(summary.physical_address);
-    return JSON.stringify(live) === JSON.stringify(change.before.physical_address);
+  return Object.keys(change.after).flatMap((field) => {
+    const live = field === 'physical_address'
+      ? (summary.physical_address === undefined ? null : normaliseAddress(summary.physical_address))
+      : (summary[field as keyof CustomerSummary] || undefined);
+    const assumed = before[field];
+    if (JSON.stringify(live) === JSON.stringify(assumed)) return [];
+    return [`${field} is ${JSON.stringify(live ?? null)}, the plan assumed ${JSON.stringify(assumed ?? null)}`];
   });
 }

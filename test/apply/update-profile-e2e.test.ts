@@ -4,7 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CtctClient } from '../../src/ctct/ctct-client.js';
 import type { Plan } from '../../src/model.js';
 import { liveAccount, makeWorkspace, runAgainst, startTestSim } from './apply-harness.js';
 
@@ -90,5 +91,26 @@ describe('update_profile through the CLI', () => {
     const second = await runAgainst(sim, cwd, ['apply', '--yes']);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(sim.accounts().map((a) => a.organization_name)).toEqual(['New 0', 'New 1', 'New 2']);
+  });
+
+  it('applies a saved plan while the details it assumed hold, and refuses it (exit 4, nothing sent) once they moved', { timeout: TIMEOUT }, async () => {
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1managed1', 'harbor_books', { managed_site_owner: true, organization_name: 'Harbor Books' })] });
+    const cwd = await makeWorkspace({ 'accounts/harbor-books.yaml': fileText('a07e1managed1', ['managed_site_owner: true', 'organization_name: Harbor Books & Maps', ...ADDRESS]) });
+    expect((await runAgainst(sim, cwd, ['plan', '--out', 'plan.json'])).code).toBe(0);
+
+    // Someone renames the account in Constant Contact after the plan was saved.
+    const client = new CtctClient({ baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, ...sim.credentials, requestsPerSecond: 0 });
+    onTestFinished(() => client.close());
+    await client.updateAccountSummary('a07e1managed1', { organization_name: 'Harbor Books Ltd' });
+    const refused = await runAgainst(sim, cwd, ['apply', 'plan.json', '--yes']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('update_profile a07e1managed1 (accounts/harbor-books.yaml): organization_name is "Harbor Books Ltd", the plan assumed "Harbor Books"');
+    expect(sim.accounts()[0]).toMatchObject({ organization_name: 'Harbor Books Ltd' });
+    expect(sim.accounts()[0]).not.toHaveProperty('physical_address');
+
+    await client.updateAccountSummary('a07e1managed1', { organization_name: 'Harbor Books' });
+    const applied = await runAgainst(sim, cwd, ['apply', 'plan.json', '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(sim.accounts()[0]).toMatchObject({ organization_name: 'Harbor Books & Maps', physical_address: { city: 'Portland' } });
   });
 });
