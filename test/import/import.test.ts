@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateAccounts } from '../../src/accounts/validate-accounts.js';
 import { computeImportFiles, slugOf } from '../../src/import/compute-import-files.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -119,6 +120,40 @@ describe('computeImportFiles', () => {
       'accounts/a07e1four.yaml',
       'accounts/a07e1five.yaml',
     ]);
+  });
+
+  it('writes the details and address of a managed account as a valid file, leaving out what the file rules refuse', () => {
+    const profile = {
+      encoded_account_id: 'a07e1gb',
+      contact_email: 'owner@example.co.uk',
+      country_code: 'GB',
+      state_code: '',
+      organization_name: 'Thames Tea Rooms',
+      first_name: 'A',
+      contact_phone: '',
+      physical_address: { address_line1: '1 High Street', address_line2: '', city: 'London', state_name: 'Greater London', postal_code: 'EC1A 1BB', country_code: 'GB' },
+    };
+    const [file] = computeImportFiles([{ ...owner('a07e1gb', 'Thames Tea Rooms'), profile }], { accountsDir: 'accounts', schemaPath: null, takenNames: new Set() });
+    expect(file!.text).toContain(
+      [
+        'encoded_account_id: a07e1gb',
+        'managed_site_owner: true',
+        'contact_email: "owner@example.co.uk"',
+        'country_code: GB',
+        'organization_name: Thames Tea Rooms',
+        '# first_name is left out: the live value "A" does not fit the account file\'s rules',
+        'physical_address:',
+        '  address_line1: "1 High Street"',
+        '  city: London',
+        '  state_name: Greater London',
+        '  postal_code: EC1A 1BB',
+        '  country_code: GB',
+        'plan:',
+      ].join('\n'),
+    );
+    const { accounts, problems } = validateAccounts([{ file: 'accounts/thames-tea-rooms.yaml', text: file!.text }]);
+    expect(problems).toEqual([]);
+    expect(accounts[0]?.physical_address).toEqual({ address_line1: '1 High Street', city: 'London', state_name: 'Greater London', postal_code: 'EC1A 1BB', country_code: 'GB' });
   });
 
   it('quotes organization names YAML would read as something else', () => {
