@@ -1,8 +1,10 @@
 import { readAccounts } from '../accounts/read-accounts.js';
 import type { CtctClient } from '../ctct/ctct-client.js';
 import { readChangedFiles } from '../git/read-changed-files.js';
-import type { DesiredAccount, LiveState, Plan } from '../model.js';
+import type { DesiredAccount, LiveState, Plan, ProfileValues } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
+import { readFilesAtBase } from '../git/read-files-at-base.js';
+import { computeFileDetails } from '../plan/compute-profile-changes.js';
 import { fetchLiveProfiles } from '../plan/fetch-live-profiles.js';
 import { fetchLiveState } from '../plan/fetch-live-state.js';
 import { selectTargets } from '../plan/select-targets.js';
@@ -60,13 +62,27 @@ export async function computeWorkspacePlan(client: CtctClient, workspace: Worksp
   const planned = selected ?? workspace.accounts;
   const listed = await fetchLiveState(client, planned, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
   const live = await fetchLiveProfiles(client, planned, listed, { accountType: workspace.settings.account_type });
+  const detailBaselines = options.changedSince !== undefined && changedFiles !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, live, changedFiles) : undefined;
   const plan = computePlan(workspace.accounts, live, {
+    ...(detailBaselines !== undefined && { detailBaselines }),
     settings: workspace.settings,
     force: options.force,
     now: new Date().toISOString(),
     ...(selected !== undefined && { targets: new Set(selected.map((account) => account.file)) }),
   });
   return { plan, live };
+}
+
+/**
+ * The details that the changed files of unmanaged accounts declared at the base of
+ * `--changed-since`: CTCT cannot show those accounts' details, so an edit is seen against the file
+ * as it was.
+ */
+async function readDetailBaselines(cwd: string, ref: string, planned: readonly DesiredAccount[], live: LiveState, changedFiles: ReadonlySet<string>): Promise<Map<string, ProfileValues>> {
+  const unmanaged = new Set(live.accounts.filter((account) => account.managed === false).map((account) => account.encoded_account_id));
+  const files = planned.filter((account) => account.encoded_account_id !== undefined && unmanaged.has(account.encoded_account_id) && changedFiles.has(account.file)).map((account) => account.file);
+  const texts = await readFilesAtBase(cwd, ref, files);
+  return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */

@@ -12,6 +12,7 @@ import type {
   LiveAccount,
   LiveState,
   Plan,
+  ProfileValues,
   PlanSummary,
   Refusal,
 } from '../model.js';
@@ -30,6 +31,8 @@ export interface PlanOptions {
    * reported as orphans; those naming an id still count as managed for the share gate.
    */
   targets?: ReadonlySet<string>;
+  /** `--changed-since`: the details each changed file declared at the base, to see what an edit of an unmanaged account changed. */
+  detailBaselines?: ReadonlyMap<string, ProfileValues>;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -79,7 +82,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     changes.push(...result.changes);
     problems.push(...result.problems);
     if (account.status === 'active') {
-      const profile = computeProfileChanges(account, liveAccount, baseOf(account, liveAccount));
+      const profile = computeProfileChanges(account, liveAccount, baseOf(account, liveAccount), options.detailBaselines?.get(account.file));
       changes.push(...profile.changes);
       problems.push(...profile.problems);
     }

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import type { AccountPhysicalAddress, CustomerPut } from '../ctct/ctct-types.js';
 import type { Problem } from '../errors.js';
 import type { DesiredAccount, DriftChange, LiveAccount, ProfileValues, UpdateProfileChange } from '../model.js';
@@ -13,7 +14,7 @@ const ADDRESS_FIELDS = [
 ] as const satisfies readonly (keyof AccountPhysicalAddress)[];
 
 export const UNMANAGED_REASON =
-  'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply cannot change it; write the live value in the file, or change it in Constant Contact';
+  'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply never sends these values: write the live ones in the file, or make the change in Constant Contact';
 
 /**
  * Whether comparing the file's details with the live account needs the account summary: it
@@ -32,20 +33,34 @@ type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'enco
 /**
  * The details change of one existing account, pure. A managed account whose summary was read gets
  * an `update_profile` with only the fields that differ (the address whole, as PUT replaces it). An
- * unmanaged account cannot be changed: where the list shows a differing `organization_name`, the
- * only detail it shows, that is drift; a `physical_address` there is a problem. Nothing is decided
- * for an account whose managed status was not read.
+ * unmanaged account cannot be changed: a differing `organization_name` (the one detail the list
+ * shows) and the details the file changed since `baseline` (the file at the base of
+ * `--changed-since`) are drift; a `physical_address` there is a problem. Nothing is decided for an
+ * account whose managed status was not read.
  */
-export function computeProfileChanges(account: DesiredAccount, live: LiveAccount, base: Base): { changes: Array<UpdateProfileChange | DriftChange>; problems: Problem[] } {
+export function computeProfileChanges(account: DesiredAccount, live: LiveAccount, base: Base, baseline?: ProfileValues): { changes: Array<UpdateProfileChange | DriftChange>; problems: Problem[] } {
   if (live.managed === false) {
     const problems: Problem[] = [];
     if (account.physical_address !== undefined) {
       const position = account.positions['physical_address'] ?? account.positions[''] ?? { line: 1, col: 1 };
       problems.push({ file: account.file, ...position, message: `physical_address: GET /partner/accounts?account_type=managed does not list ${live.encoded_account_id}, and CTCT changes the address only of a managed account; remove physical_address and managed_site_owner from the file` });
     }
-    const wanted = account.organization_name;
-    if (wanted === undefined || live.organization_name === undefined || wanted === live.organization_name) return { changes: [], problems };
-    return { changes: [{ action: 'drift', ...base, before: { organization_name: live.organization_name }, after: { organization_name: wanted }, reason: UNMANAGED_REASON }], problems };
+    // What can be seen: the listed organization name, and the details the file changed since the
+    // base of --changed-since (their live values cannot be read).
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    for (const field of PROFILE_FIELDS) {
+      const wanted = account[field];
+      if (wanted === undefined) continue;
+      if (field === 'organization_name' && live.organization_name !== undefined) {
+        if (wanted !== live.organization_name) {
+          before[field] = live.organization_name;
+          after[field] = wanted;
+        }
+      } else if (baseline !== undefined && wanted !== baseline[field]) after[field] = wanted;
+    }
+    if (Object.keys(after).length === 0) return { changes: [], problems };
+    return { changes: [{ action: 'drift', ...base, before, after, reason: UNMANAGED_REASON }], problems };
   }
   if (live.profile === undefined) return { changes: [], problems: [] };
 
@@ -86,4 +101,19 @@ export function normaliseAddress(address: AccountPhysicalAddress): AccountPhysic
 function sameAddress(wanted: AccountPhysicalAddress, current: AccountPhysicalAddress | undefined): boolean {
   if (current === undefined) return false;
   return ADDRESS_FIELDS.every((field) => blankToUndefined(wanted[field]) === current[field]);
+}
+
+/** The details an account file declared, from its text (at the base of `--changed-since`); nothing for a file that does not parse. */
+export function computeFileDetails(text: string): ProfileValues {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch {
+    return {};
+  }
+  if (typeof value !== 'object' || value === null) return {};
+  const record = value as Record<string, unknown>;
+  const details: ProfileValues = {};
+  for (const field of PROFILE_FIELDS) if (typeof record[field] === 'string') details[field] = record[field] as string;
+  return details;
 }

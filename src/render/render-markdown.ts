@@ -49,7 +49,7 @@ function renderSection(change: Change): string[] {
   const rows = fieldRows(change);
   if (rows.length > 0) {
     lines.push(change.action === 'drift' ? '| field | live | file |' : '| field | before | after |', '|---|---|---|');
-    for (const [field, before, after] of rows) lines.push(`| ${field} | ${cell(before)} | ${cell(after)} |`);
+    for (const [field, before, after] of rows) lines.push(`| ${field} | ${change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before)} | ${cell(after)} |`);
     lines.push('');
   }
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');

@@ -49,7 +49,7 @@ function renderFields(change: Change): string[] {
   return fieldRows(change).map(([field, before, after]) => {
     if (change.action === 'create') return `      ${field}: ${value(after)}`;
     if (change.action === 'orphan') return `      ${field}: ${value(before)}`;
-    if (change.action === 'drift') return `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
+    if (change.action === 'drift') return before === undefined ? `      ${field}: file ${value(after)} (CTCT cannot show the live value)` : `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
     if (after === undefined) return `      ${field}: ${value(before)}`;
     if (before === undefined) return `      ${field}: ${value(after)}`;
     return `      ${field}: ${value(before)} → ${value(after)}`;

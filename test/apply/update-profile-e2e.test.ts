@@ -2,6 +2,7 @@
  * Account details of managed accounts, end to end: the real CLI against the simulator, whose
  * account_operations/sync runs GET/PUT /account/summary and POST/PUT the physical address.
  */
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -112,5 +113,26 @@ describe('update_profile through the CLI', () => {
     const applied = await runAgainst(sim, cwd, ['apply', 'plan.json', '--yes']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(sim.accounts()[0]).toMatchObject({ organization_name: 'Harbor Books & Maps', physical_address: { city: 'Portland' } });
+  });
+
+  it('in a pull request (--changed-since), an edit of an unmanaged account\'s details is reported field by field, and apply sends nothing', { timeout: TIMEOUT }, async () => {
+    const requests: string[] = [];
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1unmanag1', 'pine_deli', { organization_name: 'Pine St Deli', contact_phone: '207-555-0199' })], log: (line) => requests.push(line) });
+    const cwd = await makeWorkspace({ 'accounts/pine-deli.yaml': fileText('a07e1unmanag1', ['organization_name: Pine St Deli', 'contact_phone: 207-555-0199', 'first_name: Ada']) });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'files');
+    await writeFile(path.join(cwd, 'accounts/pine-deli.yaml'), fileText('a07e1unmanag1', ['organization_name: Pine Street Deli', 'contact_phone: 207-555-0100', 'first_name: Ada']));
+
+    const text = await runAgainst(sim, cwd, ['plan', '--changed-since', 'HEAD']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0100 (CTCT cannot show the live value)\n');
+    expect(text.stdout).not.toContain('first_name');
+
+    const applied = await runAgainst(sim, cwd, ['apply', '--yes', '--changed-since', 'HEAD']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(requests.filter((line) => line.includes('a07e1unmanag1'))).toEqual([]);
+    expect(sim.accounts()[0]).toMatchObject({ organization_name: 'Pine St Deli', contact_phone: '207-555-0199' });
   });
 });

@@ -64,6 +64,15 @@ describe('computePlan: account details of unmanaged accounts', () => {
     expect(plan.api.apply_calls).toBe(0);
   });
 
+  it('with --changed-since reports the details the file changed since its base, whose live values cannot be read', () => {
+    const desired = [desiredAccount({ login_name: 'pine_deli', encoded_account_id: 'a07e1deli', file: 'accounts/deli.yaml', extra: { organization_name: 'Pine St Deli', contact_phone: '207-555-0100', first_name: 'Ada' } })];
+    const live = liveState([{ ...liveAccount('a07e1deli', 'Trial', undefined, 'Pine St Deli'), managed: false }]);
+    const detailBaselines = new Map([['accounts/deli.yaml', { organization_name: 'Pine St Deli', contact_phone: '207-555-0199', first_name: 'Ada' }]]);
+    const plan = computePlan(desired, live, { ...planOptions(), detailBaselines });
+    expect(plan.changes).toEqual([expect.objectContaining({ action: 'drift', before: {}, after: { contact_phone: '207-555-0100' } })]);
+    expect(computePlan(desired, live, planOptions()).changes).toEqual([]);
+  });
+
   it('makes physical_address a problem when CTCT does not list the account as managed', () => {
     const plan = planOne({ managed_site_owner: true, physical_address: ADDRESS }, { ...liveAccount('a07e1deli', 'Trial'), managed: false });
     expect(plan.changes).toEqual([]);

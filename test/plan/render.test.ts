@@ -55,7 +55,7 @@ function richPlan(): Plan {
         physical_address: { address_line1: '12 Harbor Road', address_line2: 'Suite 4', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' },
       },
     }),
-    desiredAccount({ login_name: 'pine_street_deli', encoded_account_id: 'a07e1deli001', file: 'accounts/us/pine-street-deli.yaml', extra: { organization_name: 'Pine Street Deli' } }),
+    desiredAccount({ login_name: 'pine_street_deli', encoded_account_id: 'a07e1deli001', file: 'accounts/us/pine-street-deli.yaml', extra: { organization_name: 'Pine Street Deli', contact_phone: '207-555-0142' } }),
   ];
   const live = liveState(
     [
@@ -73,7 +73,8 @@ function richPlan(): Plan {
     ],
     { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2, managed_list: 1, summary: 1 } },
   );
-  return computePlan(desired, live, planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }));
+  const detailBaselines = new Map([['accounts/us/pine-street-deli.yaml', { organization_name: 'Pine Street Deli', contact_phone: '207-555-0100' }]]);
+  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines });
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -127,7 +128,7 @@ describe('renderText', () => {
     ]);
     expect(text).toContain('      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n');
     expect(text).not.toContain('first_name: Ada');
-    expect(text).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      CTCT changes account details only of managed accounts');
+    expect(text).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n      CTCT changes account details only of managed accounts');
     expect(text).toContain('      plan_type: BRONZE → GOLD');
     expect(text).toContain('      plan_type: TRIAL → SILVER');
     expect(text).toContain('      billing_day_of_month: live 5 ≠ file 28');
