@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGithubCommand } from '../../src/github/github-command.js';
+import { computePlan } from '../../src/plan/compute-plan.js';
+import { desiredAccount, liveState, planOptions } from '../plan/plan-fixtures.js';
 import { startFakeGithub, type FakeGithub } from './fake-github-server.js';
 
 const REPO = 'partner/accounts';
-const SUMMARY = { create: 1, update: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
 const REPORT = {
   format_version: 1,
   fingerprint: 'f1',
@@ -69,17 +70,13 @@ describe('ctct-gitops github', () => {
   });
 
   it('drift-issue opens the issue from a saved plan and its Markdown', async () => {
-    const plan = await file('plan.json', {
-      format_version: 1,
-      fingerprint: `sha256:${'0'.repeat(64)}`,
-      summary: SUMMARY,
-      changes: [],
-      problems: [],
-      refusals: [],
-      forced: [],
-      managed_accounts: 0,
-      api: { list_calls: 1, plan_calls: 0, apply_calls: 0, requests_per_second: 4, apply_seconds: 0, not_refreshed: 0 },
-    });
+    // A real plan document: one account to create.
+    const planned = computePlan(
+      [desiredAccount({ login_name: 'hanks_fresh_fruit', extra: { contact_email: 'hank@example.com', country_code: 'US', state_code: 'MA' } })],
+      liveState([]),
+      planOptions(),
+    );
+    const plan = await file('plan.json', planned);
     const markdown = await file('plan.md', '## ctct-gitops plan\n');
 
     const result = await run('drift-issue', '--plan', plan, '--body-file', markdown);
