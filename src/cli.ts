@@ -14,7 +14,7 @@ import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './ren
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_APPLIED_REF } from './git/applied-ref.js';
 import { CtctGitopsError, ExitCode } from './errors.js';
-import { hasChanges } from './render/describe-change.js';
+import { hasChanges, hasDifferences } from './render/describe-change.js';
 import { escapeControl } from './render/escape-control.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
 import { renderJson } from './render/render-json.js';
@@ -29,7 +29,7 @@ const program = new Command('ctct-gitops')
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
   1  operational failure (API, network, a partly failed apply)
-  2  plan --detailed-exitcode: there are changes to apply
+  2  plan --detailed-exitcode: there are changes to apply (with --refresh-only: anything differs)
   3  invalid account files or settings, or a usage error (unknown command or option, bad value)
   4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`);
 
@@ -62,16 +62,18 @@ program
   .addOption(configOption())
   .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
   .option('--out <PLAN.json>', 'also save the plan as JSON, for apply PLAN.json')
-  .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none')
+  .option('--detailed-exitcode', 'exit 2 when there are changes to apply (with --refresh-only: when anything differs), 0 when there are none')
+  .option('--refresh-only', 'report only where live state differs from the files (drift, orphans, changes not yet applied); propose nothing')
   .option('--changed-since <REF>', 'read plans only for accounts whose files changed since the git ref (pull requests)')
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
+  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; refreshOnly?: boolean; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
     const { plan } = await runPlan({
       ...workspaceOptions(options),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+      ...(options.refreshOnly && { refreshOnly: true }),
       force: options.force ?? false,
       simulator: options.simulator ?? false,
       env: process.env,
@@ -210,7 +212,7 @@ function workspaceOptions(options: { dir?: string; allowOutsideRepo?: boolean; c
 function planExitCode(plan: Plan, detailed: boolean): ExitCode {
   if (plan.problems.length > 0) return ExitCode.invalid;
   if (plan.refusals.length > 0) return ExitCode.refused;
-  return detailed && hasChanges(plan) ? ExitCode.changes : ExitCode.ok;
+  return detailed && (plan.refresh_only ? hasDifferences(plan) : hasChanges(plan)) ? ExitCode.changes : ExitCode.ok;
 }
 
 function useColor(): boolean {

@@ -231,6 +231,11 @@ export interface ApiEstimate {
 /** The plan: a plain value, deterministic for the same inputs. */
 export interface Plan {
   format_version: 1;
+  /**
+   * `plan --refresh-only`: the changes are where live state differs from the files, and nothing
+   * is proposed; apply refuses such a plan. Absent otherwise.
+   */
+  refresh_only?: true;
   /** sha256 of the normalised desired and live inputs; no timestamps. */
   fingerprint: string;
   summary: PlanSummary;

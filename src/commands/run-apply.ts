@@ -83,6 +83,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       let knownIds: Set<string> | null = null;
       if (options.planFile !== undefined) {
         plan = await readSavedPlan(options.cwd, options.planFile);
+        if (plan.refresh_only) throw new InvalidInputError([], `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`);
         const stale = await findStaleChanges(plan, client, workspace.accounts);
         if (stale.length > 0) {
           throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);

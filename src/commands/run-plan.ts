@@ -49,6 +49,8 @@ export async function readWorkspace(options: WorkspaceOptions): Promise<Workspac
 
 export interface PlanRunOptions extends WorkspaceOptions {
   changedSince?: string;
+  /** `--refresh-only`: report where live state differs from the files; propose nothing. */
+  refreshOnly?: boolean;
   force: boolean;
   simulator: boolean;
   env: NodeJS.ProcessEnv;
@@ -56,7 +58,7 @@ export interface PlanRunOptions extends WorkspaceOptions {
 }
 
 /** Reads live state through `client` and computes the plan of the workspace. */
-export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force'>): Promise<{ plan: Plan; live: LiveState }> {
+export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force' | 'refreshOnly'>): Promise<{ plan: Plan; live: LiveState }> {
   const selected = workspace.targeted;
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
   const planned = selected ?? workspace.accounts;
@@ -67,6 +69,7 @@ export async function computeWorkspacePlan(client: CtctClient, workspace: Worksp
     ...(detailBaselines !== undefined && { detailBaselines }),
     settings: workspace.settings,
     force: options.force,
+    ...(options.refreshOnly && { refreshOnly: true }),
     now: new Date().toISOString(),
     ...(selected !== undefined && { targets: new Set(selected.map((account) => account.file)) }),
   });

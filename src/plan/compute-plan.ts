@@ -33,6 +33,11 @@ export interface PlanOptions {
   targets?: ReadonlySet<string>;
   /** `--changed-since`: the details each changed file declared at the base, to see what an edit of an unmanaged account changed. */
   detailBaselines?: ReadonlyMap<string, ProfileValues>;
+  /**
+   * `plan --refresh-only`: the changes are the differences between live state and the files, and
+   * nothing is proposed: no safety gate is evaluated and apply refuses such a plan.
+   */
+  refreshOnly?: boolean;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -57,6 +62,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   const problems: Problem[] = [];
   const named = new Set<string>();
   const protectedCancels: DesiredAccount[] = [];
+  const pending: Problem[] = [];
   let managed = 0;
 
   for (const account of desired) {
@@ -78,6 +84,9 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     }
     managed++;
     if (notRefreshed.has(id)) continue;
+    if (account.status === 'cancelled' && liveAccount.billing_status !== 'Canceled' && isCancelPending(account.cancel, options.now)) {
+      pending.push(at(account, 'cancel.requested_at', `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`));
+    }
     const result = computeExisting(account, liveAccount, options.now);
     changes.push(...result.changes);
     problems.push(...result.problems);
@@ -106,14 +115,15 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   }
 
   changes.sort(compareChanges);
-  const notices = computePlanGroupNotices(desired.filter((account) => options.targets === undefined || options.targets.has(account.file)), changes);
+  const notices = [...computePlanGroupNotices(desired.filter((account) => options.targets === undefined || options.targets.has(account.file)), changes), ...pending].sort(compareProblems);
   const summary = summarise(changes);
   const touched = new Set(changes.filter((change) => TOUCHING.has(change.action)).map((change) => change.encoded_account_id)).size;
-  const { refusals, forced } = evaluateGates(summary, touched, managed, protectedCancels, options);
-  const applyCalls = changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
+  const { refusals, forced } = options.refreshOnly ? { refusals: [], forced: [] } : evaluateGates(summary, touched, managed, protectedCancels, options);
+  const applyCalls = options.refreshOnly ? 0 : changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
   const rps = options.settings.requests_per_second;
   return {
     format_version: 1,
+    ...(options.refreshOnly && { refresh_only: true as const }),
     fingerprint: fingerprintOf(desired, live, options),
     summary,
     changes,
@@ -367,7 +377,7 @@ function at(account: DesiredAccount, field: string, message: string): Problem {
 
 function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
   const hash = createHash('sha256');
-  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort(), ...(options.targets !== undefined && { targets: [...options.targets].sort() }) }));
+  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort(), ...(options.targets !== undefined && { targets: [...options.targets].sort() }), ...(options.refreshOnly && { refresh_only: true }) }));
   // Account by account: one large string for 10,000 accounts would cost more than the hashing.
   const byFile = [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const { positions: _positions, ...account } of byFile) hash.update(`\n${canonicalJson(account)}`);

@@ -63,6 +63,7 @@ export function formatValue(value: unknown): string {
 /** "4 to create, 1 to update, …" with only the non-zero counts. */
 export function summaryLine(plan: Plan): string {
   const { summary } = plan;
+  if (plan.refresh_only) return refreshSummaryLine(summary);
   const applied = [
     summary.create && `${summary.create} to create`,
     summary.update && `${summary.update} to update`,
@@ -75,9 +76,32 @@ export function summaryLine(plan: Plan): string {
   return reported.length > 0 ? `${head}; ${reported.join(', ')} reported` : head;
 }
 
+export const REFRESH_ONLY_NOTE = 'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';
+
+/** A refresh-only plan proposes nothing: it counts where live state differs from the files. */
+function refreshSummaryLine(summary: Plan['summary']): string {
+  const differences = [
+    summary.create && `${summary.create} not yet created`,
+    summary.update && `${summary.update} on another plan than the file's`,
+    summary.update_profile && `${summary.update_profile} with other account details than the file's`,
+    summary.reactivate && `${summary.reactivate} not yet reactivated`,
+    summary.cancel && `${summary.cancel} not yet cancelled`,
+    summary.drift && `${summary.drift} drift`,
+    summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`,
+  ].filter(Boolean);
+  if (differences.length === 0) return 'live state matches the files';
+  return `live state differs from the files: ${differences.join(', ')}; nothing is proposed`;
+}
+
+/** Whether a plan has any difference between live state and the files (refresh-only's --detailed-exitcode). */
+export function hasDifferences(plan: Plan): boolean {
+  return Object.values(plan.summary).some((count) => count > 0);
+}
+
 /** Whether apply has anything to do. */
 export function hasChanges(plan: Plan): boolean {
   const { summary } = plan;
+  if (plan.refresh_only) return false;
   return summary.create + summary.update + summary.update_profile + summary.reactivate + summary.cancel > 0;
 }
 

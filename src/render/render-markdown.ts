@@ -1,16 +1,17 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
 export function renderMarkdown(plan: Plan): string {
-  const out: string[] = [`### ctct-gitops plan: ${summaryLine(plan)}`, ''];
+  const out: string[] = [`### ctct-gitops ${plan.refresh_only ? 'refresh-only' : 'plan'}: ${summaryLine(plan)}`, ''];
   out.push('| action | accounts |', '|---|---:|');
   for (const [action, count] of Object.entries(plan.summary)) {
     out.push(`| ${ACTION_LABELS[action as Change['action']].emoji} ${action} | ${count} |`);
   }
   out.push('');
+  if (plan.refresh_only && plan.changes.length > 0) out.push('> [!NOTE]', `> ${REFRESH_ONLY_NOTE}`, '');
 
   if (plan.problems.length > 0) {
     out.push(`> [!CAUTION]`, `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`);
@@ -27,8 +28,9 @@ export function renderMarkdown(plan: Plan): string {
     for (const notice of plan.notices) out.push(`> - ${markdownCode(formatProblem(notice))}`);
     out.push('');
   }
-  const cancels = plan.changes.filter((change) => change.action === 'cancel');
-  const reactivations = plan.changes.filter((change) => change.action === 'reactivate');
+  // A refresh-only plan cancels and reactivates nothing.
+  const cancels = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'cancel');
+  const reactivations = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'reactivate');
   if (cancels.length > 0) {
     out.push('> [!WARNING]', `> **This plan cancels ${cancels.length} account${cancels.length === 1 ? '' : 's'}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }

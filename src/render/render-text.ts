@@ -1,6 +1,6 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
@@ -15,6 +15,7 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[22m` : text);
   const lines: string[] = [];
+  if (plan.refresh_only && plan.changes.length > 0) lines.push(REFRESH_ONLY_NOTE, '');
   for (const change of plan.changes) {
     const label = ACTION_LABELS[change.action];
     const where = change.file !== null ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}` : '';
@@ -40,7 +41,7 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     for (const refusal of plan.forced) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}`);
   }
   if (lines.length > 0) lines.push('');
-  lines.push(bold(`Plan: ${summaryLine(plan)}.`), apiLine(plan));
+  lines.push(bold(`${plan.refresh_only ? 'Refresh-only' : 'Plan'}: ${summaryLine(plan)}.`), apiLine(plan));
   return lines.join('\n') + '\n';
 }
 
