@@ -119,6 +119,15 @@ export interface CreateChange extends ChangeBase {
   file: string;
   before: null;
   after: CreateAfter;
+  /** Set when the create cannot run because its initial password is missing; apply skips it. */
+  blocked?: CreateBlocked;
+}
+
+/** Why a create cannot run; everything else in the plan goes on without it. */
+export interface CreateBlocked {
+  /** The variable that `password_env` names. */
+  password_env: string;
+  reason: string;
 }
 export interface UpdateChange extends ChangeBase {
   action: 'update';

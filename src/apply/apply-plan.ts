@@ -4,9 +4,9 @@ import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
 import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
-import { validatePassword } from '../ctct/validate-password.js';
-import { InternalError, OperationalError, type Problem } from '../errors.js';
-import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type DesiredAccount, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
+import { InternalError, OperationalError } from '../errors.js';
+import { findPasswordProblem } from '../settings/compute-password-env.js';
+import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
 import type { Journal } from './journal.js';
 
 /** The part of the CTCT client that apply needs. */
@@ -68,31 +68,6 @@ export interface ApplyContext {
 
 const DEFAULT_RESOLVE_DELAYS_MS = [1000, 2000, 4000, 8000];
 
-/**
- * Environment variables that creates need and that are missing or unfit by CTCT's password rules
- * ({@link validatePassword}); checked before any call. With the account files, each problem is
- * at the file's `password_env` line. The message never holds the password.
- */
-export function checkCreatePasswords(plan: Plan, env: NodeJS.ProcessEnv, accounts: readonly DesiredAccount[] = []): Problem[] {
-  const problems: Problem[] = [];
-  const byFile = new Map(accounts.map((account) => [account.file, account]));
-  for (const change of plan.changes) {
-    if (change.action !== 'create') continue;
-    const name = change.after.password_env;
-    if (name === undefined) continue;
-    const value = env[name];
-    const position = byFile.get(change.file)?.positions['password_env'] ?? { line: change.line ?? 1, col: 1 };
-    const at = { file: change.file, line: position.line, col: position.col };
-    if (value === undefined || value === '') {
-      problems.push({ ...at, message: `password_env: the environment variable ${name} is not set; the account cannot be created without its initial password` });
-      continue;
-    }
-    const unfit = validatePassword(value, change.login_name ?? undefined);
-    if (unfit !== undefined) problems.push({ ...at, message: `password_env: the password in ${name} ${unfit} (CTCT's rule for a new account's password); nothing was sent` });
-  }
-  return problems;
-}
-
 /** The POST /partner/accounts body of a create; `state_code` is sent empty outside the US and Canada. */
 export function computeProvisionRequest(loginName: string, fields: CreateFields & Partial<PlanInfo>, env: NodeJS.ProcessEnv): ProvisionRequest {
   const { password_env, plan_type: _planType, billing_day_of_month: _day, plan_group_id: _group, contact_email, country_code, state_code, ...rest } = fields;
@@ -140,8 +115,11 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
         try {
           outcome = outcomeOf(change, 'applied', await work());
         } catch (error) {
-          if (error instanceof QuotaExceededError) stopped = `not attempted: ${error.message}`;
-          outcome = outcomeOf(change, 'failed', (error as { encodedAccountId?: string }).encodedAccountId ?? null, messageOf(error));
+          if (error instanceof SkippedChange) outcome = outcomeOf(change, 'skipped', null, error.message);
+          else {
+            if (error instanceof QuotaExceededError) stopped = `not attempted: ${error.message}`;
+            outcome = outcomeOf(change, 'failed', (error as { encodedAccountId?: string }).encodedAccountId ?? null, messageOf(error));
+          }
         }
       }
       if (outcome.status === 'failed') failed++;
@@ -184,8 +162,18 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   };
 }
 
+/** A change apply leaves alone on purpose; its outcome is `skipped` with the message as the reason. */
+class SkippedChange extends Error {}
+
 async function applyCreate(change: CreateChange, context: ApplyContext, runId: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
   const login = change.login_name;
+  const passwordEnv = change.after.password_env;
+  const problem = passwordEnv !== undefined ? findPasswordProblem(passwordEnv, context.env[passwordEnv], login) : null;
+  if (problem !== null || change.blocked !== undefined) {
+    // A saved plan that marked the create blocked is held to it, even if the password has come since.
+    const reason = problem ?? `${change.blocked?.reason} (as the saved plan says; plan again to include it)`;
+    throw new SkippedChange(`not created: ${reason}. Set ${passwordEnv} (or add it to CTCT_INITIAL_PASSWORDS) and apply again`);
+  }
   if (context.unresolvedLogins?.has(login.toLowerCase())) {
     throw new OperationalError(`an earlier create of ${login} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not POSTed again`);
   }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { acquireApplyLock } from '../apply/apply-lock.js';
-import { applyPlan, checkCreatePasswords, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
+import { applyPlan, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
 import { findStaleChanges, readSavedPlan } from '../apply/check-saved-plan.js';
 import { Journal } from '../apply/journal.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
@@ -10,6 +10,7 @@ import { readAppliedBase, writeAppliedRef, type AppliedBase } from '../git/appli
 import type { Plan } from '../model.js';
 import { hasChanges } from '../render/describe-change.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
+import { readPasswordEnv } from './read-password-env.js';
 import { computeWorkspacePlan, readWorkspace, type WorkspaceOptions } from './run-plan.js';
 
 export interface ApplyRunOptions extends WorkspaceOptions {
@@ -64,10 +65,11 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
     const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
     try {
       const { client } = connection;
+      const env = readPasswordEnv({ env: options.env, simulator: options.simulator, accounts: workspace.accounts, ...(options.notice && { notice: options.notice }) });
       const journal = await Journal.open(stateDir);
       let recovery: RecoveryResult | null = null;
       if (journal.openIntents().length > 0) {
-        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env: options.env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
+        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
         options.onRecovery?.(recovery);
         await journal.compact();
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
@@ -89,7 +91,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
         }
       } else {
-        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, ...(changedSince !== undefined && { changedSince }) });
+        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env, ...(changedSince !== undefined && { changedSince }) });
         plan = computed.plan;
         knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
       }
@@ -110,9 +112,6 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         if (options.confirm === null) throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
         if (!(await options.confirm(plan))) throw new RefusedError('apply cancelled: nothing was changed');
       }
-      const passwordProblems = checkCreatePasswords(plan, options.env, workspace.accounts);
-      if (passwordProblems.length > 0) throw new InvalidInputError(passwordProblems);
-
       if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {
         knownIds = new Set((await client.listAccounts()).map((owner) => owner.encoded_account_id));
       }
@@ -120,7 +119,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         client,
         cwd: options.cwd,
         journal,
-        env: options.env,
+        env,
         concurrency: workspace.settings.concurrency,
         knownIds: knownIds ?? new Set(),
         namedIds: new Set(workspace.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []))),

@@ -11,7 +11,9 @@ import { selectTargets } from '../plan/select-targets.js';
 import { InvalidInputError } from '../errors.js';
 import { readSettings, type SettingsOverrides } from '../settings/read-settings.js';
 import type { Settings } from '../settings/settings.js';
+import { computePasswordProblems } from '../settings/compute-password-env.js';
 import { openCtct } from './open-ctct.js';
+import { readPasswordEnv } from './read-password-env.js';
 
 export interface WorkspaceOptions {
   cwd: string;
@@ -58,7 +60,7 @@ export interface PlanRunOptions extends WorkspaceOptions {
 }
 
 /** Reads live state through `client` and computes the plan of the workspace. */
-export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force' | 'refreshOnly'>): Promise<{ plan: Plan; live: LiveState }> {
+export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force' | 'refreshOnly' | 'env'>): Promise<{ plan: Plan; live: LiveState }> {
   const selected = workspace.targeted;
   const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
   const planned = selected ?? workspace.accounts;
@@ -71,6 +73,7 @@ export async function computeWorkspacePlan(client: CtctClient, workspace: Worksp
     force: options.force,
     ...(options.refreshOnly && { refreshOnly: true }),
     now: new Date().toISOString(),
+    passwordProblems: computePasswordProblems(workspace.accounts, options.env),
     ...(selected !== undefined && { targets: new Set(selected.map((account) => account.file)) }),
   });
   return { plan, live };
@@ -93,7 +96,8 @@ export async function runPlan(options: PlanRunOptions): Promise<{ plan: Plan; wo
   const workspace = await readWorkspace(options);
   const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
   try {
-    const { plan } = await computeWorkspacePlan(connection.client, workspace, options);
+    const env = readPasswordEnv({ env: options.env, simulator: options.simulator, accounts: workspace.accounts, ...(options.notice && { notice: options.notice }) });
+    const { plan } = await computeWorkspacePlan(connection.client, workspace, { ...options, env });
     return { plan, workspace };
   } finally {
     await connection.close();

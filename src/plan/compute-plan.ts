@@ -38,6 +38,8 @@ export interface PlanOptions {
    * nothing is proposed: no safety gate is evaluated and apply refuses such a plan.
    */
   refreshOnly?: boolean;
+  /** By account file: why its `password_env` cannot give the initial password; such creates are blocked. */
+  passwordProblems?: ReadonlyMap<string, string>;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -73,7 +75,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     }
     if (id === undefined) {
       if (account.login_name === undefined) throw new InternalError(`${account.file} has neither encoded_account_id nor login_name`);
-      changes.push(computeCreate({ ...account, login_name: account.login_name }));
+      changes.push(computeCreate({ ...account, login_name: account.login_name }, options.passwordProblems ?? new Map()));
       continue;
     }
     named.add(id);
@@ -186,7 +188,9 @@ export function needsPlanRead(account: DesiredAccount, billingStatus: string): b
   return true;
 }
 
-function computeCreate(account: DesiredAccount & { login_name: string }): CreateChange {
+function computeCreate(account: DesiredAccount & { login_name: string }, passwordProblems: ReadonlyMap<string, string>): CreateChange {
+  const name = account.password_env;
+  const problem = name !== undefined ? passwordProblems.get(account.file) : undefined;
   return {
     action: 'create',
     login_name: account.login_name,
@@ -196,6 +200,7 @@ function computeCreate(account: DesiredAccount & { login_name: string }): Create
     line: account.positions['']?.line ?? 1,
     before: null,
     after: { ...computeCreateFields(account), ...computePlanInfo(account.plan) },
+    ...(name !== undefined && problem !== undefined && { blocked: { password_env: name, reason: problem } }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Change, ChangeAction, Plan } from '../model.js';
+import type { Change, ChangeAction, CreateBlocked, CreateChange, Plan } from '../model.js';
 
 /** Terraform-like symbol and a verb for each action, shared by the renderers. */
 export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string; verb: string }> = {
@@ -64,8 +64,9 @@ export function formatValue(value: unknown): string {
 export function summaryLine(plan: Plan): string {
   const { summary } = plan;
   if (plan.refresh_only) return refreshSummaryLine(summary);
+  const blocked = blockedCreates(plan).length;
   const applied = [
-    summary.create && `${summary.create} to create`,
+    summary.create && `${summary.create} to create${blocked > 0 ? ` (${blocked} blocked: no initial password)` : ''}`,
     summary.update && `${summary.update} to update`,
     summary.update_profile && `${summary.update_profile} profile${summary.update_profile === 1 ? '' : 's'} to update`,
     summary.reactivate && `${summary.reactivate} to reactivate`,
@@ -96,6 +97,16 @@ function refreshSummaryLine(summary: Plan['summary']): string {
 /** Whether a plan has any difference between live state and the files (refresh-only's --detailed-exitcode). */
 export function hasDifferences(plan: Plan): boolean {
   return Object.values(plan.summary).some((count) => count > 0);
+}
+
+/** The creates apply will skip because their initial password is missing. */
+export function blockedCreates(plan: Plan): (CreateChange & { blocked: CreateBlocked })[] {
+  return plan.changes.filter((change): change is CreateChange & { blocked: CreateBlocked } => change.action === 'create' && change.blocked !== undefined);
+}
+
+/** The line that says why a create is blocked and what apply does about it. */
+export function blockedLine(blocked: CreateBlocked): string {
+  return `blocked: ${blocked.reason}; apply skips this create (exit 1) and carries out the rest of the plan`;
 }
 
 /** Whether apply has anything to do. */

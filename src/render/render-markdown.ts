@@ -1,6 +1,6 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
@@ -37,6 +37,12 @@ export function renderMarkdown(plan: Plan): string {
   if (reactivations.length > 0) {
     out.push('> [!IMPORTANT]', `> **This plan reactivates ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes):** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }
+  const blocked = blockedCreates(plan);
+  if (blocked.length > 0) {
+    out.push('> [!WARNING]', `> **${blocked.length} create${blocked.length === 1 ? '' : 's'} cannot run: no initial password.** Apply skips ${blocked.length === 1 ? 'it' : 'them'} and carries out the rest; set the variable${blocked.length === 1 ? '' : 's'} (or \`CTCT_INITIAL_PASSWORDS\`) for the apply workflow:`);
+    for (const change of blocked) out.push(`> - ${markdownCode(identityOf(change))}: ${markdownText(change.blocked.reason)}`);
+    out.push('');
+  }
   for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
   for (const change of plan.changes) out.push(...renderSection(change));
@@ -54,6 +60,7 @@ function renderSection(change: Change): string[] {
     for (const [field, before, after] of rows) lines.push(`| ${field} | ${change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before)} | ${cell(after)} |`);
     lines.push('');
   }
+  if (change.action === 'create' && change.blocked !== undefined) lines.push(`⛔ ${markdownText(blockedLine(change.blocked))}`, '');
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');
   if (change.action === 'orphan') lines.push('No account file names this live account. It is reported, never cancelled for that; `ctct-gitops import` adopts it.', '');
   lines.push('</details>', '');

@@ -1,6 +1,6 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, blockedLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
@@ -21,6 +21,7 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     const where = change.file !== null ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}` : '';
     lines.push(`${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`);
     lines.push(...renderFields(change));
+    if (change.action === 'create' && change.blocked !== undefined) lines.push(paint(COLORS.cancel, `      ${shown(blockedLine(change.blocked))}`));
     if (change.action === 'drift') lines.push(`      ${shown(change.reason)}`);
     if (change.action === 'orphan') lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
   }

@@ -1,81 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkCreatePasswords, computeProvisionRequest, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
+import { computeProvisionRequest, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
 import { CtctClient } from '../../src/ctct/ctct-client.js';
-import type { Change, CreateAfter, Plan } from '../../src/model.js';
 import { liveAccount, startTestSim } from './apply-harness.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import { onTestFinished } from 'vitest';
-
-function createChange(login: string, after: CreateAfter, line = 4): Change {
-  return { action: 'create', login_name: login, organization_name: null, encoded_account_id: null, file: `accounts/${login}.yaml`, line, before: null, after };
-}
-
-function planOf(changes: Change[]): Plan {
-  return {
-    format_version: 1,
-    fingerprint: 'f',
-    summary: { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 },
-    changes,
-    problems: [],
-    refusals: [],
-    forced: [],
-    managed_accounts: 0,
-    api: { list_calls: 1, plan_calls: 0, managed_list_calls: 0, summary_calls: 0, apply_calls: 0, requests_per_second: 4, apply_seconds: 0, not_refreshed: 0 },
-  };
-}
-
-describe('checkCreatePasswords', () => {
-  const base = { contact_email: 'a@example.com', country_code: 'US', state_code: 'MA', plan_type: 'TRIAL' };
-
-  it('names a password variable that is missing or empty, at the change\'s file and line', () => {
-    const plan = planOf([createChange('missing_pw', { ...base, password_env: 'MISSING_PW' }, 7), createChange('empty_pw', { ...base, password_env: 'EMPTY_PW' }, 2)]);
-    const problems = checkCreatePasswords(plan, { EMPTY_PW: '' });
-    expect(problems).toHaveLength(2);
-    expect(problems).toContainEqual(expect.objectContaining({ file: 'accounts/missing_pw.yaml', line: 7, col: 1, message: expect.stringMatching(/MISSING_PW is not set/) }));
-    expect(problems).toContainEqual(expect.objectContaining({ file: 'accounts/empty_pw.yaml', line: 2, message: expect.stringMatching(/EMPTY_PW is not set/) }));
-  });
-
-  it('refuses a password shorter than 8 or longer than 80 characters, and accepts 8 and 80', () => {
-    const plan = planOf([
-      createChange('short_pw', { ...base, password_env: 'SHORT' }),
-      createChange('long_pw1', { ...base, password_env: 'LONG' }),
-      createChange('eight_pw', { ...base, password_env: 'EIGHT' }),
-      createChange('eighty_pw', { ...base, password_env: 'EIGHTY' }),
-    ]);
-    const problems = checkCreatePasswords(plan, { SHORT: '1234567', LONG: 'x'.repeat(81), EIGHT: '12345678', EIGHTY: 'y'.repeat(80) });
-    expect(problems.map((p) => p.file).sort()).toEqual(['accounts/long_pw1.yaml', 'accounts/short_pw.yaml']);
-    for (const problem of problems) expect(problem.message).toMatch(/must be 8-80 characters long \(it has (7|81)\)/);
-    // The value itself is never shown.
-    expect(JSON.stringify(problems)).not.toContain('1234567');
-  });
-
-  it('refuses a password holding any part of the login name (the spec: "should not contain any part of your username"), and allows spaces', () => {
-    const plan = planOf([
-      createChange('hanks_fresh_fruit', { ...base, password_env: 'WHOLE' }),
-      createChange('maple-leaf.yoga', { ...base, password_env: 'PART' }),
-      createChange('jo_ab_maple', { ...base, password_env: 'SHORT_PARTS' }),
-      createChange('spaced_login', { ...base, password_env: 'SPACES' }),
-    ]);
-    const problems = checkCreatePasswords(plan, { WHOLE: 'xHANKS_FRESH_FRUITx', PART: 'My Yoga Studio 1', SHORT_PARTS: 'jo ab 12345', SPACES: 'correct horse battery' });
-    expect(problems.map((p) => [p.file, p.message])).toEqual([
-      ['accounts/hanks_fresh_fruit.yaml', 'password_env: the password in WHOLE must not contain any part of the login name ("hanks_fresh_fruit") (CTCT\'s rule for a new account\'s password); nothing was sent'],
-      ['accounts/maple-leaf.yoga.yaml', 'password_env: the password in PART must not contain any part of the login name ("yoga") (CTCT\'s rule for a new account\'s password); nothing was sent'],
-    ]);
-  });
-
-  it('puts the problem on the password_env line of the account file when it has the files', () => {
-    const plan = planOf([createChange('short_pw', { ...base, password_env: 'SHORT' }, 1)]);
-    const account = { file: 'accounts/short_pw.yaml', positions: { '': { line: 1, col: 1 }, password_env: { line: 9, col: 15 } }, plan: { plan_type: 'TRIAL' }, status: 'active' as const, protect: false };
-    expect(checkCreatePasswords(plan, { SHORT: 'short' }, [account])).toEqual([
-      { file: 'accounts/short_pw.yaml', line: 9, col: 15, message: expect.stringMatching(/^password_env: the password in SHORT must be 8-80 characters long/) },
-    ]);
-  });
-
-  it('checks only creates that name a password variable', () => {
-    const update: Change = { action: 'update', login_name: 'u_login', organization_name: null, encoded_account_id: 'a07e1u', file: 'accounts/u.yaml', line: 1, before: { billing_status: 'Trial' }, after: { plan_type: 'GOLD' }, assumed: { billing_status: 'Trial' } };
-    expect(checkCreatePasswords(planOf([createChange('no_pw_env', base), update]), {})).toEqual([]);
-  });
-});
 
 describe('computeProvisionRequest', () => {
   it('sends state_code "" outside the US and Canada, and never the plan fields or password_env', () => {

@@ -1,3 +1,5 @@
+import { parse } from 'yaml';
+
 /** Environment variables whose values are secrets: the API key, the partner secret, any password. */
 const SECRET_NAME = /^(CTCT_API_KEY|CTCT_PARTNER_SECRET)$|PASSWORD/i;
 /** The built-in simulator's own credentials, used by every `--simulator` run. */
@@ -18,9 +20,23 @@ export function findLeakedSecrets(env: NodeJS.ProcessEnv | undefined, ...outputs
     const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
     if ([...forms].some((form) => text.includes(form))) leaks.push(`the value of ${name}`);
   }
+  for (const [name, value] of Object.entries(initialPasswords(env))) {
+    if (value.length >= 6 && text.includes(value)) leaks.push(`the password of ${name} in CTCT_INITIAL_PASSWORDS`);
+  }
   for (const secret of SIMULATOR_SECRETS) if (text.includes(secret)) leaks.push(`the simulator credential ${secret}`);
   if (JWT.test(text)) leaks.push('a JWT');
   return leaks;
+}
+
+/** The passwords that CTCT_INITIAL_PASSWORDS maps, when it is a map. */
+function initialPasswords(env: NodeJS.ProcessEnv | undefined): Record<string, string> {
+  try {
+    const map: unknown = parse(env?.['CTCT_INITIAL_PASSWORDS'] ?? '');
+    if (map === null || typeof map !== 'object') return {};
+    return Object.fromEntries(Object.entries(map).map(([name, value]) => [name, String(value)]));
+  } catch {
+    return {};
+  }
 }
 
 /** Throws when a run printed a secret; the message names what leaked, never the value. */

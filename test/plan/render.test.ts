@@ -74,14 +74,20 @@ function richPlan(): Plan {
     { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2, managed_list: 1, summary: 1 } },
   );
   const detailBaselines = new Map([['accounts/us/pine-street-deli.yaml', { organization_name: 'Pine Street Deli', contact_phone: '207-555-0100' }]]);
-  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines });
+  // hanks_fresh_fruit's initial password is missing: its create is blocked.
+  const passwordProblems = new Map([['accounts/us/hanks-fresh-fruit.yaml', 'the environment variable HANKS_INITIAL_PASSWORD is not set']]);
+  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines, passwordProblems });
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 describe('the rich plan used for the renderer snapshots', () => {
-  it('has every action, a problem, a refusal, a forced gate and a not-refreshed account', () => {
+  it('has every action, a blocked create, a problem, a refusal, a forced gate and a not-refreshed account', () => {
     const plan = richPlan();
+    expect(plan.changes.filter((c) => c.action === 'create').map((c) => [c.login_name, c.blocked ?? null])).toEqual([
+      ['blue.harbor.bakery', null],
+      ['hanks_fresh_fruit', { password_env: 'HANKS_INITIAL_PASSWORD', reason: 'the environment variable HANKS_INITIAL_PASSWORD is not set' }],
+    ]);
     expect(plan.summary).toEqual({ create: 2, update: 2, update_profile: 1, reactivate: 1, cancel: 2, drift: 2, orphan: 1 });
     expect(plan.problems).toHaveLength(1);
     expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
@@ -136,7 +142,8 @@ describe('renderText', () => {
     expect(text).toMatch(/^ {2}accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/m);
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
     expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
-    expect(text).toContain('Plan: 2 to create, 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported.');
+    expect(text).toContain('      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n');
+    expect(text).toContain('Plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported.');
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
 
@@ -153,7 +160,7 @@ describe('renderMarkdown', () => {
 
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
-    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create, 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported');
+    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported');
     expect(lines.slice(1, 11)).toEqual([
       '',
       '| action | accounts |',
