@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidInputError, type Problem } from './errors.js';
 import type { ApplyReport } from './apply/apply-plan.js';
 import type { Plan } from './model.js';
+import type { SimulatorState } from './simulator/account-store.js';
 import { readSchemaValidator } from './schemas.js';
 import { validateWithSchema } from './validate-with-schema.js';
 import { parseYamlSource } from './yaml-source.js';
@@ -11,11 +12,13 @@ import { parseYamlSource } from './yaml-source.js';
 export interface JsonDocuments {
   plan: Plan;
   'apply-report': ApplyReport;
+  'simulator-state': SimulatorState;
 }
 
 const DESCRIPTIONS: Record<keyof JsonDocuments, string> = {
   plan: 'a ctct-gitops plan of format_version 1 (write one with plan --out)',
   'apply-report': 'a ctct-gitops apply report of format_version 1 (written by apply --report)',
+  'simulator-state': 'a ctct-gitops simulator state of format_version 1 (delete the file to start the simulator afresh)',
 };
 
 /** At most this many schema problems are listed: a wrong file would otherwise print one per field. */

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlanInfo } from '../ctct/ctct-types.js';
+import { readSchemaValidator } from '../schemas.js';
+import { validateWithSchema } from '../validate-with-schema.js';
+import { parseYamlSource } from '../yaml-source.js';
 
 /** A run began; the ids listed before any POST tell a new account from an old one later. */
 export interface RunRecord {
@@ -17,9 +20,10 @@ export interface IntentRecord {
   intent_id: string;
   login_name: string;
   file: string;
-  organization_name: string | null;
+  /** Absent in journals older versions wrote, as is `plan`. */
+  organization_name?: string | null;
   /** The paid plan to PUT once the account exists; null for TRIAL, which every new account starts on. */
-  plan: PlanInfo | null;
+  plan?: PlanInfo | null;
   at: string;
 }
 /** CTCT assigned this id (from the response, a later listing, or a re-POST). */
@@ -62,6 +66,18 @@ export interface OpenIntent {
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
+/** A journal line that is not a record `schema/journal.schema.json` allows: ignored, kept in the file, and reported. */
+export interface JournalProblem {
+  /** 1-based line of the journal as it was read. */
+  line: number;
+  /** What is wrong, and how to recover. */
+  message: string;
+  /** The login the line names, when it names one: its create is never posted again until the line is dealt with. */
+  login_name?: string;
+  /** The line as it was, written back on compaction so the evidence stays. */
+  text: string;
+}
+
 /**
  * The apply journal, `.ctct-gitops/journal.jsonl`: one JSON record a line, each fsync'd before the
  * API call it announces. Creates are not idempotent (no idempotency key in CTCT's V3 API), so the
@@ -70,10 +86,20 @@ export const JOURNAL_FILE = 'journal.jsonl';
 export class Journal {
   readonly file: string;
 
-  private constructor(file: string, private records: JournalRecord[]) {
+  private constructor(
+    file: string,
+    private records: JournalRecord[],
+    /** Lines that are not valid records, in file order. */
+    readonly problems: readonly JournalProblem[],
+  ) {
     this.file = file;
   }
 
+  /**
+   * Reads the journal. A torn last line (a killed process) is dropped; any other line that is not a
+   * valid record is reported in {@link problems}, with its line number and how to recover, and the
+   * rest of the journal is used as usual.
+   */
   static async open(stateDir: string): Promise<Journal> {
     const file = path.join(stateDir, JOURNAL_FILE);
     let text = '';
@@ -82,18 +108,44 @@ export class Journal {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    const torn = text !== '' && !text.endsWith('\n');
     // A killed process may leave a torn last line; end it so the next record starts on a line of its own.
-    if (text !== '' && !text.endsWith('\n')) await appendFile(file, '\n');
+    if (torn) await appendFile(file, '\n');
+    const lines = text.split('\n');
     const records: JournalRecord[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
+    const problems: JournalProblem[] = [];
+    const validate = readSchemaValidator('journal');
+    const shown = path.join(path.basename(stateDir), JOURNAL_FILE);
+    lines.forEach((line, index) => {
+      if (line.trim() === '') return;
+      let value: unknown;
       try {
-        records.push(JSON.parse(line) as JournalRecord);
-      } catch {
-        // A torn last line from a killed process: the record it was writing never took effect.
+        value = JSON.parse(line);
+      } catch (error) {
+        // The record a killed process was writing never took effect.
+        if (torn && index === lines.length - 1) return;
+        problems.push(journalProblem(shown, index + 1, line, `not JSON (${(error as Error).message})`));
+        return;
       }
-    }
-    return new Journal(file, records);
+      if (validate(value)) {
+        records.push(value as JournalRecord);
+        return;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        problems.push(journalProblem(shown, index + 1, line, `a record is a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`));
+        return;
+      }
+      const parsed = parseYamlSource(shown, line);
+      const found = parsed.source ? validateWithSchema(validate, parsed.source) : [];
+      const missing = found.flatMap((p) => /^missing required field (\S+)$/.exec(p.message)?.[1] ?? []);
+      const why = [
+        ...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []),
+        ...found.filter((p) => !p.message.startsWith('missing required field ')).map((p) => `${p.message} at column ${p.col}`),
+      ];
+      const login = (value as { login_name?: unknown }).login_name;
+      problems.push(journalProblem(shown, index + 1, line, why.length > 0 ? why.join('; ') : 'not a journal record', typeof login === 'string' ? login : undefined));
+    });
+    return new Journal(file, records, problems);
   }
 
   async startRun(knownIds: Iterable<string>): Promise<string> {
@@ -145,7 +197,8 @@ export class Journal {
   /** Rewrites the journal with only what open intents need; removes it when nothing is open. */
   async compact(): Promise<void> {
     const pending = this.openIntents();
-    if (pending.length === 0) {
+    const invalid = this.problems.map((problem) => problem.text + '\n').join('');
+    if (pending.length === 0 && invalid === '') {
       this.records = [];
       await rm(this.file, { force: true });
       return;
@@ -158,7 +211,7 @@ export class Journal {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(kept.map((record) => JSON.stringify(record) + '\n').join(''));
+      await handle.writeFile(kept.map((record) => JSON.stringify(record) + '\n').join('') + invalid);
       await handle.sync();
     } finally {
       await handle.close();
@@ -177,6 +230,14 @@ export class Journal {
     }
     this.records.push(record);
   }
+}
+
+function journalProblem(file: string, line: number, text: string, what: string, login?: string): JournalProblem {
+  const about = login !== undefined ? ` It names ${login}, whose create is not posted again until the line is dealt with.` : '';
+  const message =
+    `${file}:${line}: ignored, not a journal record: ${what}.${about}` +
+    ' If it recorded a create, check in CTCT whether that account exists (import adopts it), then fix or delete the line by hand; the rest of the journal is used as usual';
+  return { line, message, text, ...(login !== undefined && { login_name: login }) };
 }
 
 function now(): string {

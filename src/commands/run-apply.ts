@@ -9,6 +9,7 @@ import { InvalidInputError, RefusedError } from '../errors.js';
 import { readAppliedBase, writeAppliedRef, type AppliedBase } from '../git/applied-ref.js';
 import type { Plan } from '../model.js';
 import { hasChanges } from '../render/describe-change.js';
+import { escapeControl } from '../render/escape-control.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
 import { readPasswordEnv } from './read-password-env.js';
 import { computeWorkspacePlan, readWorkspace, type WorkspaceOptions } from './run-plan.js';
@@ -67,6 +68,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       const { client } = connection;
       const env = readPasswordEnv({ env: options.env, simulator: options.simulator, accounts: workspace.accounts, ...(options.notice && { notice: options.notice }) });
       const journal = await Journal.open(stateDir);
+      for (const problem of journal.problems) options.notice?.(escapeControl(problem.message));
       let recovery: RecoveryResult | null = null;
       if (journal.openIntents().length > 0) {
         recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
@@ -123,7 +125,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         concurrency: workspace.settings.concurrency,
         knownIds: knownIds ?? new Set(),
         namedIds: new Set(workspace.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []))),
-        unresolvedLogins: new Set((recovery?.unresolved ?? []).map((item) => item.login_name.toLowerCase())),
+        unresolvedLogins: new Set([...(recovery?.unresolved ?? []), ...journal.problems].flatMap((item) => (item.login_name !== undefined ? [item.login_name.toLowerCase()] : []))),
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }),
       });

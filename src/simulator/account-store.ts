@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { SimAccount } from './sim-account.js';
+import { InvalidInputError } from '../errors.js';
+import { validateJsonDocument } from '../read-json-document.js';
 
 /** A create that answered 503 and will appear later; its login name is taken meanwhile. */
 export interface PendingProvision {
@@ -27,13 +29,12 @@ export function computeAccountId(randomByte: () => number): string {
   return id;
 }
 
+/** The saved state, checked against `schema/simulator-state.schema.json`; a corrupt file is an input error (exit 3) naming line and field. */
 export function readStateFile(file: string): SimulatorState | undefined {
   if (!existsSync(file)) return undefined;
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<SimulatorState>;
-  if (parsed.format_version !== 1 || !Array.isArray(parsed.accounts)) {
-    throw new Error(`${file} is not a ctct-gitops simulator state file (format_version 1)`);
-  }
-  return { format_version: 1, accounts: parsed.accounts, pending_provisions: parsed.pending_provisions ?? [] };
+  const result = validateJsonDocument('simulator-state', file, readFileSync(file, 'utf8'));
+  if (result.document === null) throw new InvalidInputError(result.problems);
+  return { format_version: 1, accounts: result.document.accounts, pending_provisions: result.document.pending_provisions ?? [] };
 }
 
 /** Write to a temporary file in the same folder, then rename: a reader never sees half a file. */

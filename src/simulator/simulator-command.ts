@@ -164,5 +164,6 @@ async function readMirrorAccounts(dir: string, stateFile: string | undefined) {
   }
   const cwd = process.cwd();
   const settings = await readSettings(cwd, undefined, { accounts_dir: dir });
-  return computeMirrorAccounts(await readAccounts(cwd, dir), { now: new Date().toISOString(), accountType: settings.account_type });
+  // --from-dir names its folder explicitly and only seeds a local simulator, so it may lie outside the repository.
+  return computeMirrorAccounts(await readAccounts(cwd, dir, { allowOutsideRepo: true }), { now: new Date().toISOString(), accountType: settings.account_type });
 }

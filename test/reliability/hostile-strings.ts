@@ -77,3 +77,34 @@ export const REFUSED_FILE_NAMES = [
 
 /** Unusual names that are accepted, and that the action's shell steps must carry as they are. */
 export const ACCEPTED_FILE_NAMES = ['hanks fresh fruit.yaml', 'a+b@c.yaml', '_under_score-1.yml', 'UPPER.Case.yaml'];
+
+/** Journal lines that are not records; each is reported at its line and never stops the rest. */
+export const BAD_JOURNAL_LINES = [
+  'null',
+  '[]',
+  '"a string"',
+  '42',
+  '{}',
+  '{"type":"intent"}',
+  '{"type":"nonsense","intent_id":"x","at":"2026-12-01T00:00:00Z"}',
+  '{"type":"created","intent_id":"x"}',
+  '{"type":"created","intent_id":"x","encoded_account_id":"../../etc","how":"response","at":"2026-12-01T00:00:00Z"}',
+  '{"type":"run","run_id":"r","started_at":"2026-12-01T00:00:00Z","known_ids":[],"__proto__":{"polluted":true}}',
+  '{"type":"intent","run_id":"r","intent_id":"i","login_name":"blocked_login","file":"accounts/b.yaml","at":"yesterday"}',
+  '{{{ not json',
+  '\u0000\u001b[2K',
+];
+
+/** Simulator state files that are not one; each is an input error naming file, line and column. */
+export const BAD_SIMULATOR_STATES = [
+  'null',
+  '[]',
+  '{}',
+  '{"format_version":2,"accounts":[]}',
+  '{"format_version":1,"accounts":"no"}',
+  '{"format_version":1,"accounts":[null]}',
+  '{"format_version":1,"accounts":[{"login_name":"x","plan_type":"TRIAL","billing_status":"Trial"}]}',
+  '{"format_version":1,"accounts":[{"encoded_account_id":"a/../b","login_name":"x","plan_type":"TRIAL","billing_status":"Trial"}]}',
+  '{"format_version":1,"accounts":[],"pending_provisions":[{"ready_at":"soon"}]}',
+  '{"format_version":1,"accounts":[',
+];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
+import { InvalidInputError } from '../../src/errors.js';
 import { PartnerCaller, provisionBody } from './sim-harness.js';
 
 let dir: string;
@@ -87,10 +88,13 @@ describe('state file', () => {
   it('refuses a file that is not a simulator state, and leaves it as it was', async () => {
     const file = join(dir, 'other.json');
     writeFileSync(file, '{"accounts": "no"}');
-    await expect(startSimulator({ stateFile: file })).rejects.toThrow(/not a ctct-gitops simulator state file/);
+    await expect(startSimulator({ stateFile: file })).rejects.toThrow(/other\.json:1:1: no format_version; not a ctct-gitops simulator state of format_version 1 \(delete the file to start the simulator afresh\)/);
     writeFileSync(file, 'not json');
-    await expect(startSimulator({ stateFile: file, seed: 3 })).rejects.toThrow(SyntaxError);
-    expect(readFileSync(file, 'utf8')).toBe('not json');
+    await expect(startSimulator({ stateFile: file, seed: 3 })).rejects.toThrow(InvalidInputError);
+    await expect(startSimulator({ stateFile: file, seed: 3 })).rejects.toThrow(/other\.json:1:1: not JSON/);
+    writeFileSync(file, '{"format_version": 1, "accounts": [{"encoded_account_id": "a07e1x", "login_name": "x"}]}');
+    await expect(startSimulator({ stateFile: file })).rejects.toThrow(/other\.json:1:36: missing required field accounts\[0\]\.billing_status; not a ctct-gitops simulator state/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^\{"format_version": 1, "accounts"/);
   });
 
   it('keeps a create answered 503 across a restart: it is stored, and finished on close', async () => {
