@@ -39,6 +39,8 @@ const configOption = () => new Option('--config <FILE>', 'settings file (default
 const simulatorOption = () => new Option('--simulator', 'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed');
 const targetOption = () => new Option('--target <X>', 'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans')
   .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+const maxApiCallsOption = () =>
+  new Option('--max-api-calls <N>', 'read live state with at most N partner API calls; accounts left unread are named in the plan (setting max_api_calls)').argParser(parsePositiveInteger);
 const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT (default 4)').argParser(parsePositiveNumber);
 
 program
@@ -67,13 +69,15 @@ program
   .option('--changed-since <REF>', 'read plans only for accounts whose files changed since the git ref (pull requests)')
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
+  .addOption(maxApiCallsOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; refreshOnly?: boolean; changedSince?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
+  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; refreshOnly?: boolean; changedSince?: string; force?: boolean; target?: string[]; maxApiCalls?: number; rps?: number; simulator?: boolean }) => {
     const { plan } = await runPlan({
       ...workspaceOptions(options),
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
       ...(options.refreshOnly && { refreshOnly: true }),
+      ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
       force: options.force ?? false,
       simulator: options.simulator ?? false,
       env: process.env,
@@ -106,9 +110,10 @@ program
   .option('--applied-ref <REF>', `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`)
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
+  .addOption(maxApiCallsOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; appliedRef?: string; force?: boolean; target?: string[]; rps?: number; simulator?: boolean }) => {
+  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; appliedRef?: string; force?: boolean; target?: string[]; maxApiCalls?: number; rps?: number; simulator?: boolean }) => {
     const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
     const started = Date.now();
     const { report, recovery, recorded } = await runApply({
@@ -117,6 +122,7 @@ program
       ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
       ...(options.appliedRef !== undefined && { appliedRef: options.appliedRef }),
       notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
+      ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
       ...(options.report !== undefined && { reportFile: options.report }),
       yes: options.yes ?? false,
       force: options.force ?? false,
@@ -217,6 +223,12 @@ function planExitCode(plan: Plan, detailed: boolean): ExitCode {
 
 function useColor(): boolean {
   return process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined && process.env['TERM'] !== 'dumb';
+}
+
+function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got ${value}`);
+  return number;
 }
 
 function parsePositiveNumber(value: string): number {

@@ -78,11 +78,29 @@ export interface LiveAccount {
   profile?: CustomerSummary;
 }
 
+/** An account the read budget left unread, and when it was last verified against CTCT. */
+export interface NotRefreshed {
+  encoded_account_id: string;
+  file: string;
+  /** ISO-8601; null when this repository never verified it. */
+  last_verified: string | null;
+}
+
 /** Everything read from CTCT for one plan. */
 export interface LiveState {
+  /**
+   * Live accounts read: the whole listing when `listed`, else only those read by id. Only a
+   * whole listing proves that an account is absent or that a live account is an orphan.
+   */
   accounts: LiveAccount[];
-  /** Ids whose plan was deliberately not read (`--changed-since`): taken as converged. */
+  /** Whether `accounts` is the listing of GET /partner/accounts (with the account_type setting). */
+  listed: boolean;
+  /** Ids whose plan was deliberately not read (out of scope, or over the budget): taken as converged. */
   notRefreshed: string[];
+  /** Of those, the ones the budget left out. */
+  skipped: NotRefreshed[];
+  /** Ids of named accounts verified by this read (by the list or by their own GET). */
+  refreshed: string[];
   /** API calls spent reading this state. */
   calls: { list: number; plan: number; managed_list?: number; summary?: number };
 }
@@ -234,7 +252,11 @@ export interface ApiEstimate {
   apply_calls: number;
   requests_per_second: number;
   apply_seconds: number;
+  /** Named accounts verified by this plan's reads. */
+  refreshed: number;
   not_refreshed: number;
+  /** The read budget (`--max-api-calls`); null for none. */
+  max_calls: number | null;
 }
 
 /** The plan: a plain value, deterministic for the same inputs. */
@@ -261,4 +283,6 @@ export interface Plan {
   forced: Refusal[];
   managed_accounts: number;
   api: ApiEstimate;
+  /** Accounts the read budget left unread, least recently verified first: their changes wait for a later run. */
+  over_budget: NotRefreshed[];
 }

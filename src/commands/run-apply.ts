@@ -23,6 +23,8 @@ export interface ApplyRunOptions extends WorkspaceOptions {
    * planned (every account without it), and this run's commit is recorded in it when it fully succeeds.
    */
   appliedRef?: string;
+  /** Most partner API calls for reading live state (`--max-api-calls`). */
+  maxApiCalls?: number;
   yes: boolean;
   force: boolean;
   simulator: boolean;
@@ -93,9 +95,16 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
         }
       } else {
-        const computed = await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env, ...(changedSince !== undefined && { changedSince }) });
+        const computed = await computeWorkspacePlan(client, workspace, {
+          cwd: options.cwd,
+          force: options.force,
+          env,
+          ...(changedSince !== undefined && { changedSince }),
+          ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
+        });
         plan = computed.plan;
-        knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
+        // Only the whole, unfiltered listing tells which accounts are new; a scoped or filtered read is listed again below.
+        if (computed.live.listed && workspace.settings.account_type === 'all') knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
       }
       options.onPlan?.(plan);
       if (plan.problems.length > 0) throw new InvalidInputError(plan.problems);

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { readAccounts } from '../accounts/read-accounts.js';
 import type { CtctClient } from '../ctct/ctct-client.js';
 import { readChangedFiles } from '../git/read-changed-files.js';
@@ -6,13 +8,14 @@ import { computePlan } from '../plan/compute-plan.js';
 import { readFilesAtBase } from '../git/read-files-at-base.js';
 import { computeFileDetails } from '../plan/compute-profile-changes.js';
 import { fetchLiveProfiles } from '../plan/fetch-live-profiles.js';
-import { fetchLiveState } from '../plan/fetch-live-state.js';
+import { fetchLiveState, type RemovedAccount } from '../plan/fetch-live-state.js';
 import { selectTargets } from '../plan/select-targets.js';
+import { computeVerificationTimes, readVerificationTimes, writeVerificationTimes } from '../plan/verification-times.js';
 import { InvalidInputError } from '../errors.js';
 import { readSettings, type SettingsOverrides } from '../settings/read-settings.js';
 import type { Settings } from '../settings/settings.js';
 import { computePasswordProblems } from '../settings/compute-password-env.js';
-import { openCtct } from './open-ctct.js';
+import { openCtct, STATE_DIR } from './open-ctct.js';
 import { readPasswordEnv } from './read-password-env.js';
 
 export interface WorkspaceOptions {
@@ -53,28 +56,60 @@ export interface PlanRunOptions extends WorkspaceOptions {
   changedSince?: string;
   /** `--refresh-only`: report where live state differs from the files; propose nothing. */
   refreshOnly?: boolean;
+  /** Most partner API calls for reading (`--max-api-calls`); beats `max_api_calls` of the settings. */
+  maxApiCalls?: number;
   force: boolean;
   simulator: boolean;
   env: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
-/** Reads live state through `client` and computes the plan of the workspace. */
-export async function computeWorkspacePlan(client: CtctClient, workspace: Workspace, options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'force' | 'refreshOnly' | 'env'>): Promise<{ plan: Plan; live: LiveState }> {
-  const selected = workspace.targeted;
-  const changedFiles = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
-  const planned = selected ?? workspace.accounts;
-  const listed = await fetchLiveState(client, planned, { accountType: workspace.settings.account_type, ...(changedFiles && { changedFiles }) });
-  const live = await fetchLiveProfiles(client, planned, listed, { accountType: workspace.settings.account_type });
-  const detailBaselines = options.changedSince !== undefined && changedFiles !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, live, changedFiles) : undefined;
+/**
+ * Reads live state through `client` and computes the plan of the workspace. With `changedSince`
+ * only the files changed since that ref are read (and the files removed, by the id they had);
+ * with a budget at most that many reads are made. Records which accounts were verified.
+ */
+export async function computeWorkspacePlan(
+  client: CtctClient,
+  workspace: Workspace,
+  options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'maxApiCalls' | 'force' | 'refreshOnly' | 'env'>,
+): Promise<{ plan: Plan; live: LiveState }> {
+  const stateDir = path.join(options.cwd, STATE_DIR);
+  const changes = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
+  const planned = workspace.targeted ?? workspace.accounts;
+  const targets = workspace.targeted && new Set(workspace.targeted.map((account) => account.file));
+  // --target and --changed-since each narrow what is read; together, to the targets that changed.
+  const scope = targets && changes ? new Set([...targets].filter((file) => changes.files.has(file))) : (targets ?? changes?.files);
+  const maxCalls = options.maxApiCalls ?? workspace.settings.max_api_calls ?? undefined;
+  const times = await readVerificationTimes(stateDir);
+  let live: LiveState;
+  client.limitReads(maxCalls);
+  try {
+    const listed = await fetchLiveState(client, planned, {
+      accountType: workspace.settings.account_type,
+      ...(scope && { scope }),
+      ...(changes && !targets && { removed: readRemovedAccounts(changes.removed, workspace.settings.accounts_dir) }),
+      ...(maxCalls !== undefined && { maxCalls }),
+      verifiedAt: new Map(Object.entries(times.accounts)),
+      ...(times.list_pages !== null && { lastListPages: times.list_pages }),
+    });
+    live = await fetchLiveProfiles(client, planned, listed, { accountType: workspace.settings.account_type });
+  } finally {
+    // The budget is for reading live state; apply's own reads (resolving a create) are part of its writes.
+    client.limitReads(undefined);
+  }
+  const now = new Date().toISOString();
+  await writeVerificationTimes(stateDir, computeVerificationTimes(times, live, now));
+  const detailBaselines = options.changedSince !== undefined && changes !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, live, changes.files) : undefined;
   const plan = computePlan(workspace.accounts, live, {
     ...(detailBaselines !== undefined && { detailBaselines }),
     settings: workspace.settings,
     force: options.force,
     ...(options.refreshOnly && { refreshOnly: true }),
-    now: new Date().toISOString(),
+    now,
     passwordProblems: computePasswordProblems(workspace.accounts, options.env),
-    ...(selected !== undefined && { targets: new Set(selected.map((account) => account.file)) }),
+    ...(targets && { targets }),
+    ...(maxCalls !== undefined && { maxCalls }),
   });
   return { plan, live };
 }
@@ -89,6 +124,25 @@ async function readDetailBaselines(cwd: string, ref: string, planned: readonly D
   const files = planned.filter((account) => account.encoded_account_id !== undefined && unmanaged.has(account.encoded_account_id) && changedFiles.has(account.file)).map((account) => account.file);
   const texts = await readFilesAtBase(cwd, ref, files);
   return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
+}
+
+/** The accounts named by removed account files, from their text at the base ref; a file that does not parse names none. */
+function readRemovedAccounts(removed: readonly { file: string; text: string }[], accountsDir: string): RemovedAccount[] {
+  const prefix = `${path.posix.normalize(accountsDir.split(path.sep).join('/')).replace(/\/$/, '')}/`;
+  const accounts: RemovedAccount[] = [];
+  for (const { file, text } of removed) {
+    if (!file.startsWith(prefix)) continue;
+    let value: unknown;
+    try {
+      value = parseYaml(text, { schema: 'core', maxAliasCount: 0 });
+    } catch {
+      continue;
+    }
+    const record = value as { encoded_account_id?: unknown; organization_name?: unknown } | null;
+    if (typeof record?.encoded_account_id !== 'string') continue;
+    accounts.push({ encoded_account_id: record.encoded_account_id, file, ...(typeof record.organization_name === 'string' && { organization_name: record.organization_name }) });
+  }
+  return accounts;
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */

@@ -77,6 +77,16 @@ export class QuotaExceededError extends CtctApiError {
 }
 
 /**
+ * The read budget of the run (`--max-api-calls`) is spent: the request was not sent. Whoever set
+ * the budget decides what to leave unread; it is not an API failure.
+ */
+export class ReadBudgetSpentError extends CtctGitopsError {
+  constructor(readonly budget: number) {
+    super(`the budget of ${budget} API calls for reading is spent (max_api_calls)`, ExitCode.failure);
+  }
+}
+
+/**
  * POST /partner/accounts may or may not have created the account: it timed out, the connection
  * dropped after the request was sent, or CTCT answered 5xx (a 503 create is stored and provisioned
  * later, {@link CREATE_ACCOUNT_DOC}). Resolve it by listing accounts again, never by a blind second POST.

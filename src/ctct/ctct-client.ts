@@ -7,6 +7,7 @@ import {
   CtctApiError,
   SsoUserOutcomeUnknownError,
   QuotaExceededError,
+  ReadBudgetSpentError,
   parseCtctErrorBody,
   type CtctApiErrorDetails,
 } from './ctct-api-error.js';
@@ -135,6 +136,7 @@ export class CtctClient {
   readonly #redactor: Redactor;
   readonly #tokens: TokenProvider;
   readonly #log: ((line: string) => void) | undefined;
+  #readBudget: { max: number; left: number } | undefined;
 
   constructor(options: CtctClientOptions) {
     this.#baseUrl = parseUrl(options.baseUrl, 'baseUrl');
@@ -300,6 +302,15 @@ export class CtctClient {
     });
   }
 
+  /**
+   * From now on, sends at most `max` more read requests (list pages and plan reads, retries
+   * included); the next one rejects with {@link ReadBudgetSpentError} without being sent.
+   * `undefined` lifts the limit.
+   */
+  limitReads(max: number | undefined): void {
+    this.#readBudget = max === undefined ? undefined : { max, left: max };
+  }
+
   /** Closes the client's own Agent; an injected dispatcher is left to its owner. */
   async close(): Promise<void> {
     if (this.#ownAgent && !this.#ownAgent.closed) await this.#ownAgent.close();
@@ -359,6 +370,10 @@ export class CtctClient {
 
   /** One request inside the concurrency limit: token first, then the rate-limit slot, then the send. */
   async #attempt(call: Call): Promise<{ token: string; outcome: HttpResponse | TransportError }> {
+    if (this.#readBudget !== undefined && (call.operation === 'listAccounts' || call.operation === 'getPlan')) {
+      if (this.#readBudget.left === 0) throw new ReadBudgetSpentError(this.#readBudget.max);
+      this.#readBudget.left--;
+    }
     let token = '';
     // The wait for a slot can outlast a short-lived token's margin; a wasted slot is cheaper than a 401.
     // Bounded, because a token that never outlives the wait would loop for ever; the 401 path covers the rest.

@@ -40,6 +40,8 @@ export interface PlanOptions {
   refreshOnly?: boolean;
   /** By account file: why its `password_env` cannot give the initial password; such creates are blocked. */
   passwordProblems?: ReadonlyMap<string, string>;
+  /** The read budget the live state was read under, for the record. */
+  maxCalls?: number;
 }
 
 const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
@@ -79,13 +81,18 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       continue;
     }
     named.add(id);
+    // Not read on purpose: counted as managed, so a small scoped plan is not refused by the share gate.
+    if (notRefreshed.has(id)) {
+      managed++;
+      continue;
+    }
     const liveAccount = liveById.get(id);
     if (liveAccount === undefined) {
-      problems.push(at(account, 'encoded_account_id', `encoded_account_id "${id}" is not a live account of this partner (GET /partner/accounts does not list it)`));
+      const how = live.listed ? 'GET /partner/accounts does not list it' : 'GET /partner/accounts/{encoded_account_id}/plan answers 404';
+      problems.push(at(account, 'encoded_account_id', `encoded_account_id "${id}" is not a live account of this partner (${how})`));
       continue;
     }
     managed++;
-    if (notRefreshed.has(id)) continue;
     if (account.status === 'cancelled' && liveAccount.billing_status !== 'Canceled' && isCancelPending(account.cancel, options.now)) {
       pending.push(at(account, 'cancel.requested_at', `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`));
     }
@@ -142,8 +149,11 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       apply_calls: applyCalls,
       requests_per_second: rps,
       apply_seconds: Math.ceil((applyCalls / rps) * 10) / 10,
+      refreshed: live.refreshed.length,
       not_refreshed: live.notRefreshed.length,
+      max_calls: options.maxCalls ?? null,
     },
+    over_budget: live.skipped,
   };
 }
 

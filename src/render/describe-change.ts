@@ -118,11 +118,25 @@ export function hasChanges(plan: Plan): boolean {
 
 export function apiLine(plan: Plan): string {
   const { api } = plan;
-  const profile = api.managed_list_calls + api.summary_calls > 0 ? `, ${api.managed_list_calls} managed-list call${api.managed_list_calls === 1 ? '' : 's'} and ${api.summary_calls} account-summary call${api.summary_calls === 1 ? '' : 's'}` : '';
-  const read = `read live state with ${api.list_calls} list call${api.list_calls === 1 ? '' : 's'}${profile ? ',' : ' and'} ${api.plan_calls} plan call${api.plan_calls === 1 ? '' : 's'}${profile}`;
-  const skipped = api.not_refreshed > 0 ? ` (${api.not_refreshed} unchanged account${api.not_refreshed === 1 ? '' : 's'} not refreshed)` : '';
+  const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const profile = api.managed_list_calls + api.summary_calls > 0 ? [plural(api.managed_list_calls, 'managed-list call'), plural(api.summary_calls, 'account-summary call')] : [];
+  // A scoped plan reads no list: "0 list calls" would read as a fault.
+  const parts = [...(api.list_calls > 0 ? [plural(api.list_calls, 'list call')] : []), ...(api.list_calls > 0 || api.plan_calls > 0 ? [plural(api.plan_calls, 'plan call')] : []), ...profile];
+  const calls = parts.length === 0 ? 'no API call' : parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  const read = `read live state with ${calls}`;
+  const budget = api.max_calls !== null ? ` within a budget of ${plural(api.max_calls, 'call')}` : '';
+  const overBudget = plan.over_budget.length;
+  const skipped = overBudget > 0
+    ? ` (${plural(api.refreshed, 'account')} refreshed, ${overBudget} left for a later run${api.not_refreshed > overBudget ? `, ${api.not_refreshed - overBudget} unchanged not refreshed` : ''})`
+    : api.not_refreshed > 0 ? ` (${plural(api.not_refreshed, 'unchanged account')} not refreshed)` : '';
   const apply = api.apply_calls > 0 ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s` : '';
-  return `API: ${read}${skipped}${apply}.`;
+  return `API: ${read}${budget}${skipped}${apply}.`;
+}
+
+/** Accounts the read budget left unread, as rows of identity, file and last verification; at most `limit`. */
+export function overBudgetRows(plan: Plan, limit: number): { rows: [string, string, string][]; more: number } {
+  const rows = plan.over_budget.slice(0, limit).map((item): [string, string, string] => [item.encoded_account_id, item.file, item.last_verified ?? 'never']);
+  return { rows, more: Math.max(0, plan.over_budget.length - limit) };
 }
 
 function formatDuration(seconds: number): string {

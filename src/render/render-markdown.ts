@@ -1,6 +1,6 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, fieldRows, formatValue, identityOf, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
@@ -46,6 +46,14 @@ export function renderMarkdown(plan: Plan): string {
   for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
   for (const change of plan.changes) out.push(...renderSection(change));
+  if (plan.over_budget.length > 0) {
+    const { rows, more } = overBudgetRows(plan, 50);
+    out.push('<details>', `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`, '');
+    out.push('| account | file | last verified |', '|---|---|---|');
+    for (const [id, file, verified] of rows) out.push(`| ${cell(id)} | ${cell(file)} | ${verified} |`);
+    if (more > 0) out.push('', `… and ${more} more (\`plan --format json\` lists them all).`);
+    out.push('', '</details>', '');
+  }
   out.push(apiLine(plan), '', `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`, '');
   return out.join('\n');
 }

@@ -1,6 +1,6 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, blockedLine, fieldRows, formatValue, identityOf, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import { ACTION_LABELS, apiLine, blockedLine, fieldRows, formatValue, identityOf, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
 import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
@@ -40,6 +40,12 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   if (plan.forced.length > 0) {
     lines.push('', bold('Passed with --force:'));
     for (const refusal of plan.forced) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}`);
+  }
+  if (plan.over_budget.length > 0) {
+    const { rows, more } = overBudgetRows(plan, 20);
+    lines.push('', bold(`Not refreshed (${plan.over_budget.length}): the read budget ran out; a later run reads them first`));
+    for (const [id, file, verified] of rows) lines.push(`  ${shown(id)}  ${shown(file)}  last verified ${verified}`);
+    if (more > 0) lines.push(`  … and ${more} more (plan --format json lists them all)`);
   }
   if (lines.length > 0) lines.push('');
   lines.push(bold(`${plan.refresh_only ? 'Refresh-only' : 'Plan'}: ${summaryLine(plan)}.`), apiLine(plan));

@@ -23,6 +23,8 @@ export interface Settings {
   /** Which accounts GET /partner/accounts lists. */
   account_type: 'all' | 'managed' | 'unmanaged';
   orphans: OrphanPolicy;
+  /** Most partner API calls one plan makes for reading; null for no limit. */
+  max_api_calls: number | null;
   safety: {
     max_cancels: number;
     /** Most accounts created in one run: each POST makes a real account, paid plans included. */
@@ -43,5 +45,6 @@ export const DEFAULT_SETTINGS: Settings = {
   token_scope: PARTNER_SCOPE,
   account_type: 'all',
   orphans: 'report',
+  max_api_calls: null,
   safety: { max_cancels: 5, max_creates: 25, max_changed_share: 0.3, min_accounts_for_share: 10 },
 };

@@ -18,12 +18,13 @@ describe('--target', () => {
     const byLoginAndPath = await plan(dir, '--target', 'RIVERSIDE_DENTAL', '--target', './accounts/us/hanks-fresh-fruit.yaml');
     expect(byLoginAndPath.changes.map((change) => [change.action, change.file])).toEqual([['create', 'accounts/us/hanks-fresh-fruit.yaml']]);
     // riverside_dental matches its file: its plan is read (1 call), nothing else is.
-    expect(byLoginAndPath.api).toMatchObject({ plan_calls: 1, not_refreshed: 0 });
+    expect(byLoginAndPath.api).toMatchObject({ list_calls: 0, plan_calls: 1, not_refreshed: 0 });
 
     const byId = await plan(dir, '--target', 'a07e1demo0002', '--target', path.join(dir, 'accounts/us/old-town-cycles.yaml'));
     expect(byId.changes.map((change) => [change.action, change.encoded_account_id])).toEqual([['cancel', 'a07e1demo0002']]);
     expect(byId.summary.orphan).toBe(0);
-    expect(byId.api.plan_calls).toBe(0);
+    // No list: the targeted account is read by its own GET …/plan, whose billing_status answers the cancel.
+    expect(byId.api).toMatchObject({ list_calls: 0, plan_calls: 1 });
   });
 
   it('a target that names no account exits 3 before any API call', async () => {

@@ -302,7 +302,7 @@ describe('computePlan: API calls', () => {
     );
     const plan = computePlan(desired, live, planOptions({ requests_per_second: 2 }));
     expect(plan.summary).toEqual({ create: 2, update: 1, update_profile: 0, reactivate: 1, cancel: 1, drift: 1, orphan: 1 });
-    expect(plan.api).toEqual({ list_calls: 3, plan_calls: 7, managed_list_calls: 0, summary_calls: 0, apply_calls: 6, requests_per_second: 2, apply_seconds: 3, not_refreshed: 0 });
+    expect(plan.api).toEqual({ list_calls: 3, plan_calls: 7, managed_list_calls: 0, summary_calls: 0, apply_calls: 6, requests_per_second: 2, apply_seconds: 3, refreshed: 0, not_refreshed: 0, max_calls: null });
   });
 
   it('rounds apply_seconds up to a tenth', () => {

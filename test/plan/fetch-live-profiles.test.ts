@@ -55,10 +55,10 @@ describe('fetchLiveProfiles against the simulator', () => {
     expect(live.calls).toMatchObject({ managed_list: 0, summary: 2 });
   });
 
-  it('with changedFiles reads the summary of the changed files only', async () => {
+  it('with a scope reads the summary of the scoped files only', async () => {
     const { client, desired, ids } = await world();
-    const changedFiles = new Set(['accounts/two.yaml']);
-    const listed = await fetchLiveState(client, desired, { accountType: 'all', changedFiles });
+    const scope = new Set(['accounts/two.yaml']);
+    const listed = await fetchLiveState(client, desired, { accountType: 'all', scope });
     const live = await fetchLiveProfiles(client, desired, listed, { accountType: 'all' });
     expect(live.calls.summary).toBe(1);
     expect(live.accounts.filter((a) => a.profile !== undefined).map((a) => a.encoded_account_id)).toEqual([ids.managedTwo]);

@@ -29,7 +29,7 @@ class FakeReader implements LiveReader {
     this.calls.getPlan++;
     this.planReads.push(id);
     const plan = this.plans[id];
-    if (plan === undefined) throw new Error(`no plan for ${id}`);
+    if (plan === undefined) throw new CtctApiError({ method: 'GET', path: `/partner/accounts/${id}/plan`, status: 404 });
     if (plan instanceof Error) throw plan;
     return { ...plan };
   }
@@ -144,27 +144,68 @@ describe('fetchLiveState with a fake reader', () => {
     expect(plan.problems.map((p) => p.file)).toEqual(['accounts/gone.yaml', 'accounts/o2.yaml']);
   });
 
-  it('with changedFiles reads plans only for changed files; other live accounts are not refreshed', async () => {
+  it('with a scope reads no list, one GET per scoped file with an id; a 404 is an id that is not live', async () => {
     const { desired, owners, plans } = mixedWorld();
     const reader = new FakeReader(owners, plans);
-    const changedFiles = new Set(['accounts/x1.yaml', 'accounts/t1.yaml', 'accounts/new.yaml', 'accounts/gone.yaml', 'README.md']);
-    const state = await fetchLiveState(reader, desired, { accountType: 'all', changedFiles });
-    expect(reader.planReads).toEqual(['a07e1x1']);
-    expect(state.calls).toEqual({ list: 1, plan: 1 });
-    // Sorted; creates, ids that are not live and orphans are never "not refreshed".
+    const scope = new Set(['accounts/x1.yaml', 'accounts/t1.yaml', 'accounts/new.yaml', 'accounts/gone.yaml', 'README.md']);
+    const state = await fetchLiveState(reader, desired, { accountType: 'all', scope });
+    expect([...reader.planReads].sort()).toEqual(['a07e1gone', 'a07e1t1', 'a07e1x1']);
+    expect(state.calls).toEqual({ list: 0, plan: 3 });
+    expect(state.listed).toBe(false);
+    // Sorted; a create needs no read, and an id that answered 404 is neither refreshed nor skipped.
     expect(state.notRefreshed).toEqual(['a07e1c1', 'a07e1e1', 'a07e1o1', 'a07e1o2', 'a07e1o3', 'a07e1t2']);
-    expect(state.accounts.filter((a) => a.plan !== undefined).map((a) => a.encoded_account_id)).toEqual(['a07e1x1']);
+    expect(state.refreshed).toEqual(['a07e1t1', 'a07e1x1']);
+    expect(state.accounts.map((a) => [a.encoded_account_id, a.billing_status])).toEqual([['a07e1t1', 'Trial'], ['a07e1x1', 'Open']]);
     const plan = computePlan(desired, state, planOptions());
     expect(plan.api.not_refreshed).toBe(6);
-    expect(plan.changes.map((c) => c.action)).toEqual(['create', 'orphan']);
+    expect(plan.managed_accounts).toBe(8);
+    expect(plan.changes.map((c) => c.action)).toEqual(['create']);
+    expect(plan.problems.map((p) => [p.file, p.message])).toEqual([['accounts/gone.yaml', expect.stringMatching(/not a live account.*answers 404/)]]);
   });
 
-  it('with an empty changedFiles reads no plan at all', async () => {
+  it('with an empty scope makes no call at all', async () => {
     const { desired, owners, plans } = mixedWorld();
     const reader = new FakeReader(owners, plans);
-    const state = await fetchLiveState(reader, desired, { accountType: 'all', changedFiles: new Set() });
-    expect(reader.calls).toEqual({ listAccounts: 1, getPlan: 0 });
-    expect(state.notRefreshed).toHaveLength(8);
+    const state = await fetchLiveState(reader, desired, { accountType: 'all', scope: new Set() });
+    expect(reader.calls).toEqual({ listAccounts: 0, getPlan: 0 });
+    expect(state.notRefreshed).toHaveLength(9);
+  });
+
+  it('reads a removed file\'s account by the id it had, so the plan shows it as an orphan', async () => {
+    const { desired, owners, plans } = mixedWorld();
+    const reader = new FakeReader(owners, plans);
+    const removed = [{ encoded_account_id: 'a07e1orphan', file: 'accounts/orphan.yaml', organization_name: 'Gone Florist' }, { encoded_account_id: 'a07e1x1', file: 'accounts/old-x1.yaml' }];
+    const state = await fetchLiveState(reader, desired, { accountType: 'all', scope: new Set(['accounts/orphan.yaml', 'accounts/x1.yaml']), removed });
+    // a07e1x1 moved to another file: read once, as that file's account.
+    expect([...reader.planReads].sort()).toEqual(['a07e1orphan', 'a07e1x1']);
+    const plan = computePlan(desired, state, planOptions());
+    expect(plan.changes.map((c) => [c.action, c.encoded_account_id, c.organization_name])).toEqual([['create', null, null], ['orphan', 'a07e1orphan', 'Gone Florist']]);
+  });
+
+  it('under a budget reads the list, then the least recently verified accounts first', async () => {
+    const { desired, owners, plans } = mixedWorld();
+    const reader = new FakeReader(owners, plans);
+    const verifiedAt = new Map([['a07e1e1', '2026-11-01T00:00:00.000Z'], ['a07e1o1', '2026-10-01T00:00:00.000Z']]);
+    const state = await fetchLiveState(reader, desired, { accountType: 'all', maxCalls: 3, verifiedAt });
+    // Three reads need GET (e1, o1, x1): x1 was never verified, o1 before e1.
+    expect(reader.planReads).toEqual(['a07e1x1', 'a07e1o1']);
+    expect(state.calls).toEqual({ list: 1, plan: 2 });
+    expect(state.skipped).toEqual([{ encoded_account_id: 'a07e1e1', file: 'accounts/e1.yaml', last_verified: '2026-11-01T00:00:00.000Z' }]);
+    expect(state.notRefreshed).toEqual(['a07e1e1']);
+    // The list answered the others; a07e1gone is not live, so it was never verified.
+    expect(state.refreshed).toEqual(['a07e1c1', 'a07e1o1', 'a07e1o2', 'a07e1o3', 'a07e1t1', 'a07e1t2', 'a07e1x1']);
+    const plan = computePlan(desired, state, { ...planOptions(), maxCalls: 3 });
+    expect(plan.over_budget).toEqual(state.skipped);
+    expect(plan.api).toMatchObject({ max_calls: 3, refreshed: 7, not_refreshed: 1 });
+  });
+
+  it('under a budget the list cannot fit, skips the list and reads accounts by id', async () => {
+    const { desired, owners, plans } = mixedWorld();
+    const reader = new FakeReader(owners, plans);
+    const state = await fetchLiveState(reader, desired, { accountType: 'all', maxCalls: 2, lastListPages: 2 });
+    expect(reader.calls).toEqual({ listAccounts: 0, getPlan: 2 });
+    expect(state.listed).toBe(false);
+    expect(state.skipped).toHaveLength(7);
   });
 
   it('counts only the calls it made, not those the reader made before', async () => {
@@ -263,11 +304,12 @@ describe('fetchLiveState with the real client against the simulator', () => {
     expect(plan.api.plan_calls).toBe(1);
   });
 
-  it('with changedFiles GETs the plan of the changed file only', async () => {
+  it('with a scope GETs the plan of the changed file only, and lists nothing', async () => {
     const { sim, client, desired, ids } = await world();
-    const before = sim.stats.byOperation['getPlan'] ?? 0;
-    const state = await fetchLiveState(client, desired, { accountType: 'all', changedFiles: new Set(['accounts/c.yaml', 'accounts/g.yaml']) });
-    expect((sim.stats.byOperation['getPlan'] ?? 0) - before).toBe(1);
+    const before = { ...sim.stats.byOperation };
+    const state = await fetchLiveState(client, desired, { accountType: 'all', scope: new Set(['accounts/c.yaml', 'accounts/g.yaml']) });
+    expect((sim.stats.byOperation['getPlan'] ?? 0) - (before['getPlan'] ?? 0)).toBe(1);
+    expect((sim.stats.byOperation['listAccounts'] ?? 0) - (before['listAccounts'] ?? 0)).toBe(0);
     expect(state.notRefreshed).toEqual([ids.trial, ids.trialUp, ids.paidDown, ids.leaving, ids.cancelled].sort());
   });
 

@@ -336,11 +336,11 @@ describe('plan against a simulator started by the test', () => {
       ['create', 'brand_new_account'],
       ['update', 'a07e1chg0002'],
     ]);
-    expect(plan.api).toMatchObject({ list_calls: 1, plan_calls: 1, not_refreshed: 3 });
+    expect(plan.api).toMatchObject({ list_calls: 0, plan_calls: 1, not_refreshed: 3 });
 
     const text = await runCli(repo, ['plan', '--changed-since', 'HEAD', '--rps', '50'], env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('read live state with 1 list call and 1 plan call (3 unchanged accounts not refreshed)');
+    expect(text.stdout).toContain('read live state with 1 plan call (3 unchanged accounts not refreshed)');
     const markdown = await runCli(repo, ['plan', '--changed-since', 'HEAD', '--rps', '50', '--format', 'markdown'], env);
     expect(markdown.stdout).toContain('(3 unchanged accounts not refreshed)');
   });

@@ -83,7 +83,14 @@ export function livePlan(planType: string, billingStatus: string, day: number | 
 }
 
 export function liveState(accounts: LiveAccount[], extra: Partial<Omit<LiveState, 'accounts'>> = {}): LiveState {
-  return { accounts, notRefreshed: extra.notRefreshed ?? [], calls: extra.calls ?? { list: 1, plan: accounts.filter((a) => a.plan !== undefined).length } };
+  return {
+    accounts,
+    listed: extra.listed ?? true,
+    notRefreshed: extra.notRefreshed ?? [],
+    skipped: extra.skipped ?? [],
+    refreshed: extra.refreshed ?? [],
+    calls: extra.calls ?? { list: 1, plan: accounts.filter((a) => a.plan !== undefined).length },
+  };
 }
 
 export function planOptions(overrides: { orphans?: OrphanPolicy; safety?: Partial<Settings['safety']>; requests_per_second?: number; force?: boolean } = {}): PlanOptions {

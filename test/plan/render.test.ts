@@ -92,7 +92,38 @@ describe('the rich plan used for the renderer snapshots', () => {
     expect(plan.problems).toHaveLength(1);
     expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
     expect(plan.forced.map((r) => r.gate)).toEqual(['max_cancels']);
-    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 10, requests_per_second: 4, apply_seconds: 2.5, not_refreshed: 1 });
+    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 10, requests_per_second: 4, apply_seconds: 2.5, refreshed: 0, not_refreshed: 1, max_calls: null });
+  });
+});
+
+/** A full plan under a read budget that left two accounts unread. */
+function budgetPlan(): Plan {
+  const desired = [
+    desiredAccount({ login_name: 'riverside_dental', encoded_account_id: 'a07e1paid001', file: 'accounts/us/riverside-dental.yaml', plan_type: 'GOLD' }),
+    desiredAccount({ login_name: 'quiet_corner', encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', plan_type: 'SILVER' }),
+    desiredAccount({ login_name: 'granite_gym', encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', plan_type: 'BRONZE' }),
+  ];
+  const live = liveState([liveAccount('a07e1paid001', 'Open', livePlan('BRONZE', 'Open', 15)), liveAccount('a07e1quiet01', 'Open'), liveAccount('a07e1gym0001', 'Open')], {
+    notRefreshed: ['a07e1gym0001', 'a07e1quiet01'],
+    skipped: [
+      { encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', last_verified: null },
+      { encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', last_verified: '2026-11-28T06:00:00.000Z' },
+    ],
+    refreshed: ['a07e1paid001'],
+    calls: { list: 1, plan: 1 },
+  });
+  return computePlan(desired, live, { ...planOptions(), maxCalls: 2 });
+}
+
+describe('a plan under a read budget', () => {
+  it('says how many accounts were refreshed, which were not and when each was last verified, in every format', async () => {
+    const plan = budgetPlan();
+    expect(apiLine(plan)).toBe('API: read live state with 1 list call and 1 plan call within a budget of 2 calls (1 account refreshed, 2 left for a later run); apply will make 1 call, about 1 s at 4 requests/s.');
+    const text = renderText(plan, { color: false });
+    expect(text).toContain('  a07e1gym0001  accounts/us/granite-gym.yaml  last verified never\n  a07e1quiet01  accounts/us/quiet-corner.yaml  last verified 2026-11-28T06:00:00.000Z\n');
+    await expect(text).toMatchFileSnapshot('./__snapshots__/plan-budget.txt');
+    await expect(renderMarkdown(plan)).toMatchFileSnapshot('./__snapshots__/plan-budget.md');
+    expect(JSON.parse(renderJson(plan)).over_budget).toEqual(plan.over_budget);
   });
 });
 
