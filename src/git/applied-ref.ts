@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../errors.js';
+import { checkGitRef } from './check-git-ref.js';
 
 const run = promisify(execFile);
 
@@ -25,6 +26,7 @@ export interface AppliedBase {
  * ancestor of HEAD (history rewritten), every account is planned: more reads, never a lost change.
  */
 export async function readAppliedBase(cwd: string, ref: string): Promise<AppliedBase> {
+  checkGitRef(ref, '--applied-ref');
   const git = gitIn(cwd);
   let head: string;
   try {
@@ -32,7 +34,7 @@ export async function readAppliedBase(cwd: string, ref: string): Promise<Applied
   } catch (error) {
     throw new InvalidInputError([], `--applied-ref ${ref}: ${cwd} is not a git checkout with a commit (${firstLine(error)})`);
   }
-  const recorded = (await git('rev-parse', '-q', '--verify', `${ref}^{commit}`).catch(() => '')).trim() || null;
+  const recorded = (await git('rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`).catch(() => '')).trim() || null;
   if (recorded === null) return { ref, head, recorded, since: null, reason: `${ref} records no fully applied commit yet` };
   const ancestor = await git('merge-base', '--is-ancestor', recorded, head).then(() => true, () => false);
   if (!ancestor) return { ref, head, recorded, since: null, reason: `${ref} (${recorded.slice(0, 12)}) is not an ancestor of HEAD` };
@@ -41,7 +43,7 @@ export async function readAppliedBase(cwd: string, ref: string): Promise<Applied
 
 /** Records `base.head` in the ref, only if nobody moved it since it was read. */
 export async function writeAppliedRef(cwd: string, base: AppliedBase): Promise<void> {
-  await gitIn(cwd)('update-ref', '-m', 'ctct-gitops: apply fully succeeded', base.ref, base.head, base.recorded ?? '');
+  await gitIn(cwd)('update-ref', '-m', 'ctct-gitops: apply fully succeeded', '--', checkGitRef(base.ref, '--applied-ref'), base.head, base.recorded ?? '');
 }
 
 function gitIn(cwd: string) {

@@ -3,6 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InvalidInputError } from '../errors.js';
+import { checkGitRef } from './check-git-ref.js';
 
 const run = promisify(execFile);
 
@@ -21,9 +22,10 @@ export interface ChangedFiles {
  */
 export async function readChangedFiles(cwd: string, ref: string): Promise<ChangedFiles> {
   const git = async (...args: string[]) => (await run('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 })).stdout;
+  checkGitRef(ref, '--changed-since');
   let base: string;
   try {
-    base = (await git('merge-base', ref, 'HEAD')).trim();
+    base = (await git('merge-base', '--end-of-options', ref, 'HEAD')).trim();
   } catch (error) {
     throw new InvalidInputError([], `--changed-since ${ref}: git cannot find a common ancestor with HEAD (${firstLine(error)}); fetch the ref first (actions/checkout with fetch-depth: 0)`);
   }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { checkGitRef } from './check-git-ref.js';
 
 const run = promisify(execFile);
 
@@ -13,7 +14,7 @@ export async function readFilesAtBase(cwd: string, ref: string, files: readonly 
   const texts = new Map<string, string>();
   if (files.length === 0) return texts;
   const git = async (...args: string[]) => (await run('git', args, { cwd })).stdout.trim();
-  const base = await git('merge-base', ref, 'HEAD');
+  const base = await git('merge-base', '--end-of-options', checkGitRef(ref, '--changed-since'), 'HEAD');
   const prefix = await git('rev-parse', '--show-prefix');
   const output = await catFiles(cwd, files.map((file) => `${base}:${prefix}${file}`));
   let offset = 0;

@@ -108,3 +108,6 @@ export const BAD_SIMULATOR_STATES = [
   '{"format_version":1,"accounts":[],"pending_provisions":[{"ready_at":"soon"}]}',
   '{"format_version":1,"accounts":[',
 ];
+
+/** Values of --changed-since and --applied-ref that git could take as options or that are no ref at all. */
+export const BAD_REFS = ['--fork-point', '-p', '--output=/tmp/ctct-pwned', '-', '', 'main\nHEAD', 'a b', 'esc\u001b[2K', 'tab\there'];
