@@ -49,8 +49,8 @@ describe.each(BAD_REFS)('the ref %j', (ref) => {
 describe('good refs', () => {
   it('still work', async () => {
     cases.run += 2;
-    expect([...(await readChangedFiles(repo, 'HEAD'))]).toEqual(['accounts/b.yaml']);
-    expect([...(await readChangedFiles(repo, 'main~0'))]).toEqual(['accounts/b.yaml']);
+    expect([...(await readChangedFiles(repo, 'HEAD')).files]).toEqual(['accounts/b.yaml']);
+    expect([...(await readChangedFiles(repo, 'main~0')).files]).toEqual(['accounts/b.yaml']);
   });
 
   it('CLI: plan --changed-since=--fork-point exits 3 and names the value', async () => {
