@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createFileText, makeWorkspace, runAgainst, startTestSim, writeRequests } from './apply-harness.js';
+import { createFileText, makeWorkspace, runAgainst, startTestSim } from './apply-harness.js';
 
-describe('apply checks initial passwords by CTCT\'s rules before anything is sent', () => {
-  it('a password holding part of the login exits 3 at the password_env line, with no write and without the password', async () => {
+describe('initial passwords are checked by CTCT\'s rules before anything is sent', () => {
+  it('a password holding part of the login blocks only that create: never posted, never shown, the rest applied (exit 1)', async () => {
     const sim = await startTestSim();
     const cwd = await makeWorkspace({
       'accounts/bad.yaml': createFileText('riverside_dental', { passwordEnv: 'RIVERSIDE_PW' }),
@@ -10,10 +10,11 @@ describe('apply checks initial passwords by CTCT\'s rules before anything is sen
       'ctct-gitops.yaml': 'requests_per_second: 50\n',
     });
     const result = await runAgainst(sim, cwd, ['apply', '--yes'], { env: { RIVERSIDE_PW: 'Riverside-Smiles-2026', HARBOR_PW: 'Correct-Horse-9' } });
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('accounts/bad.yaml:11:15: password_env: the password in RIVERSIDE_PW must not contain any part of the login name ("riverside")');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/\+ create +riverside_dental +accounts\/bad\.yaml:4\n(.*\n)*? +blocked: the password in RIVERSIDE_PW must not contain any part of the login name \("riverside"\)/);
+    expect(result.stdout).toMatch(/^– create riverside_dental skipped: not created: the password in RIVERSIDE_PW must not contain any part of the login name/m);
     expect(`${result.stdout}${result.stderr}`).not.toContain('Riverside-Smiles-2026');
-    expect(writeRequests(sim)).toBe(0);
-    expect(sim.accounts()).toEqual([]);
+    expect(sim.stats.byOperation['createAccount']).toBe(1);
+    expect(sim.accounts().map((account) => account.login_name)).toEqual(['harbor_lights']);
   });
 });
