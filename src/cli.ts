@@ -133,6 +133,8 @@ program
       onRecovery: (result) => {
         for (const item of result.resolved) process.stdout.write(escapeControl(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open`) + '\n');
         for (const item of result.unresolved) process.stdout.write(escapeControl(`unresolved: ${item.login_name} (${item.file}): ${item.reason}`) + '\n');
+        for (const item of result.sso.resolved) process.stdout.write(escapeControl(`recovered: finished the create of SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}) that an earlier run left open`) + '\n');
+        for (const item of result.sso.unresolved) process.stdout.write(escapeControl(`unresolved: SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}): ${item.reason}`) + '\n');
       },
       onProgress: (event) => {
         if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`);
@@ -141,7 +143,7 @@ program
     });
     if (report === null) {
       process.stdout.write('No changes: the live accounts match the files.\n');
-      process.exitCode = (recovery?.unresolved.length ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
+      process.exitCode = (recovery?.unresolved.length ?? 0) + (recovery?.sso.unresolved.length ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
     } else {
       process.stdout.write(renderApplySummary(report));
       process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;

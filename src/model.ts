@@ -1,4 +1,4 @@
-import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, CustomerSummary, PlanInfo, ProvisionRequest } from './ctct/ctct-types.js';
+import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, CustomerSummary, PlanInfo, ProvisionRequest, SsoUser } from './ctct/ctct-types.js';
 import type { Problem } from './errors.js';
 
 /** Where a value stands in its file, 1-based. */
@@ -45,14 +45,7 @@ export interface DesiredAccount extends CreateOnlyFields {
 }
 
 /** A user of an SSO-enabled account: the vendor spec's `SSOUser`, and when apply created it. */
-export interface DesiredSsoUser {
-  login_name: string;
-  first_name: string;
-  last_name: string;
-  contact_email: string;
-  role_name: string;
-  external_id: string;
-  external_provider: string;
+export interface DesiredSsoUser extends SsoUser {
   /** Written by apply once CTCT accepted the user; such a user is never sent again. */
   created_at?: string;
 }
@@ -105,7 +98,7 @@ export interface LiveState {
   calls: { list: number; plan: number; managed_list?: number; summary?: number };
 }
 
-export type ChangeAction = 'create' | 'update' | 'update_profile' | 'cancel' | 'reactivate' | 'drift' | 'orphan';
+export type ChangeAction = 'create' | 'update' | 'update_profile' | 'cancel' | 'reactivate' | 'create_sso_user' | 'drift' | 'orphan';
 
 /** The live values a change was computed against; a saved plan is checked against them again. */
 export interface Assumed {
@@ -196,10 +189,25 @@ export interface CancelChange extends ChangeBase {
   /** The body of PUT …/status/cancel. */
   after: AccountCancellation;
 }
+/**
+ * POST /partner/accounts/{id}/users/sso for a user of the file without `created_at`. The id is
+ * null while the account is created earlier in the same apply.
+ */
+export interface CreateSsoUserChange extends ChangeBase {
+  action: 'create_sso_user';
+  file: string;
+  /** The user's `login_name` (the change's `login_name` is the account's). */
+  sso_user: string;
+  before: null;
+  /** The body of POST …/users/sso. */
+  after: SsoUser;
+}
 export interface DriftChange extends ChangeBase {
   action: 'drift';
   encoded_account_id: string;
   file: string;
+  /** Set when the drift is an SSO user's: its `login_name`. */
+  sso_user?: string;
   /** Live values and the file's, by field; reported, never sent. */
   before: Record<string, unknown>;
   after: Record<string, unknown>;
@@ -214,13 +222,13 @@ export interface OrphanChange extends ChangeBase {
   after: null;
 }
 
-export type Change = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | DriftChange | OrphanChange;
+export type Change = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | CreateSsoUserChange | DriftChange | OrphanChange;
 
 /** The changes apply carries out; the others are reported only. */
-export type AppliedChange = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange;
+export type AppliedChange = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | CreateSsoUserChange;
 
 export function isAppliedChange(change: Change): change is AppliedChange {
-  return change.action === 'create' || change.action === 'update' || change.action === 'update_profile' || change.action === 'reactivate' || change.action === 'cancel';
+  return change.action === 'create' || change.action === 'update' || change.action === 'update_profile' || change.action === 'reactivate' || change.action === 'cancel' || change.action === 'create_sso_user';
 }
 
 /** A safety gate that refused the plan, and how to pass it. */
@@ -237,6 +245,7 @@ export interface PlanSummary {
   update_profile: number;
   reactivate: number;
   cancel: number;
+  create_sso_user: number;
   drift: number;
   orphan: number;
 }

@@ -6,11 +6,12 @@ import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../
 import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
 import { InternalError, OperationalError } from '../errors.js';
 import { findPasswordProblem } from '../settings/compute-password-env.js';
-import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
+import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type CreateSsoUserChange, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
+import { applySsoUserCreate, ssoUserKey, type SsoUserClient } from './apply-sso-user.js';
 import type { Journal } from './journal.js';
 
 /** The part of the CTCT client that apply needs. */
-export interface ApplyClient {
+export interface ApplyClient extends SsoUserClient {
   createAccount(body: ProvisionRequest): Promise<ProvisionResponse>;
   setPlan(encodedAccountId: string, body: PlanInfo): Promise<PlanTiers>;
   cancelAccount(encodedAccountId: string, body: AccountCancellation): Promise<AccountCancellation>;
@@ -28,6 +29,8 @@ export interface Outcome {
   login_name: string | null;
   encoded_account_id: string | null;
   file: string | null;
+  /** The user's login_name, for `create_sso_user`. */
+  sso_user?: string;
   status: OutcomeStatus;
   error?: string;
 }
@@ -61,6 +64,8 @@ export interface ApplyContext {
   namedIds: ReadonlySet<string>;
   /** Logins whose earlier create is still unresolved: never POSTed again blindly. */
   unresolvedLogins?: ReadonlySet<string>;
+  /** SSO users ({@link ssoUserKey}) whose earlier create is still unresolved. */
+  unresolvedSsoUsers?: ReadonlySet<string>;
   onProgress?: (event: ProgressEvent) => void;
   /** Waits between listings while resolving a create whose outcome is unknown. */
   resolveDelaysMs?: readonly number[];
@@ -105,7 +110,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   const claimed = new Set<string>();
   let stopped: string | null = null;
   let failed = 0;
-  const runId = actionable.some((change) => change.action === 'create') ? await context.journal.startRun(context.knownIds) : '';
+  const runId = actionable.some((change) => change.action === 'create' || change.action === 'create_sso_user') ? await context.journal.startRun(context.knownIds) : '';
 
   const run = (change: AppliedChange, work: () => Promise<string | null>) =>
     limit(async () => {
@@ -129,6 +134,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
 
   const creates = actionable.filter((change): change is CreateChange => change.action === 'create');
   const planChanges = actionable.filter((change): change is UpdateChange | ReactivateChange => change.action === 'update' || change.action === 'reactivate');
+  const ssoUsers = actionable.filter((change): change is CreateSsoUserChange => change.action === 'create_sso_user');
   const cancels = actionable.filter((change): change is CancelChange => change.action === 'cancel');
   await Promise.all(creates.map((change) => run(change, () => applyCreate(change, context, runId, claimed, filesWritten))));
   await Promise.all(planChanges.map((change) => run(change, async () => {
@@ -137,6 +143,18 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   })));
   const profileChanges = actionable.filter((change): change is UpdateProfileChange => change.action === 'update_profile');
   await Promise.all(profileChanges.map((change) => run(change, () => applyProfile(change, context.client))));
+  // A new account's users go once it exists: its id from this run's create (which may have failed only at its plan).
+  const createdIds = new Map(outcomes.filter((o) => o?.action === 'create' && o.encoded_account_id !== null).map((o) => [o.file, o.encoded_account_id]));
+  await Promise.all(ssoUsers.map((change) => run(change, async () => {
+    const id = change.encoded_account_id ?? createdIds.get(change.file);
+    if (id === undefined || id === null) throw new SkippedChange(`not attempted: the account of ${change.file} was not created`);
+    if (context.unresolvedSsoUsers?.has(ssoUserKey(id, change.sso_user))) {
+      throw new OperationalError(`an earlier create of SSO user ${change.sso_user} in ${id} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not posted again`);
+    }
+    await applySsoUserCreate(context.client, context.journal, context.cwd, { runId, encodedAccountId: id, file: change.file, user: change.after }, context.resolveDelaysMs?.[0] ?? DEFAULT_RESOLVE_DELAYS_MS[0]!);
+    filesWritten.push(change.file);
+    return id;
+  })));
   await Promise.all(cancels.map((change) => run(change, async () => {
     const requestedAt = new Date().toISOString();
     await context.client.cancelAccount(change.encoded_account_id, change.after);
@@ -158,7 +176,7 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
       skipped: outcomes.filter((o) => o.status === 'skipped').length,
     },
     outcomes,
-    files_written: filesWritten.sort(),
+    files_written: [...new Set(filesWritten)].sort(),
   };
 }
 
@@ -302,6 +320,7 @@ function outcomeOf(change: Change, status: OutcomeStatus, id: string | null, err
     login_name: change.login_name,
     encoded_account_id: id ?? change.encoded_account_id,
     file: change.file,
+    ...(change.action === 'create_sso_user' && { sso_user: change.sso_user }),
     status,
     ...(error !== undefined && { error }),
   };

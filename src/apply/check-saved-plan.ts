@@ -30,6 +30,12 @@ export async function findStaleChanges(
       if (differences.length > 0) stale.push(`update_profile ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`);
       return;
     }
+    if (change.action === 'create_sso_user') {
+      const user = accounts.find((candidate) => candidate.file === change.file)?.sso_users?.find((candidate) => candidate.login_name.toLowerCase() === change.sso_user.toLowerCase());
+      if (user === undefined) stale.push(`create_sso_user ${change.sso_user}: ${change.file} no longer lists this SSO user`);
+      else if (user.created_at !== undefined) stale.push(`create_sso_user ${change.sso_user}: ${change.file} records it as created on ${user.created_at}`);
+      return;
+    }
     if (change.action !== 'update' && change.action !== 'reactivate' && change.action !== 'cancel') return;
     const live = await reader.getPlan(change.encoded_account_id);
     const { assumed } = change;

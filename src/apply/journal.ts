@@ -54,7 +54,31 @@ export interface AbandonedRecord {
   reason: string;
   at: string;
 }
-export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | PlannedRecord | AbandonedRecord;
+/** About to POST …/users/sso for this user of this account. */
+export interface SsoIntentRecord {
+  type: 'sso_intent';
+  run_id: string;
+  intent_id: string;
+  encoded_account_id: string;
+  /** The SSO user's login_name. */
+  login_name: string;
+  file: string;
+  at: string;
+}
+/** CTCT has the user: it answered 201 (`response`, `re-post`), or 409 to the re-post after an unknown outcome (`exists`). */
+export interface SsoCreatedRecord {
+  type: 'sso_created';
+  intent_id: string;
+  how: 'response' | 're-post' | 'exists';
+  at: string;
+}
+export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | PlannedRecord | AbandonedRecord | SsoIntentRecord | SsoCreatedRecord;
+
+/** An SSO user create with work left: its outcome unknown, or its created_at not yet in the file. */
+export interface OpenSsoIntent {
+  intent: SsoIntentRecord;
+  created: SsoCreatedRecord | undefined;
+}
 
 /** An intent with work left: its id not yet in the file, or its paid plan not yet set. */
 export interface OpenIntent {
@@ -172,6 +196,16 @@ export class Journal {
     return this.append({ type: 'planned', intent_id: intentId, at: now() });
   }
 
+  async recordSsoIntent(runId: string, encodedAccountId: string, loginName: string, file: string): Promise<SsoIntentRecord> {
+    const record: SsoIntentRecord = { type: 'sso_intent', run_id: runId, intent_id: randomUUID(), encoded_account_id: encodedAccountId, login_name: loginName, file, at: now() };
+    await this.append(record);
+    return record;
+  }
+
+  recordSsoCreated(intentId: string, how: SsoCreatedRecord['how']): Promise<void> {
+    return this.append({ type: 'sso_created', intent_id: intentId, how, at: now() });
+  }
+
   recordAbandoned(intentId: string, reason: string): Promise<void> {
     return this.append({ type: 'abandoned', intent_id: intentId, reason, at: now() });
   }
@@ -189,7 +223,20 @@ export class Journal {
           if (!pending.intent.plan) intents.delete(record.intent_id);
           else pending.written = record;
         }
-      } else intents.delete(record.intent_id);
+      } else if (record.type !== 'sso_intent' && record.type !== 'sso_created') intents.delete(record.intent_id);
+    }
+    return [...intents.values()];
+  }
+
+  /** SSO user creates still open; `written` (created_at in the file) and `abandoned` close one. */
+  openSsoIntents(): OpenSsoIntent[] {
+    const intents = new Map<string, OpenSsoIntent>();
+    for (const record of this.records) {
+      if (record.type === 'sso_intent') intents.set(record.intent_id, { intent: record, created: undefined });
+      else if (record.type === 'sso_created') {
+        const pending = intents.get(record.intent_id);
+        if (pending) pending.created = record;
+      } else if (record.type === 'written' || record.type === 'abandoned') intents.delete(record.intent_id);
     }
     return [...intents.values()];
   }
@@ -197,14 +244,15 @@ export class Journal {
   /** Rewrites the journal with only what open intents need; removes it when nothing is open. */
   async compact(): Promise<void> {
     const pending = this.openIntents();
+    const pendingSso = this.openSsoIntents();
     const invalid = this.problems.map((problem) => problem.text + '\n').join('');
-    if (pending.length === 0 && invalid === '') {
+    if (pending.length === 0 && pendingSso.length === 0 && invalid === '') {
       this.records = [];
       await rm(this.file, { force: true });
       return;
     }
-    const keepRuns = new Set(pending.map((item) => item.intent.run_id));
-    const keepIntents = new Set(pending.map((item) => item.intent.intent_id));
+    const keepRuns = new Set([...pending, ...pendingSso].map((item) => item.intent.run_id));
+    const keepIntents = new Set([...pending, ...pendingSso].map((item) => item.intent.intent_id));
     const kept = this.records.filter((record) =>
       record.type === 'run' ? keepRuns.has(record.run_id) : record.type === 'abandoned' || record.type === 'planned' ? false : keepIntents.has(record.intent_id),
     );

@@ -2,6 +2,7 @@ import { writeAccountId } from '../accounts/write-account-id.js';
 import type { DesiredAccount } from '../model.js';
 import { computeCreateFields } from '../plan/compute-plan.js';
 import { computeProvisionRequest, resolveUnknownCreate, type ApplyClient } from './apply-plan.js';
+import { recoverSsoIntents, type SsoRecovery } from './apply-sso-user.js';
 import type { Journal, OpenIntent } from './journal.js';
 
 export interface RecoveryResult {
@@ -9,6 +10,8 @@ export interface RecoveryResult {
   resolved: { login_name: string; file: string; encoded_account_id: string }[];
   /** Creates whose outcome is still unknown; their logins must not be POSTed blindly. */
   unresolved: { login_name: string; file: string; reason: string }[];
+  /** SSO user creates finished now (created_at in the file), and those still unknown. */
+  sso: SsoRecovery;
   files_written: string[];
 }
 
@@ -19,10 +22,10 @@ export interface RecoveryResult {
  */
 export async function recoverJournal(
   journal: Journal,
-  client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan'>,
+  client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan' | 'createSsoUser'>,
   context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[] },
 ): Promise<RecoveryResult> {
-  const result: RecoveryResult = { resolved: [], unresolved: [], files_written: [] };
+  const result: RecoveryResult = { resolved: [], unresolved: [], sso: { resolved: [], unresolved: [], files_written: [] }, files_written: [] };
   const namedIds = new Set(context.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
   const claimed = new Set<string>();
   for (const open of journal.openIntents()) {
@@ -32,6 +35,8 @@ export async function recoverJournal(
       result.unresolved.push({ login_name: open.intent.login_name, file: open.intent.file, reason: error instanceof Error ? error.message : String(error) });
     }
   }
+  result.sso = await recoverSsoIntents(journal, client, context);
+  result.files_written = [...new Set([...result.files_written, ...result.sso.files_written])].sort();
   return result;
 }
 

@@ -4,6 +4,7 @@ import { acquireApplyLock } from '../apply/apply-lock.js';
 import { applyPlan, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
 import { findStaleChanges, readSavedPlan } from '../apply/check-saved-plan.js';
 import { Journal } from '../apply/journal.js';
+import { ssoUserKey } from '../apply/apply-sso-user.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
 import { InvalidInputError, RefusedError } from '../errors.js';
 import { readAppliedBase, writeAppliedRef, type AppliedBase } from '../git/applied-ref.js';
@@ -72,7 +73,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       const journal = await Journal.open(stateDir);
       for (const problem of journal.problems) options.notice?.(escapeControl(problem.message));
       let recovery: RecoveryResult | null = null;
-      if (journal.openIntents().length > 0) {
+      if (journal.openIntents().length + journal.openSsoIntents().length > 0) {
         recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
         options.onRecovery?.(recovery);
         await journal.compact();
@@ -135,6 +136,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         knownIds: knownIds ?? new Set(),
         namedIds: new Set(workspace.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []))),
         unresolvedLogins: new Set([...(recovery?.unresolved ?? []), ...journal.problems].flatMap((item) => (item.login_name !== undefined ? [item.login_name.toLowerCase()] : []))),
+        unresolvedSsoUsers: new Set((recovery?.sso.unresolved ?? []).map((item) => ssoUserKey(item.encoded_account_id, item.sso_user))),
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }),
       });
@@ -152,7 +154,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
 
 /** Records the commit in the applied ref only when nothing was left undone: a failed change stays pending. */
 async function recordApplied(cwd: string, applied: AppliedBase, recovery: RecoveryResult | null, report: ApplyReport | null): Promise<{ ref: string; commit: string } | null> {
-  const undone = (recovery?.unresolved.length ?? 0) + (report === null ? 0 : report.summary.failed + report.summary.skipped);
+  const undone = (recovery?.unresolved.length ?? 0) + (recovery?.sso.unresolved.length ?? 0) + (report === null ? 0 : report.summary.failed + report.summary.skipped);
   if (undone > 0) return null;
   await writeAppliedRef(cwd, applied);
   return { ref: applied.ref, commit: applied.head };

@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { readAccounts } from '../accounts/read-accounts.js';
 import type { CtctClient } from '../ctct/ctct-client.js';
 import { readChangedFiles } from '../git/read-changed-files.js';
-import type { DesiredAccount, LiveState, Plan, ProfileValues } from '../model.js';
+import type { DesiredAccount, DesiredSsoUser, LiveState, Plan, ProfileValues } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { readFilesAtBase } from '../git/read-files-at-base.js';
 import { computeFileDetails } from '../plan/compute-profile-changes.js';
@@ -101,8 +101,10 @@ export async function computeWorkspacePlan(
   const now = new Date().toISOString();
   await writeVerificationTimes(stateDir, computeVerificationTimes(times, live, now));
   const detailBaselines = options.changedSince !== undefined && changes !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, live, changes.files) : undefined;
+  const baseSsoUsers = options.changedSince !== undefined && changes !== undefined ? await readBaseSsoUsers(options.cwd, options.changedSince, planned, changes.files) : undefined;
   const plan = computePlan(workspace.accounts, live, {
     ...(detailBaselines !== undefined && { detailBaselines }),
+    ...(baseSsoUsers !== undefined && { baseSsoUsers }),
     settings: workspace.settings,
     force: options.force,
     ...(options.refreshOnly && { refreshOnly: true }),
@@ -143,6 +145,29 @@ function readRemovedAccounts(removed: readonly { file: string; text: string }[],
     accounts.push({ encoded_account_id: record.encoded_account_id, file, ...(typeof record.organization_name === 'string' && { organization_name: record.organization_name }) });
   }
   return accounts;
+}
+
+/**
+ * The SSO users with `created_at` that the changed files of existing accounts held at the base of
+ * `--changed-since`: CTCT cannot list SSO users, so only the file as it was shows which users apply
+ * created, and so an edit or a removal of one.
+ */
+async function readBaseSsoUsers(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Map<string, DesiredSsoUser[]>> {
+  const files = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file)).map((account) => account.file);
+  const users = new Map<string, DesiredSsoUser[]>();
+  for (const [file, text] of await readFilesAtBase(cwd, ref, files)) {
+    let value: unknown;
+    try {
+      value = parseYaml(text, { schema: 'core', maxAliasCount: 0 });
+    } catch {
+      continue; // an unreadable base shows nothing; the file as it is now was validated
+    }
+    const list = (value as { sso_users?: unknown } | null)?.sso_users;
+    if (!Array.isArray(list)) continue;
+    const created = list.filter((user): user is DesiredSsoUser => typeof user === 'object' && user !== null && typeof user.login_name === 'string' && typeof user.created_at === 'string');
+    if (created.length > 0) users.set(file, created);
+  }
+  return users;
 }
 
 /** `plan`: reads files and live state, returns the plan; changes nothing. */

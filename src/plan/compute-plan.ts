@@ -9,6 +9,7 @@ import type {
   CreateFields,
   DesiredAccount,
   DesiredPlan,
+  DesiredSsoUser,
   LiveAccount,
   LiveState,
   Plan,
@@ -42,9 +43,15 @@ export interface PlanOptions {
   passwordProblems?: ReadonlyMap<string, string>;
   /** The read budget the live state was read under, for the record. */
   maxCalls?: number;
+  /**
+   * The SSO users with `created_at` each file (by path) held at the `--changed-since` base. CTCT
+   * cannot list SSO users, so git history is the only record to tell an edit or a removal of a
+   * user apply created; without it neither can be seen.
+   */
+  baseSsoUsers?: ReadonlyMap<string, readonly DesiredSsoUser[]>;
 }
 
-const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'];
+const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'create_sso_user', 'cancel', 'drift', 'orphan'];
 
 /** What we know of a live account's plan, from its plan where read, or from the list. */
 interface LiveView {
@@ -78,6 +85,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     if (id === undefined) {
       if (account.login_name === undefined) throw new InternalError(`${account.file} has neither encoded_account_id nor login_name`);
       changes.push(computeCreate({ ...account, login_name: account.login_name }, options.passwordProblems ?? new Map()));
+      changes.push(...computeSsoUserChanges(account, null, undefined));
       continue;
     }
     named.add(id);
@@ -97,7 +105,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       pending.push(at(account, 'cancel.requested_at', `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`));
     }
     const result = computeExisting(account, liveAccount, options.now);
-    changes.push(...result.changes);
+    changes.push(...result.changes, ...computeSsoUserChanges(account, liveAccount, options.baseSsoUsers?.get(account.file)));
     problems.push(...result.problems);
     if (account.status === 'active') {
       const profile = computeProfileChanges(account, liveAccount, baseOf(account, liveAccount), options.detailBaselines?.get(account.file));
@@ -315,6 +323,65 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
   return { changes, problems: [] };
 }
 
+const SSO_USER_FIELDS = ['login_name', 'first_name', 'last_name', 'contact_email', 'role_name', 'external_id', 'external_provider'] as const;
+
+/**
+ * A `create_sso_user` for each user without `created_at`. CTCT can create an SSO user but neither
+ * read, change nor remove one (the partner API has only POST …/users/sso), so a user apply created
+ * is never sent again; where the base version of the file shows one, its edit or removal is
+ * reported as drift, never applied.
+ */
+function computeSsoUserChanges(account: DesiredAccount, live: LiveAccount | null, baseUsers: readonly DesiredSsoUser[] | undefined): Change[] {
+  const base = {
+    login_name: account.login_name ?? null,
+    organization_name: account.organization_name ?? live?.organization_name ?? null,
+    file: account.file,
+  };
+  const users = account.sso_users ?? [];
+  const created = new Map((baseUsers ?? []).filter((user) => user.created_at !== undefined).map((user) => [user.login_name.toLowerCase(), user]));
+  const changes: Change[] = [];
+  users.forEach((user, index) => {
+    const line = account.positions[`sso_users.${index}`]?.line ?? account.positions['']?.line ?? 1;
+    const earlier = created.get(user.login_name.toLowerCase());
+    created.delete(user.login_name.toLowerCase());
+    if (earlier === undefined && user.created_at === undefined) {
+      const { created_at: _none, ...body } = user;
+      changes.push({ action: 'create_sso_user', ...base, encoded_account_id: live?.encoded_account_id ?? null, line, sso_user: user.login_name, before: null, after: body });
+      return;
+    }
+    if (earlier === undefined || live === null) return;
+    const fields = [...SSO_USER_FIELDS, 'created_at'] as const;
+    const edited = fields.filter((field) => earlier[field] !== user[field]);
+    if (edited.length === 0) return;
+    changes.push({
+      action: 'drift',
+      ...base,
+      encoded_account_id: live.encoded_account_id,
+      line,
+      sso_user: user.login_name,
+      before: Object.fromEntries(edited.map((field) => [field, earlier[field] ?? null])),
+      after: Object.fromEntries(edited.map((field) => [field, user[field] ?? null])),
+      reason: user.created_at === undefined
+        ? `SSO user ${user.login_name} was created on ${earlier.created_at}; CTCT answers 409 to a second create, so apply never posts it again: put created_at back`
+        : `CTCT can neither read nor change an SSO user once created, so this edit of ${user.login_name} is not applied; the user keeps the values it was created with`,
+    });
+  });
+  if (live === null) return changes;
+  for (const gone of created.values()) {
+    changes.push({
+      action: 'drift',
+      ...base,
+      encoded_account_id: live.encoded_account_id,
+      line: account.positions['sso_users']?.line ?? account.positions['']?.line ?? 1,
+      sso_user: gone.login_name,
+      before: { login_name: gone.login_name, contact_email: gone.contact_email, role_name: gone.role_name },
+      after: {},
+      reason: `SSO user ${gone.login_name} was removed from the file, but CTCT cannot remove an SSO user: it stays in the account (remove it in Constant Contact by hand)`,
+    });
+  }
+  return changes;
+}
+
 function viewOf(live: LiveAccount): LiveView {
   if (live.plan !== undefined) {
     return { billing_status: live.plan.billing_status, plan_type: live.plan.plan_type, billing_day_of_month: live.plan.billing_day_of_month };
@@ -361,6 +428,7 @@ export function applyCallsOf(change: Change): number {
     case 'update':
     case 'reactivate':
     case 'cancel':
+    case 'create_sso_user':
       return 1;
     case 'update_profile': {
       const { physical_address: address, ...fields } = change.after;
@@ -372,7 +440,7 @@ export function applyCallsOf(change: Change): number {
 }
 
 function summarise(changes: readonly Change[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
+  const summary: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, create_sso_user: 0, drift: 0, orphan: 0 };
   for (const change of changes) summary[change.action]++;
   return summary;
 }
@@ -380,9 +448,13 @@ function summarise(changes: readonly Change[]): PlanSummary {
 function compareChanges(a: Change, b: Change): number {
   const byAction = ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action);
   if (byAction !== 0) return byAction;
-  const ka = `${a.login_name ?? ''}\u0000${a.encoded_account_id ?? ''}\u0000${a.file ?? ''}`;
-  const kb = `${b.login_name ?? ''}\u0000${b.encoded_account_id ?? ''}\u0000${b.file ?? ''}`;
+  const ka = `${a.login_name ?? ''}\u0000${a.encoded_account_id ?? ''}\u0000${a.file ?? ''}\u0000${ssoUserOf(a)}`;
+  const kb = `${b.login_name ?? ''}\u0000${b.encoded_account_id ?? ''}\u0000${b.file ?? ''}\u0000${ssoUserOf(b)}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function ssoUserOf(change: Change): string {
+  return change.action === 'create_sso_user' || change.action === 'drift' ? (change.sso_user ?? '') : '';
 }
 
 function at(account: DesiredAccount, field: string, message: string): Problem {
@@ -399,6 +471,10 @@ function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, opti
   hash.update('\nlive');
   const byId = [...live.accounts].sort((a, b) => (a.encoded_account_id < b.encoded_account_id ? -1 : 1));
   for (const account of byId) hash.update(`\n${canonicalJson(account)}`);
+  if (options.baseSsoUsers !== undefined) {
+    hash.update('\nbase sso users');
+    for (const file of [...options.baseSsoUsers.keys()].sort()) hash.update(`\n${canonicalJson({ file, users: options.baseSsoUsers.get(file) })}`);
+  }
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -7,15 +7,17 @@ export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string
   update_profile: { symbol: '~', emoji: '📝', verb: 'update profile' },
   reactivate: { symbol: '↺', emoji: '♻️', verb: 'reactivate' },
   cancel: { symbol: '-', emoji: '🛑', verb: 'cancel' },
+  create_sso_user: { symbol: '+', emoji: '👤', verb: 'SSO user' },
   drift: { symbol: '!', emoji: '⚠️', verb: 'drift' },
   orphan: { symbol: '?', emoji: '❔', verb: 'orphan' },
 };
 
-/** How a change names its account: login name, id, organization name, whichever it has. */
+/** How a change names its account (login name, id, organization name, whichever it has), and its SSO user. */
 export function identityOf(change: Change): string {
   const name = change.login_name ?? change.organization_name;
-  if (name !== null && change.encoded_account_id !== null) return `${name} (${change.encoded_account_id})`;
-  return name ?? change.encoded_account_id ?? change.file ?? '(unnamed)';
+  const account = name !== null && change.encoded_account_id !== null ? `${name} (${change.encoded_account_id})` : (name ?? change.encoded_account_id ?? change.file ?? '(unnamed)');
+  const user = change.action === 'create_sso_user' || change.action === 'drift' ? change.sso_user : undefined;
+  return user === undefined ? account : `${user} in ${account}`;
 }
 
 /** One row per field the change concerns: [field, before, after]; `undefined` where absent. */
@@ -71,6 +73,7 @@ export function summaryLine(plan: Plan): string {
     summary.update_profile && `${summary.update_profile} profile${summary.update_profile === 1 ? '' : 's'} to update`,
     summary.reactivate && `${summary.reactivate} to reactivate`,
     summary.cancel && `${summary.cancel} to cancel`,
+    summary.create_sso_user && `${summary.create_sso_user} SSO user${summary.create_sso_user === 1 ? '' : 's'} to create`,
   ].filter(Boolean);
   const reported = [summary.drift && `${summary.drift} drift`, summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`].filter(Boolean);
   const head = applied.length > 0 ? applied.join(', ') : 'no changes';
@@ -113,7 +116,7 @@ export function blockedLine(blocked: CreateBlocked): string {
 export function hasChanges(plan: Plan): boolean {
   const { summary } = plan;
   if (plan.refresh_only) return false;
-  return summary.create + summary.update + summary.update_profile + summary.reactivate + summary.cancel > 0;
+  return summary.create + summary.update + summary.update_profile + summary.reactivate + summary.cancel + (summary.create_sso_user ?? 0) > 0;
 }
 
 export function apiLine(plan: Plan): string {

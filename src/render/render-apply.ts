@@ -8,8 +8,9 @@ const STATUS_MARK = { applied: '✓', failed: '✗', skipped: '–' } as const;
 export function renderOutcomeLine(outcome: Outcome): string {
   const name = outcome.login_name ?? outcome.encoded_account_id ?? outcome.file ?? '';
   const id = outcome.encoded_account_id !== null && outcome.login_name !== null ? ` (${outcome.encoded_account_id})` : '';
+  const user = outcome.sso_user !== undefined ? `${outcome.sso_user} in ` : '';
   const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
-  return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${escapeControl(`${name}${id}`)} ${outcome.status}${escapeControl(error)}`;
+  return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${escapeControl(`${user}${name}${id}`)} ${outcome.status}${escapeControl(error)}`;
 }
 
 /** The live progress line of a terminal: done/total, failures, rate and time left. */
@@ -33,9 +34,18 @@ export function renderApplySummary(report: ApplyReport): string {
 
 /**
  * What apply wrote into each file: a cancellation that takes effect later records
- * `cancel.requested_at`; a create (this run's or a recovered one) records its `encoded_account_id`.
+ * `cancel.requested_at`; a created SSO user its `created_at`; a create (this run's or a recovered
+ * one) its `encoded_account_id`.
  */
-export function writtenFields(report: { outcomes: readonly { action: string; file: string | null }[]; files_written: readonly string[] }): { file: string; field: 'encoded_account_id' | 'cancel.requested_at' }[] {
-  const cancelled = new Set(report.outcomes.filter((outcome) => outcome.action === 'cancel').map((outcome) => outcome.file));
-  return report.files_written.map((file) => ({ file, field: cancelled.has(file) ? 'cancel.requested_at' : 'encoded_account_id' }));
+export function writtenFields(report: { outcomes: readonly { action: string; file: string | null; status: string }[]; files_written: readonly string[] }): { file: string; field: string }[] {
+  const fieldsOf = (file: string): string[] => {
+    const actions = new Set(report.outcomes.filter((outcome) => outcome.file === file && outcome.status !== 'skipped').map((outcome) => outcome.action));
+    const fields = [
+      ...(actions.has('create') || (!actions.has('cancel') && !actions.has('create_sso_user')) ? ['encoded_account_id'] : []),
+      ...(actions.has('cancel') ? ['cancel.requested_at'] : []),
+      ...(actions.has('create_sso_user') ? ['sso_users[].created_at'] : []),
+    ];
+    return fields;
+  };
+  return report.files_written.map((file) => ({ file, field: fieldsOf(file).join(', ') }));
 }

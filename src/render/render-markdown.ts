@@ -6,7 +6,7 @@ import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
 export function renderMarkdown(plan: Plan): string {
   const out: string[] = [`### ctct-gitops ${plan.refresh_only ? 'refresh-only' : 'plan'}: ${summaryLine(plan)}`, ''];
-  out.push('| action | accounts |', '|---|---:|');
+  out.push('| action | count |', '|---|---:|');
   for (const [action, count] of Object.entries(plan.summary)) {
     out.push(`| ${ACTION_LABELS[action as Change['action']].emoji} ${action} | ${count} |`);
   }
@@ -64,13 +64,15 @@ function renderSection(change: Change): string[] {
   const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}</summary>`, ''];
   const rows = fieldRows(change);
   if (rows.length > 0) {
-    lines.push(change.action === 'drift' ? '| field | live | file |' : '| field | before | after |', '|---|---|---|');
+    const header = change.action !== 'drift' ? '| field | before | after |' : change.sso_user !== undefined ? '| field | created | file |' : '| field | live | file |';
+    lines.push(header, '|---|---|---|');
     for (const [field, before, after] of rows) lines.push(`| ${field} | ${change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before)} | ${cell(after)} |`);
     lines.push('');
   }
   if (change.action === 'create' && change.blocked !== undefined) lines.push(`⛔ ${markdownText(blockedLine(change.blocked))}`, '');
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');
   if (change.action === 'orphan') lines.push('No account file names this live account. It is reported, never cancelled for that; `ctct-gitops import` adopts it.', '');
+  if (change.action === 'create_sso_user') lines.push('CTCT cannot read, change or remove an SSO user once created: apply writes `created_at` into the file and never sends this user again.', '');
   lines.push('</details>', '');
   return lines;
 }

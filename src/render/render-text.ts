@@ -8,7 +8,7 @@ export interface TextOptions {
   color: boolean;
 }
 
-const COLORS = { create: 32, update: 33, update_profile: 33, reactivate: 36, cancel: 31, drift: 35, orphan: 90 } as const;
+const COLORS = { create: 32, update: 33, update_profile: 33, reactivate: 36, cancel: 31, create_sso_user: 32, drift: 35, orphan: 90 } as const;
 
 /** The plan for a terminal, Terraform-style. */
 export function renderText(plan: Plan, options: TextOptions = { color: false }): string {
@@ -24,6 +24,7 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     if (change.action === 'create' && change.blocked !== undefined) lines.push(paint(COLORS.cancel, `      ${shown(blockedLine(change.blocked))}`));
     if (change.action === 'drift') lines.push(`      ${shown(change.reason)}`);
     if (change.action === 'orphan') lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
+    if (change.action === 'create_sso_user' && change.encoded_account_id === null) lines.push('      in the account created above, once it exists');
   }
   if (plan.problems.length > 0) {
     lines.push('', bold(`Problems (${plan.problems.length}): the files ask for what CTCT cannot do`));
@@ -57,6 +58,10 @@ function renderFields(change: Change): string[] {
   return fieldRows(change).map(([field, before, after]) => {
     if (change.action === 'create') return `      ${field}: ${value(after)}`;
     if (change.action === 'orphan') return `      ${field}: ${value(before)}`;
+    if (change.action === 'drift' && change.sso_user !== undefined) {
+      // An SSO user cannot be read back: the comparison is with what apply created.
+      return after === undefined ? `      ${field}: ${value(before)} (removed from the file)` : `      ${field}: created ${value(before)} ≠ file ${value(after)}`;
+    }
     if (change.action === 'drift') return before === undefined ? `      ${field}: file ${value(after)} (CTCT cannot show the live value)` : `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
     if (after === undefined) return `      ${field}: ${value(before)}`;
     if (before === undefined) return `      ${field}: ${value(after)}`;

@@ -5,7 +5,7 @@ import type { PlanSummary } from '../../src/model.js';
 import { startFakeGithub, type FakeGithub } from './fake-github-server.js';
 
 const REPO = 'partner/accounts';
-const NONE: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, drift: 0, orphan: 0 };
+const NONE: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, create_sso_user: 0, drift: 0, orphan: 0 };
 const RUN = 'https://github.com/partner/accounts/actions/runs/99';
 
 describe('writeDriftIssue', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Problem } from '../../src/errors.js';
-import type { Change, DesiredAccount, LiveAccount, Plan } from '../../src/model.js';
+import type { Change, DesiredAccount, DesiredSsoUser, LiveAccount, Plan } from '../../src/model.js';
 import { applyCallsOf, computePlan, needsPlanRead } from '../../src/plan/compute-plan.js';
 import { renderJson } from '../../src/render/render-json.js';
 import { desiredAccount, liveAccount, livePlan, liveState, planOptions, reorder } from './plan-fixtures.js';
@@ -301,7 +301,7 @@ describe('computePlan: API calls', () => {
       { calls: { list: 3, plan: 7 } },
     );
     const plan = computePlan(desired, live, planOptions({ requests_per_second: 2 }));
-    expect(plan.summary).toEqual({ create: 2, update: 1, update_profile: 0, reactivate: 1, cancel: 1, drift: 1, orphan: 1 });
+    expect(plan.summary).toEqual({ create: 2, update: 1, update_profile: 0, reactivate: 1, cancel: 1, create_sso_user: 0, drift: 1, orphan: 1 });
     expect(plan.api).toEqual({ list_calls: 3, plan_calls: 7, managed_list_calls: 0, summary_calls: 0, apply_calls: 6, requests_per_second: 2, apply_seconds: 3, refreshed: 0, not_refreshed: 0, max_calls: null });
   });
 
@@ -677,5 +677,71 @@ describe('computePlan: fingerprint', () => {
     const before = computePlan(desired(), live(), planOptions()).fingerprint;
     const moved = [desiredAccount({ login_name: 'acme_widgets', encoded_account_id: ID, plan_type: 'GOLD', billing_day_of_month: 5, commentLines: 4 })];
     expect(computePlan(moved, live(), planOptions()).fingerprint).toBe(before);
+  });
+});
+
+describe('computePlan: SSO users', () => {
+  const user = (login: string, fields: Partial<DesiredSsoUser> = {}): DesiredSsoUser => ({
+    login_name: login,
+    first_name: 'Josie',
+    last_name: 'Lang',
+    contact_email: `${login}@example.com`,
+    role_name: 'campaign_creator',
+    external_id: '1',
+    external_provider: 'Yahoo',
+    ...fields,
+  });
+  const withUsers = (users: DesiredSsoUser[], spec: Parameters<typeof desiredAccount>[0] = {}) => {
+    const account = existing({ extra: { sso_users: users }, ...spec });
+    users.forEach((_, index) => (account.positions[`sso_users.${index}`] = { line: 10 + index * 8, col: 5 }));
+    return account;
+  };
+  const live = liveAccount(ID, 'Trial');
+
+  it('plans a create_sso_user, with the body POST …/users/sso sends, for each user without created_at', () => {
+    const plan = planOne(withUsers([user('josie.lang'), user('sam.ortiz', { created_at: '2026-11-01T00:00:00Z' })]), live);
+    const { created_at: _none, ...body } = user('josie.lang');
+    expect(plan.changes).toEqual([{ action: 'create_sso_user', login_name: 'acme_widgets', organization_name: null, encoded_account_id: ID, file: 'accounts/acme.yaml', line: 10, sso_user: 'josie.lang', before: null, after: body }]);
+    expect(plan.summary.create_sso_user).toBe(1);
+    expect(plan.api.apply_calls).toBe(1);
+  });
+
+  it('puts the users of a new account after its create, with no id yet, and before cancels', () => {
+    const created = desiredAccount({ login_name: 'new_client', file: 'accounts/new.yaml', extra: { contact_email: 'a@example.com', country_code: 'GB', sso_users: [user('ann.lee')] } });
+    const leaving = desiredAccount({ login_name: 'leaving', encoded_account_id: 'a07e1leave01', status: 'cancelled', cancel: { reason_id: 1 } });
+    const plan = computePlan(reorder([withUsers([user('zed.user')]), leaving, created]), liveState([live, liveAccount('a07e1leave01', 'Open')]), planOptions());
+    expect(plan.changes.map((c) => [c.action, c.encoded_account_id, c.action === 'create_sso_user' ? c.sso_user : null])).toEqual([
+      ['create', null, null],
+      ['create_sso_user', ID, 'zed.user'],
+      ['create_sso_user', null, 'ann.lee'],
+      ['cancel', 'a07e1leave01', null],
+    ]);
+  });
+
+  it('plans nothing for an account --changed-since did not refresh, nor counts users toward the share gate', () => {
+    const plan = computePlan([withUsers([user('josie.lang')])], liveState([live], { notRefreshed: [ID] }), planOptions());
+    expect(plan.changes).toEqual([]);
+    const many = Array.from({ length: 10 }, (_, i) => desiredAccount({ login_name: `client_${i}`, encoded_account_id: `a07e1many${i}`, extra: { sso_users: [user(`u${i}`)] } }));
+    const gated = computePlan(many, liveState(many.map((a) => liveAccount(a.encoded_account_id!, 'Trial'))), planOptions());
+    expect(gated.summary.create_sso_user).toBe(10);
+    expect(gated.refusals).toEqual([]);
+  });
+
+  it('reports an edit, a removal and a dropped created_at of users the base version shows created, and never re-creates them', () => {
+    const at = '2026-11-01T00:00:00Z';
+    const baseSsoUsers = new Map([['accounts/acme.yaml', [user('edited', { created_at: at }), user('removed', { created_at: at }), user('forgotten', { created_at: at }), user('same', { created_at: at }), user('pending')]]]);
+    const desired = withUsers([user('edited', { role_name: 'account_manager', created_at: at }), user('forgotten'), user('same', { created_at: at }), user('pending')]);
+    const plan = computePlan([desired], liveState([live]), { ...planOptions(), baseSsoUsers });
+    expect(plan.changes.map((c) => [c.action, c.action === 'create_sso_user' || c.action === 'drift' ? c.sso_user : null, c.before, c.after])).toEqual([
+      ['create_sso_user', 'pending', null, expect.objectContaining({ login_name: 'pending' })],
+      ['drift', 'edited', { role_name: 'campaign_creator' }, { role_name: 'account_manager' }],
+      ['drift', 'forgotten', { created_at: at }, { created_at: null }],
+      ['drift', 'removed', { login_name: 'removed', contact_email: 'removed@example.com', role_name: 'campaign_creator' }, {}],
+    ]);
+    const reasons = plan.changes.flatMap((c) => (c.action === 'drift' ? [c.reason] : []));
+    expect(reasons[0]).toMatch(/CTCT can neither read nor change an SSO user/);
+    expect(reasons[1]).toMatch(/never posts it again: put created_at back/);
+    expect(reasons[2]).toMatch(/CTCT cannot remove an SSO user/);
+    expect(plan.fingerprint).not.toBe(computePlan([desired], liveState([live]), planOptions()).fingerprint);
   });
 });

@@ -144,7 +144,7 @@ describe('plan --simulator on the shipped examples', () => {
     const plan = JSON.parse(result.stdout) as Plan;
     expect(plan.format_version).toBe(1);
     expect(plan.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(plan.summary).toEqual({ create: 4, update: 0, update_profile: 0, reactivate: 0, cancel: 1, drift: 0, orphan: 1 });
+    expect(plan.summary).toEqual({ create: 4, update: 0, update_profile: 0, reactivate: 0, cancel: 1, create_sso_user: 0, drift: 0, orphan: 1 });
     expect(plan.changes.map((c) => [c.action, c.login_name, c.encoded_account_id, c.file])).toEqual([
       ['create', 'blue.harbor.bakery', null, 'accounts/us/blue-harbor-bakery.yaml'],
       ['create', 'hanks_fresh_fruit', null, 'accounts/us/hanks-fresh-fruit.yaml'],
@@ -174,7 +174,7 @@ describe('plan --simulator on the shipped examples', () => {
     const result = await runCli(dir, ['plan', '--simulator', '--format', 'markdown']);
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith('### ctct-gitops plan')).toBe(true);
-    expect(result.stdout.split('\n').slice(2, 4)).toEqual(['| action | accounts |', '|---|---:|']);
+    expect(result.stdout.split('\n').slice(2, 4)).toEqual(['| action | count |', '|---|---:|']);
     expect(result.stdout.match(/<details>/g)).toHaveLength(6);
     expect(result.stdout).toContain('**This plan cancels 1 account:**');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/model.js';
+import type { DesiredSsoUser, Plan } from '../../src/model.js';
 import { computePlan } from '../../src/plan/compute-plan.js';
 import { apiLine } from '../../src/render/describe-change.js';
 import { PLAN_REPORTERS } from '../../src/render/plan-reporters.js';
@@ -8,9 +8,21 @@ import { renderMarkdown } from '../../src/render/render-markdown.js';
 import { renderText } from '../../src/render/render-text.js';
 import { desiredAccount, liveAccount, livePlan, liveState, planOptions } from './plan-fixtures.js';
 
+const ssoUser = (login: string, fields: Partial<DesiredSsoUser> = {}): DesiredSsoUser => ({
+  login_name: login,
+  first_name: 'Josie',
+  last_name: 'Lang',
+  contact_email: `${login}@example.com`,
+  role_name: 'campaign_creator',
+  external_id: '23378234122161121',
+  external_provider: 'Yahoo',
+  ...fields,
+});
+
 /**
  * One plan with every action, a problem, a refusal no flag passes (protected), a gate passed with
- * --force (max_cancels at 1) and an account not refreshed.
+ * --force (max_cancels at 1), an account not refreshed, SSO users to create on a new and an
+ * existing account, and an edited and a removed SSO user that the base version of a file shows.
  */
 function richPlan(): Plan {
   const desired = [
@@ -18,7 +30,7 @@ function richPlan(): Plan {
       login_name: 'blue.harbor.bakery',
       file: 'accounts/us/blue-harbor-bakery.yaml',
       commentLines: 2,
-      extra: { contact_email: 'owner@blueharborbakery.example.com', country_code: 'US', state_code: 'ME', organization_name: 'Blue Harbor Bakery', managed_site_owner: true },
+      extra: { contact_email: 'owner@blueharborbakery.example.com', country_code: 'US', state_code: 'ME', organization_name: 'Blue Harbor Bakery', managed_site_owner: true, sso_users: [ssoUser('martha.quinn', { role_name: 'account_manager' })] },
     }),
     desiredAccount({
       login_name: 'hanks_fresh_fruit',
@@ -29,7 +41,14 @@ function richPlan(): Plan {
       extra: { contact_email: 'hank.smith@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Hanks Fresh Fruit', password_env: 'HANKS_INITIAL_PASSWORD' },
     }),
     desiredAccount({ login_name: 'maple_leaf_yoga', encoded_account_id: 'a07e1trial01', file: 'accounts/ca/maple-leaf-yoga.yaml', plan_type: 'SILVER', billing_day_of_month: 20 }),
-    desiredAccount({ login_name: 'riverside_dental', encoded_account_id: 'a07e1paid001', file: 'accounts/us/riverside-dental.yaml', plan_type: 'GOLD', billing_day_of_month: 15 }),
+    desiredAccount({
+      login_name: 'riverside_dental',
+      encoded_account_id: 'a07e1paid001',
+      file: 'accounts/us/riverside-dental.yaml',
+      plan_type: 'GOLD',
+      billing_day_of_month: 15,
+      extra: { sso_users: [ssoUser('josie.lang'), ssoUser('sam.ortiz', { role_name: 'account_manager', created_at: '2026-11-02T10:00:00.000Z' })] },
+    }),
     desiredAccount({ login_name: 'harbor_lights', encoded_account_id: 'a07e1back001', file: 'accounts/us/harbor-lights.yaml', plan_type: 'BRONZE' }),
     desiredAccount({
       encoded_account_id: 'a07e1cycles1',
@@ -74,9 +93,10 @@ function richPlan(): Plan {
     { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2, managed_list: 1, summary: 1 } },
   );
   const detailBaselines = new Map([['accounts/us/pine-street-deli.yaml', { organization_name: 'Pine Street Deli', contact_phone: '207-555-0100' }]]);
+  const baseSsoUsers = new Map([['accounts/us/riverside-dental.yaml', [ssoUser('sam.ortiz', { created_at: '2026-11-02T10:00:00.000Z' }), ssoUser('old.hand', { created_at: '2026-10-01T09:00:00.000Z' })]]]);
   // hanks_fresh_fruit's initial password is missing: its create is blocked.
   const passwordProblems = new Map([['accounts/us/hanks-fresh-fruit.yaml', 'the environment variable HANKS_INITIAL_PASSWORD is not set']]);
-  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines, passwordProblems });
+  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines, passwordProblems, baseSsoUsers });
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -88,11 +108,11 @@ describe('the rich plan used for the renderer snapshots', () => {
       ['blue.harbor.bakery', null],
       ['hanks_fresh_fruit', { password_env: 'HANKS_INITIAL_PASSWORD', reason: 'the environment variable HANKS_INITIAL_PASSWORD is not set' }],
     ]);
-    expect(plan.summary).toEqual({ create: 2, update: 2, update_profile: 1, reactivate: 1, cancel: 2, drift: 2, orphan: 1 });
+    expect(plan.summary).toEqual({ create: 2, update: 2, update_profile: 1, reactivate: 1, cancel: 2, create_sso_user: 2, drift: 4, orphan: 1 });
     expect(plan.problems).toHaveLength(1);
     expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
     expect(plan.forced.map((r) => r.gate)).toEqual(['max_cancels']);
-    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 10, requests_per_second: 4, apply_seconds: 2.5, refreshed: 0, not_refreshed: 1, max_calls: null });
+    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 12, requests_per_second: 4, apply_seconds: 3, refreshed: 0, not_refreshed: 1, max_calls: null });
   });
 });
 
@@ -157,12 +177,19 @@ describe('renderText', () => {
       '~ update',
       '~ update pro',
       '↺ reactivate',
+      '+ SSO user',
+      '+ SSO user',
       '- cancel',
       '- cancel',
+      '! drift',
+      '! drift',
       '! drift',
       '! drift',
       '? orphan',
     ]);
+    expect(text).toContain('+ SSO user   martha.quinn in blue.harbor.bakery  accounts/us/blue-harbor-bakery.yaml:3\n      login_name: martha.quinn\n');
+    expect(text).toContain('      role_name: created campaign_creator ≠ file account_manager');
+    expect(text).toContain('      login_name: old.hand (removed from the file)');
     expect(text).toContain('      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n');
     expect(text).not.toContain('first_name: Ada');
     expect(text).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n      CTCT changes account details only of managed accounts');
@@ -174,7 +201,7 @@ describe('renderText', () => {
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
     expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
     expect(text).toContain('      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n');
-    expect(text).toContain('Plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported.');
+    expect(text).toContain('Plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create; 4 drift, 1 orphan reported.');
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
 
@@ -191,17 +218,18 @@ describe('renderMarkdown', () => {
 
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
-    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel; 2 drift, 1 orphan reported');
-    expect(lines.slice(1, 11)).toEqual([
+    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create; 4 drift, 1 orphan reported');
+    expect(lines.slice(1, 12)).toEqual([
       '',
-      '| action | accounts |',
+      '| action | count |',
       '|---|---:|',
       '| ➕ create | 2 |',
       '| ✏️ update | 2 |',
       '| 📝 update_profile | 1 |',
       '| ♻️ reactivate | 1 |',
       '| 🛑 cancel | 2 |',
-      '| ⚠️ drift | 2 |',
+      '| 👤 create_sso_user | 2 |',
+      '| ⚠️ drift | 4 |',
       '| ❔ orphan | 1 |',
     ]);
   });
@@ -238,7 +266,7 @@ describe('renderMarkdown', () => {
     const plan = richPlan();
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(apiLine(plan));
-    expect(apiLine(plan)).toBe('API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 10 calls, about 3 s at 4 requests/s.');
+    expect(apiLine(plan)).toBe('API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.');
   });
 
   it('escapes HTML in the section titles, and keeps values in code spans', () => {
@@ -260,7 +288,7 @@ describe('renderJson', () => {
     expect(parsed).toEqual(plan);
     expect(parsed.format_version).toBe(1);
     expect(parsed.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan']);
+    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'update_profile', 'reactivate', 'cancel', 'create_sso_user', 'drift', 'orphan']);
     const profile = parsed.changes.find((c) => c.action === 'update_profile');
     expect(profile).toMatchObject({
       before: { contact_phone: '207-555-0199', organization_name: 'Harbor Books', physical_address: null },
