@@ -26,7 +26,7 @@ import type {
   SiteOwner,
   SsoUser,
 } from './ctct-types.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type ReleaseSlot } from './rate-limiter.js';
 import { Redactor } from './redact.js';
 import { computeRetryDelay, DEFAULT_RETRY, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
@@ -375,12 +375,22 @@ export class CtctClient {
       this.#readBudget.left--;
     }
     let token = '';
+    let release: ReleaseSlot = () => {};
     // The wait for a slot can outlast a short-lived token's margin; a wasted slot is cheaper than a 401.
     // Bounded, because a token that never outlives the wait would loop for ever; the 401 path covers the rest.
     for (let tries = 0; tries < 3 && (tries === 0 || !this.#tokens.isFresh(token)); tries++) {
+      release();
       token = await this.#tokens.getToken();
-      await this.#limiter.acquire();
+      release = await this.#limiter.acquire();
     }
+    try {
+      return await this.#sendAttempt(call, token);
+    } finally {
+      release();
+    }
+  }
+
+  async #sendAttempt(call: Call, token: string): Promise<{ token: string; outcome: HttpResponse | TransportError }> {
     this.calls[call.operation]++;
     const headers: Record<string, string> = {
       authorization: this.#scheme === 'bearer' ? `Bearer ${token}` : token,

@@ -79,7 +79,7 @@ export class TokenProvider {
     const { retry, tokenUrl } = this.#options;
     const url = new URL(tokenUrl);
     for (let attempt = 1; ; attempt++) {
-      await this.#pacer.acquire();
+      const release = await this.#pacer.acquire();
       this.#options.onEvent?.('request');
       let outcome: HttpResponse | TransportError;
       try {
@@ -98,6 +98,8 @@ export class TokenProvider {
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
         outcome = error;
+      } finally {
+        release();
       }
       if (!(outcome instanceof TransportError) && outcome.status >= 200 && outcome.status < 300) return this.#accept(outcome);
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RateLimiter } from '../../src/ctct/rate-limiter.js';
+import { RateLimiter, WINDOW_MARGIN_MS } from '../../src/ctct/rate-limiter.js';
 import { computeRetryDelay, DEFAULT_RETRY, parseRetryAfter, THROTTLED_WAIT_MS } from '../../src/ctct/retry-delay.js';
 import { readJwtExpiry } from '../../src/ctct/token-provider.js';
 
@@ -11,22 +11,47 @@ describe('RateLimiter', () => {
     vi.useRealTimers();
   });
 
-  it('never lets a one-second window hold more starts than the limit, however many callers wait', async () => {
+  it('starts a request only a window after the request rps places before it was answered', async () => {
     const limiter = new RateLimiter({ requestsPerSecond: 4, now: () => Date.now() });
     const starts: number[] = [];
-    const all = Array.from({ length: 20 }, () => limiter.acquire().then(() => starts.push(Date.now())));
-
+    const answers: number[] = [];
+    // Each request is answered 30 ms after it starts: the server sees it somewhere in between.
+    const all = Array.from({ length: 20 }, () =>
+      limiter.acquire().then(async (release) => {
+        starts.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        answers.push(Date.now());
+        release();
+      }),
+    );
     await vi.runAllTimersAsync();
     await Promise.all(all);
 
     expect(starts).toHaveLength(20);
-    for (let i = 4; i < starts.length; i++) expect(starts[i]! - starts[i - 4]!).toBeGreaterThan(1000);
-    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(limiter.intervalMs);
+    for (let i = 4; i < starts.length; i++) expect(starts[i]! - answers[i - 4]!).toBeGreaterThanOrEqual(1000 + WINDOW_MARGIN_MS);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(Math.floor(limiter.intervalMs));
+    // Close to the limit: 16 more requests after the first window take about 4 windows plus the round trips.
+    expect(starts[19]! - starts[3]!).toBeLessThanOrEqual(4 * (1000 + WINDOW_MARGIN_MS + 30) + 10);
+  });
+
+  it('waits for an unanswered request however long it takes', async () => {
+    const limiter = new RateLimiter({ requestsPerSecond: 2, now: () => Date.now() });
+    const first = await limiter.acquire();
+    const second = limiter.acquire();
+    await vi.advanceTimersByTimeAsync(1000);
+    (await second)();
+    let third = false;
+    void limiter.acquire().then(() => (third = true));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(third).toBe(false);
+    first();
+    await vi.advanceTimersByTimeAsync(1000 + WINDOW_MARGIN_MS);
+    expect(third).toBe(true);
   });
 
   it('measures from the last actual start, so a late caller does not get a burst', async () => {
     const limiter = new RateLimiter({ requestsPerSecond: 4, now: () => Date.now() });
-    await limiter.acquire();
+    (await limiter.acquire())();
     vi.advanceTimersByTime(100);
     const late = limiter.acquire().then(() => Date.now());
     await vi.runAllTimersAsync();
