@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeSsoUserCreated } from '../accounts/write-sso-user-created.js';
 import { CtctApiError, SsoUserOutcomeUnknownError } from '../ctct/ctct-api-error.js';
@@ -51,8 +52,22 @@ export async function applySsoUserCreate(client: SsoUserClient, journal: Journal
     how = resolved;
   }
   await journal.recordSsoCreated(intent.intent_id, how);
-  await writeSsoUserCreated(cwd, target.file, user.login_name, new Date().toISOString());
+  await writeInTurn(path.resolve(cwd, target.file), () => writeSsoUserCreated(cwd, target.file, user.login_name, new Date().toISOString()));
   await journal.recordWritten(intent.intent_id, target.file);
+}
+
+const fileTurns = new Map<string, Promise<unknown>>();
+
+/** Users of one file are created concurrently; their write-backs (read, splice, rename) go one at a time. */
+async function writeInTurn<T>(file: string, write: () => Promise<T>): Promise<T> {
+  const previous = fileTurns.get(file) ?? Promise.resolve();
+  const turn = previous.catch(() => undefined).then(write);
+  fileTurns.set(file, turn);
+  try {
+    return await turn;
+  } finally {
+    if (fileTurns.get(file) === turn) fileTurns.delete(file);
+  }
 }
 
 /** The re-post that settles an unknown outcome: `re-post` (201), `exists` (409), or null when unknown again. */
