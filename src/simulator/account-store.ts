@@ -60,7 +60,7 @@ export class AccountStore {
 
   load(state: SimulatorState): void {
     for (const account of state.accounts) this.index(account);
-    for (const p of state.pending_provisions) this.pending.set(p.account.login_name.toLowerCase(), p);
+    for (const p of state.pending_provisions) this.pending.set(p.account.encoded_account_id, p);
   }
 
   all(): readonly SimAccount[] {
@@ -83,14 +83,17 @@ export class AccountStore {
     return this.byLogin.get(loginName.toLowerCase());
   }
 
-  /** Taken by an account or by a create still pending after a 503. */
+  /**
+   * Taken by an account. A create still pending after a 503 reserves nothing: the spec promises
+   * no 409 before the stored request is provisioned, so a second POST meanwhile makes a second
+   * account (the worst case a client must be safe against).
+   */
   isLoginTaken(loginName: string): boolean {
-    const key = loginName.toLowerCase();
-    return this.byLogin.has(key) || this.pending.has(key);
+    return this.byLogin.has(loginName.toLowerCase());
   }
 
   isIdTaken(id: string): boolean {
-    return this.byId.has(id) || [...this.pending.values()].some((p) => p.account.encoded_account_id === id);
+    return this.byId.has(id) || this.pending.has(id);
   }
 
   pendingProvisions(): PendingProvision[] {
@@ -108,16 +111,15 @@ export class AccountStore {
   }
 
   reserve(provision: PendingProvision): void {
-    this.pending.set(provision.account.login_name.toLowerCase(), provision);
+    this.pending.set(provision.account.encoded_account_id, provision);
     this.persist();
   }
 
   /** Turn a pending create into an account; false when it already was. */
-  completeProvision(loginName: string): boolean {
-    const key = loginName.toLowerCase();
-    const provision = this.pending.get(key);
+  completeProvision(id: string): boolean {
+    const provision = this.pending.get(id);
     if (!provision) return false;
-    this.pending.delete(key);
+    this.pending.delete(id);
     this.index(provision.account);
     this.persist();
     return true;

@@ -38,10 +38,12 @@ export const FAULT_SPEC_HELP = `Fault spec: "METHOD PATH ACTION [xN]"
           /v3/partner/accounts/{id}/plan matches exactly ({name} is any one segment);
           anything with regex characters (^ $ * + ? ( ) [ ] | \\) is a regular expression,
           e.g. /plan$ ; the token endpoint is affected only when PATH names it
-  ACTION  a status code (500, 502, 503, 504, 429 …) answered with a CTCT-shaped body;
+  ACTION  a status code (500, 502, 503, 504, 429 …) answered with a CTCT-shaped body
+          (503 on POST /v3/partner/accounts stores the create, as the spec says, and the
+          account appears after --provision-delay; --create-503 nothing stores nothing);
           drop (close the connection without acting); drop-after-store (act, then close
           without answering); provision-later (POST /v3/partner/accounts: answer 503 and
-          create the account later); latency:MS (delay the answer)
+          create the account later, whatever --create-503 says); latency:MS (delay the answer)
   xN      how many matching requests it affects (default x1); x* for all
 Examples: "POST /v3/partner/accounts 503 x2"  "PUT /plan$ 500 x3"
           "POST /v3/partner/accounts drop-after-store"  "* * latency:50 x*"`;

@@ -32,9 +32,9 @@ export interface PartnerContext {
   contentType: string | undefined;
   rawBody: string;
   behaviour: Readonly<SimulatorBehaviour>;
-  /** Set by a `provision-later` fault: answer 503 and let the account appear at this time. */
+  /** Set by a create answered 503 that is stored (spec): the account appears at this time. */
   provisionLaterAt?: number;
-  onProvisionDeferred?: (loginName: string) => void;
+  onProvisionDeferred?: (encodedAccountId: string) => void;
   /** Whether accounts created now get the SSO feature (a partner-level arrangement with CTCT). */
   ssoForNewAccounts?: boolean;
 }
@@ -199,7 +199,7 @@ function createAccount(ctx: PartnerContext): SimResponse {
   if (ctx.provisionLaterAt !== undefined) {
     // "the client account provision data is stored and processed when provisioning becomes available" (spec, POST /partner/accounts)
     ctx.store.reserve({ account, ready_at: ctx.provisionLaterAt });
-    ctx.onProvisionDeferred?.(loginName);
+    ctx.onProvisionDeferred?.(account.encoded_account_id);
     return answerStatus(503);
   }
   ctx.store.add(account);

@@ -6,7 +6,7 @@ import { readSettings } from '../settings/read-settings.js';
 import { computeMirrorAccounts } from './compute-mirror-accounts.js';
 import { FAULT_SPEC_HELP, parseFaultSpec, type FaultRule } from './fault-rules.js';
 import { BEHAVIOUR_FLAGS, type SimulatorBehaviour } from './sim-behaviour.js';
-import { startSimulator } from './simulator.js';
+import { startSimulator, type Create503 } from './simulator.js';
 
 /** What the command talks to; tests replace them, the CLI keeps the defaults. */
 export interface SimulatorCommandDeps {
@@ -27,6 +27,7 @@ interface SimulatorCommandOptions {
   quota: number;
   tokenTtl: number;
   provisionDelay: number;
+  create503: Create503;
   fault?: FaultRule[];
   ssoNewAccounts?: boolean;
   quiet?: boolean;
@@ -107,7 +108,8 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .option('--rps <n>', 'requests per second per API key before 429 throttled (0 = unlimited)', parseWholeNumber(1_000_000), 4)
     .option('--quota <n>', 'requests per UTC day per API key before 429 quota_exceeded (0 = unlimited)', parseWholeNumber(1e9), 10_000)
     .option('--token-ttl <seconds>', 'lifetime of partner tokens', parseWholeNumber(86_400 * 365), 3600)
-    .option('--provision-delay <ms>', 'how long a provision-later create takes to appear', parseWholeNumber(86_400_000), 1000)
+    .option('--provision-delay <ms>', 'how long a create answered 503 takes to appear', parseWholeNumber(86_400_000), 1000)
+    .addOption(new Option('--create-503 <what>', 'what a 503 fault on POST /v3/partner/accounts stores: stored (the spec: provisioned after --provision-delay) or nothing').choices(['stored', 'nothing']).default('stored'))
     .option('--fault <spec>', 'inject a fault; repeat for several (syntax below)', collectFault)
     .option('--require-scope', 'refuse a token request that names no scope (400 invalid_scope)')
     .option('--sso-new-accounts', 'accounts created through the API get SSO for all users (POST users/sso answers 403 without it)')
@@ -124,6 +126,7 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
         dailyQuota: options.quota,
         tokenTtlSeconds: options.tokenTtl,
         provisionDelayMs: options.provisionDelay,
+        create503: options.create503,
         ...(options.state === undefined ? {} : { stateFile: options.state }),
         ...(accounts === undefined ? {} : { accounts }),
         ...(options.seed > 0 ? { seed: options.seed } : {}),

@@ -42,10 +42,17 @@ export interface SimulatorOptions {
   accounts?: readonly SimAccount[];
   /** Generate this many accounts when the state is new or empty. */
   seed?: number;
-  /** How long a `provision-later` create waits before its account appears (default 1000). */
+  /** How long a create answered 503 (a `503` or `provision-later` fault) waits before its account appears (default 1000). */
   provisionDelayMs?: number;
   /** Accounts created through POST /partner/accounts get CTCT's "SSO for all users" feature (default false). */
   ssoForNewAccounts?: boolean;
+  /**
+   * What a `503` fault on POST /partner/accounts does. `stored` (default), as the spec says
+   * (ctct-v3-partner-subset-3.0.178.yaml:102-104): "the client account provision data is stored
+   * and processed when provisioning becomes available", after `provisionDelayMs`. `nothing`: the
+   * 503 stores nothing, so the account never appears.
+   */
+  create503?: Create503;
   /** Clock in ms, for tests (default Date.now). */
   now?: () => number;
   /** Request log, one line per request; never carries secrets. */
@@ -53,6 +60,8 @@ export interface SimulatorOptions {
   /** How to read what CTCT's documents leave open; each unset one keeps {@link DEFAULT_BEHAVIOUR}. */
   behaviour?: Partial<SimulatorBehaviour>;
 }
+
+export type Create503 = 'stored' | 'nothing';
 
 /** Live counters of a running simulator. */
 export interface SimulatorStats {
@@ -109,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const credentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const provisionDelayMs = options.provisionDelayMs ?? 1000;
+  const create503 = options.create503 ?? 'stored';
   const log = options.log;
   const behaviour: SimulatorBehaviour = { ...DEFAULT_BEHAVIOUR, ...definedOnly(options.behaviour) };
   const tokenPaths = computeTokenPaths(behaviour);
@@ -136,15 +146,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     store.addMany(computeSeedAccounts(options.seed ?? 0, store.nextSeq(), (id) => store.isIdTaken(id)));
   }
 
-  const scheduleProvision = (loginName: string, delayMs: number): void => {
+  const scheduleProvision = (id: string, delayMs: number): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
-      store.completeProvision(loginName);
+      store.completeProvision(id);
     }, delayMs);
     timers.add(timer);
   };
   for (const pending of store.pendingProvisions()) {
-    scheduleProvision(pending.account.login_name, Math.max(0, pending.ready_at - now()));
+    scheduleProvision(pending.account.encoded_account_id, Math.max(0, pending.ready_at - now()));
   }
 
   /** Latency faults; a pending one is abandoned on close, its connection destroyed. */
@@ -249,7 +259,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const operation: PartnerOperation | undefined = 'operation' in route ? route.operation : undefined;
     if (operation) count(operation);
     const decision = faults.take(method, path, operation === 'createAccount');
-    const outcome = decision.outcome;
+    let outcome = decision.outcome;
+    if (outcome?.kind === 'status' && outcome.status === 503 && operation === 'createAccount' && create503 === 'stored') outcome = { kind: 'provision-later' };
     if (outcome?.kind === 'drop') return drop(req.socket, 'fault');
     if (outcome?.kind === 'status') {
       await delay(decision.latencyMs);
@@ -262,7 +273,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody, behaviour, ssoForNewAccounts: options.ssoForNewAccounts === true };
       if (outcome?.kind === 'provision-later') {
         ctx.provisionLaterAt = nowMs + provisionDelayMs;
-        ctx.onProvisionDeferred = (loginName) => scheduleProvision(loginName, provisionDelayMs);
+        ctx.onProvisionDeferred = (id) => scheduleProvision(id, provisionDelayMs);
       }
       response = runPartnerOperation(route, ctx);
     } else {
@@ -292,7 +303,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     // A create answered 503 is stored and processed later (spec); finish it rather than lose it.
-    for (const pending of store.pendingProvisions()) store.completeProvision(pending.account.login_name);
+    for (const pending of store.pendingProvisions()) store.completeProvision(pending.account.encoded_account_id);
     await new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();

@@ -20,13 +20,37 @@ describe('status faults', () => {
   it('fails the next K matching requests with a CTCT-shaped body, without acting', async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
     const api = new PartnerCaller(sim);
-    sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 503 x2'));
+    sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 500 x2'));
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') }));
-    expect(answers.map((a) => a.status)).toEqual([503, 503, 201]);
-    expect(answers[0]?.body).toEqual([{ error_key: 'partner.api.service_unavailable', error_message: 'Our internal service is temporarily unavailable.' }]);
+    expect(answers.map((a) => a.status)).toEqual([500, 500, 201]);
+    expect(answers[0]?.body).toEqual([{ error_key: 'partner.api.internal_error', error_message: expect.any(String) }]);
     expect(sim.accounts()).toHaveLength(1);
     expect(sim.stats.byOperation.createAccount).toBe(3);
+  });
+
+  it('a 503 on a create is stored and provisioned later by default, as the spec says', async () => {
+    let clock = Date.UTC(2026, 2, 14, 12);
+    sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 5_000, now: () => clock });
+    const api = new PartnerCaller(sim);
+    sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 503'));
+    const first = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
+    expect(first.body).toEqual([{ error_key: 'partner.api.service_unavailable', error_message: 'Our internal service is temporarily unavailable.' }]);
+    expect(sim.accounts()).toHaveLength(0);
+    clock += 5_000;
+    expect(sim.accounts()).toEqual([expect.objectContaining({ login_name: 'hanks_fresh_fruit' })]);
+  });
+
+  it('with create503 "nothing" a 503 on a create stores nothing', async () => {
+    let clock = Date.UTC(2026, 2, 14, 12);
+    sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 5_000, create503: 'nothing', now: () => clock });
+    const api = new PartnerCaller(sim);
+    sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 503'));
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(503);
+    clock += 60_000;
+    expect(sim.accounts()).toHaveLength(0);
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(201);
+    expect(sim.accounts()).toHaveLength(1);
   });
 
   it('matches by method and path regex, and leaves other requests alone', async () => {
@@ -102,7 +126,7 @@ describe('connection faults', () => {
 });
 
 describe('provision-later', () => {
-  it('answers 503, reserves the login (re-POST → 409), and the account appears when the delay has passed', async () => {
+  it('answers 503 and reserves nothing (a re-POST meanwhile makes a second account); the first appears when the delay has passed', async () => {
     let clock = Date.UTC(2026, 2, 14, 12);
     sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 60_000, now: () => clock });
     const api = new PartnerCaller(sim);
@@ -113,11 +137,14 @@ describe('provision-later', () => {
     expect(sim.findByLogin('hanks_fresh_fruit')).toBeUndefined();
     expect((await api.call('GET', '/v3/partner/accounts')).body.site_owner_list).toEqual([]);
     const again = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(201);
     clock += 60_000;
     const listed = await api.call('GET', '/v3/partner/accounts');
-    expect(listed.body.site_owner_list).toEqual([expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' })]);
-    expect(sim.accounts()).toHaveLength(1);
+    expect(listed.body.site_owner_list).toEqual([
+      expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', encoded_account_id: again.body.encoded_account_id }),
+      expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' }),
+    ]);
+    expect(sim.accounts()).toHaveLength(2);
   });
 
   it('the account appears after provisionDelayMs on the real clock too', async () => {

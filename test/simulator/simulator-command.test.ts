@@ -25,7 +25,7 @@ describe('ctct-gitops simulator', () => {
       log: (line) => logLines.push(line),
       waitForStop: () => new Promise((resolve) => (stop = resolve)),
     });
-    const running = command.parseAsync(['--port', '0', '--seed', '12', '--state', state, '--rps', '0', '--fault', 'POST /v3/partner/accounts 503 x1', '--token-ttl', '600'], { from: 'user' });
+    const running = command.parseAsync(['--port', '0', '--seed', '12', '--state', state, '--rps', '0', '--fault', 'POST /v3/partner/accounts 503 x1', '--create-503', 'nothing', '--token-ttl', '600'], { from: 'user' });
     await waitForOutput(out, /Press Ctrl-C/);
     const env = readExports(out.join(''));
     expect(Object.keys(env)).toEqual(['CTCT_BASE_URL', 'CTCT_TOKEN_URL', 'CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET']);
@@ -62,7 +62,7 @@ describe('ctct-gitops simulator', () => {
     const command = createSimulatorCommand().exitOverride().configureOutput({ writeOut: (s) => help.push(s), writeErr: (s) => help.push(s) });
     await expect(command.parseAsync(['--help'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
     const text = help.join('');
-    for (const word of ['--port', '--state', '--seed', '--rps', '--quota', '--token-ttl', '--fault', 'drop-after-store', 'provision-later', 'latency:MS', 'POST /v3/partner/accounts 503 x2', '--site-owner-name', '--duplicate-login', '--token-paths', '--auth-scheme', '--require-scope', '--managed-site-owner']) {
+    for (const word of ['--port', '--state', '--seed', '--rps', '--quota', '--token-ttl', '--create-503', '--fault', 'drop-after-store', 'provision-later', 'latency:MS', 'POST /v3/partner/accounts 503 x2', '--site-owner-name', '--duplicate-login', '--token-paths', '--auth-scheme', '--require-scope', '--managed-site-owner']) {
       expect(text).toContain(word);
     }
     const errors: string[] = [];
