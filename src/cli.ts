@@ -136,6 +136,7 @@ program
         for (const item of result.sso.resolved) process.stdout.write(escapeControl(`recovered: finished the create of SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}) that an earlier run left open`) + '\n');
         for (const item of result.sso.unresolved) process.stdout.write(escapeControl(`unresolved: SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}): ${item.reason}`) + '\n');
       },
+      onWait: (line) => void process.stdout.write(`${line}\n`),
       onProgress: (event) => {
         if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`);
         else process.stdout.write(`${renderOutcomeLine(event.outcome)}\n`);

@@ -58,17 +58,17 @@ export interface ApplyContext {
   journal: Journal;
   env: NodeJS.ProcessEnv;
   concurrency: number;
-  /** Every id listed before this run's first POST: a new account is one not among them. */
+  /** Every id of the UNFILTERED listing before this run's first POST: a new account is one not among them. */
   knownIds: ReadonlySet<string>;
-  /** Ids the account files name: an account none of them names may be adopted after a 409. */
-  namedIds: ReadonlySet<string>;
-  /** Logins whose earlier create is still unresolved: never POSTed again blindly. */
+  /** Logins whose earlier create is still pending or unproven: never posted again. */
   unresolvedLogins?: ReadonlySet<string>;
   /** SSO users ({@link ssoUserKey}) whose earlier create is still unresolved. */
   unresolvedSsoUsers?: ReadonlySet<string>;
   onProgress?: (event: ProgressEvent) => void;
   /** Waits between listings while resolving a create whose outcome is unknown. */
   resolveDelaysMs?: readonly number[];
+  /** Shows the waits. */
+  log?: (line: string) => void;
 }
 
 const DEFAULT_RESOLVE_DELAYS_MS = [1000, 2000, 4000, 8000];
@@ -193,7 +193,7 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     throw new SkippedChange(`not created: ${reason}. Set ${passwordEnv} (or add it to CTCT_INITIAL_PASSWORDS) and apply again`);
   }
   if (context.unresolvedLogins?.has(login.toLowerCase())) {
-    throw new OperationalError(`an earlier create of ${login} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not POSTed again`);
+    throw new OperationalError(`an earlier create of ${login} is still pending or has an unproven outcome (see .ctct-gitops/journal.jsonl); it is not posted again`);
   }
   const body = computeProvisionRequest(login, change.after, context.env);
   const plan = computeCreatePlan(change.after);
@@ -204,25 +204,19 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
     await context.journal.recordCreated(intent.intent_id, id, 'response');
   } catch (error) {
     if (error instanceof CtctApiError && error.status === 409) {
-      // Without the journal of a run that died after its POST (a CI runner starts clean), the
-      // account exists but no file names it: adopt it when exactly one such account has this login.
-      const adopted = findNewAccount(await context.client.listAccounts(), { login, organizationName: undefined, knownIds: context.namedIds, claimed });
-      if (adopted === null) {
-        await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
-        throw error;
-      }
-      id = adopted;
-      await context.journal.recordCreated(intent.intent_id, id, 'listed');
-      return finishCreate(change, context, intent.intent_id, id, plan, claimed, filesWritten);
+      // A fact to report, never an adoption: the login may be another customer's account.
+      await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
+      throw new OperationalError(describeConflict(await context.client.listAccounts(), login, change.file));
     }
     if (!(error instanceof CreateOutcomeUnknownError)) {
       if (error instanceof CtctApiError && error.status !== undefined && error.status < 500) await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
       throw error;
     }
-    const resolved = await resolveUnknownCreate(context.client, { login, organizationName: body.organization_name, knownIds: context.knownIds, claimed, body }, context.resolveDelaysMs ?? DEFAULT_RESOLVE_DELAYS_MS);
-    if (resolved === null) {
-      throw new OperationalError(`the create of ${login} has an unknown outcome (${error.message}) and the account is not listed yet; the next apply resolves it from the journal without creating a duplicate`);
-    }
+    const pending = error.status === 503;
+    if (pending) await context.journal.recordPending(intent.intent_id, STORED_503);
+    const resolved = await resolveUnknownCreate(context.client, { login, knownIds: context.knownIds, claimed, body, pending }, context.resolveDelaysMs ?? DEFAULT_RESOLVE_DELAYS_MS, context.log);
+    if (resolved.kind === 'pending-now') await context.journal.recordPending(intent.intent_id, STORED_503);
+    if (resolved.kind !== 'found') throw new OperationalError(describeUnresolved(resolved, login, change.file, error.message));
     id = resolved.id;
     await context.journal.recordCreated(intent.intent_id, id, resolved.how);
   }
@@ -271,47 +265,113 @@ async function applyProfile(change: UpdateProfileChange, client: ApplyClient): P
   return id;
 }
 
+const STORED_503 = 'CTCT answered 503: the spec says the request is stored and provisioned later, so it is never posted again';
+
+/** What a create whose outcome was unknown came to. */
+export type CreateResolution =
+  | { kind: 'found'; id: string; how: 'listed' | 're-post' }
+  /** Stored by CTCT (503) and not listed yet: wait, never post again. */
+  | { kind: 'pending'; waitedMs: number }
+  /** The one re-post was answered 503 just now: stored, so pending from here on. */
+  | { kind: 'pending-now'; waitedMs: number }
+  /** Not listed, and nothing proves whether it exists: the re-post met 409, or none was allowed. */
+  | { kind: 'unproven'; waitedMs: number; conflict: boolean };
+
+/** Who a create was for, and what tells its account from every other. */
+export interface CreateIdentity {
+  login: string;
+  /** Ids of the UNFILTERED listing taken before the first POST: an account among them is not new. */
+  knownIds: ReadonlySet<string>;
+  /** Ids other creates of this run have proven theirs. */
+  claimed: Set<string>;
+}
+
 /**
- * Finds the account a create with an unknown outcome made: a listed id that was not there before
- * and whose site owner name or organization name matches. One re-POST is safe because CTCT keeps
- * login names unique: it answers 409 when the first attempt did create the account.
+ * Resolves a create whose outcome is unknown, proving identity or stopping. A create CTCT answered
+ * 503 is stored and provisioned later (ctct-v3-partner-subset-3.0.178.yaml:102-104), and nothing
+ * guarantees a 409 before then, so it is never posted again: apply waits for it to be listed,
+ * bounded by `delaysMs` and shown through `log`. Any other unknown outcome (a dropped connection,
+ * 500, a killed run) means CTCT created the account then or not at all: when one listing does not
+ * show it, it is posted once more; 201 proves it, a 409 (CTCT keeps logins unique) or a 503 sends
+ * it to the same bounded wait.
  */
 export async function resolveUnknownCreate(
   client: Pick<ApplyClient, 'listAccounts' | 'createAccount'>,
-  wanted: { login: string; organizationName: string | undefined; knownIds: ReadonlySet<string>; claimed: Set<string>; body: ProvisionRequest | null },
+  wanted: CreateIdentity & { body: ProvisionRequest | null; pending: boolean },
   delaysMs: readonly number[],
-): Promise<{ id: string; how: 'listed' | 're-post' } | null> {
-  for (let attempt = 0; attempt <= delaysMs.length; attempt++) {
-    const found = findNewAccount(await client.listAccounts(), wanted);
-    if (found !== null) {
-      wanted.claimed.add(found);
-      return { id: found, how: 'listed' };
+  log?: (line: string) => void,
+): Promise<CreateResolution> {
+  const list = async () => {
+    const found = findCreatedAccount(await client.listAccounts(), wanted);
+    if (found !== null) wanted.claimed.add(found);
+    return found;
+  };
+  let pending = wanted.pending;
+  let conflict = false;
+  if (!pending) {
+    const found = await list();
+    if (found !== null) return { kind: 'found', id: found, how: 'listed' };
+    if (wanted.body === null) return { kind: 'unproven', waitedMs: 0, conflict };
+    try {
+      const created = await client.createAccount(wanted.body);
+      wanted.claimed.add(created.encoded_account_id);
+      return { kind: 'found', id: created.encoded_account_id, how: 're-post' };
+    } catch (error) {
+      if (error instanceof CreateOutcomeUnknownError && error.status === 503) pending = true;
+      else if (error instanceof CtctApiError && error.status === 409) conflict = true;
+      else if (!(error instanceof CreateOutcomeUnknownError)) throw error;
     }
-    if (attempt === 0 && wanted.body !== null) {
-      try {
-        const created = await client.createAccount(wanted.body);
-        return { id: created.encoded_account_id, how: 're-post' };
-      } catch (error) {
-        const conflict = error instanceof CtctApiError && error.status === 409;
-        if (!conflict && !(error instanceof CreateOutcomeUnknownError)) throw error;
-      }
-    }
-    if (attempt < delaysMs.length) await sleep(delaysMs[attempt]);
   }
-  return null;
+  const totalMs = delaysMs.reduce((sum, ms) => sum + ms, 0);
+  log?.(`waiting up to ${Math.ceil(totalMs / 1000)} s for CTCT to list ${wanted.login} (${pending ? 'answered 503: stored, provisioned later' : 'the outcome of its create is unknown'})`);
+  let waitedMs = 0;
+  for (let attempt = 0; ; attempt++) {
+    const found = await list();
+    if (found !== null) return { kind: 'found', id: found, how: 'listed' };
+    if (attempt >= delaysMs.length) break;
+    await sleep(delaysMs[attempt]);
+    waitedMs += delaysMs[attempt] ?? 0;
+  }
+  if (pending) return { kind: wanted.pending ? 'pending' : 'pending-now', waitedMs };
+  return { kind: 'unproven', waitedMs, conflict };
 }
 
-function findNewAccount(owners: readonly SiteOwner[], wanted: { login: string; organizationName: string | undefined; knownIds: ReadonlySet<string>; claimed: ReadonlySet<string> }): string | null {
-  const fresh = owners.filter((owner) => !wanted.knownIds.has(owner.encoded_account_id) && !wanted.claimed.has(owner.encoded_account_id));
-  const pick = (matches: SiteOwner[]) => {
-    if (matches.length > 1) {
-      throw new OperationalError(`cannot tell which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}; add its encoded_account_id to the file by hand`);
-    }
-    return matches[0]?.encoded_account_id ?? null;
-  };
-  const byLogin = pick(fresh.filter((owner) => owner.site_owner_name?.toLowerCase() === wanted.login.toLowerCase()));
-  if (byLogin !== null || wanted.organizationName === undefined) return byLogin;
-  return pick(fresh.filter((owner) => owner.organization_name === wanted.organizationName));
+/**
+ * The account a create made, proven by the API's own words: listed with `site_owner_name` ("The
+ * user name that identifies a client account", ctct-v3-partner-subset-3.0.178.yaml PartnerAccount)
+ * equal to the login name, and absent from the unfiltered listing taken before the POST. An
+ * organization name proves nothing; two candidates stop the account.
+ */
+export function findCreatedAccount(owners: readonly SiteOwner[], wanted: CreateIdentity): string | null {
+  const login = wanted.login.toLowerCase();
+  const matches = owners.filter((owner) => owner.site_owner_name?.toLowerCase() === login && !wanted.knownIds.has(owner.encoded_account_id) && !wanted.claimed.has(owner.encoded_account_id));
+  if (matches.length > 1) {
+    throw new OperationalError(`cannot prove which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}: each is new and lists it as site_owner_name; nothing is written; set encoded_account_id in its file by hand`);
+  }
+  return matches[0]?.encoded_account_id ?? null;
+}
+
+/** The message of a create answered 409: the live account named, and how to adopt it on purpose. */
+export function describeConflict(owners: readonly SiteOwner[], login: string, file: string): string {
+  const holders = owners.filter((owner) => owner.site_owner_name?.toLowerCase() === login.toLowerCase());
+  const head = `CTCT answered 409 to the create of ${login} (${file}): the login name is in use`;
+  if (holders.length !== 1) {
+    return `${head} by ${holders.length === 0 ? 'no account this partner lists (another partner\'s, or one CTCT has stored and not provisioned yet)' : `several listed accounts (${holders.map((h) => h.encoded_account_id).join(', ')})`}; nothing was changed. Choose another login_name, or, if the account is yours, set encoded_account_id in ${file} to its id once it is listed`;
+  }
+  const holder = holders[0]!;
+  const cancelled = holder.billing_status === 'Canceled' ? '; it is cancelled, so a paid plan in the file shows as a reactivate' : '';
+  return `${head} by live account ${holder.encoded_account_id} (${holder.organization_name ?? 'no organization name'}, ${holder.billing_status}); nothing was changed. To manage that account with this file, adopt it deliberately: set encoded_account_id: ${holder.encoded_account_id} in ${file} (or delete the file and run ctct-gitops import --account ${holder.encoded_account_id}); the next plan then shows what the file would change, under the usual gates${cancelled}. Otherwise choose another login_name`;
+}
+
+/** The message of a create that could not be proven: what is known, and how to resolve it. */
+export function describeUnresolved(resolution: Exclude<CreateResolution, { kind: 'found' }>, login: string, file: string, cause: string): string {
+  const waited = `${Math.round(resolution.waitedMs / 1000)} s`;
+  const setId = `set encoded_account_id in ${file} to the id CTCT shows for ${login}`;
+  if (resolution.kind !== 'unproven') {
+    return `the create of ${login} is pending: CTCT answered 503, and the spec says such a request is stored and provisioned later, so it is never posted again. It was not listed after ${waited}; the journal (.ctct-gitops/journal.jsonl) keeps it pending and the next apply goes on waiting and writes its id once it is listed; or ${setId}`;
+  }
+  const why = resolution.conflict ? 'one more POST was answered 409 (the login is in use), yet no new account lists it' : 'no new account lists it';
+  return `the outcome of creating ${login} is unproven (${cause}): ${why} after ${waited}; nothing was written on a guess. Run apply again later (the journal keeps it open), or ${setId}`;
 }
 
 function outcomeOf(change: Change, status: OutcomeStatus, id: string | null, error?: string): Outcome {

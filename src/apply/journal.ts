@@ -47,6 +47,17 @@ export interface PlannedRecord {
   intent_id: string;
   at: string;
 }
+/**
+ * CTCT answered the POST with 503: by the spec the request "is stored and processed when
+ * provisioning becomes available" (ctct-v3-partner-subset-3.0.178.yaml:102-104), so the intent
+ * is never posted again; runs wait for the account to appear.
+ */
+export interface PendingRecord {
+  type: 'pending';
+  intent_id: string;
+  reason: string;
+  at: string;
+}
 /** CTCT refused the create for certain (400, 409 on a first POST): nothing was created. */
 export interface AbandonedRecord {
   type: 'abandoned';
@@ -72,7 +83,7 @@ export interface SsoCreatedRecord {
   how: 'response' | 're-post' | 'exists';
   at: string;
 }
-export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | WrittenRecord | PlannedRecord | AbandonedRecord | SsoIntentRecord | SsoCreatedRecord;
+export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | PendingRecord | WrittenRecord | PlannedRecord | AbandonedRecord | SsoIntentRecord | SsoCreatedRecord;
 
 /** An SSO user create with work left: its outcome unknown, or its created_at not yet in the file. */
 export interface OpenSsoIntent {
@@ -85,6 +96,8 @@ export interface OpenIntent {
   intent: IntentRecord;
   run: RunRecord | undefined;
   created: CreatedRecord | undefined;
+  /** Set when CTCT stored the create for later (503): it is never posted again. */
+  pending: PendingRecord | undefined;
   written: WrittenRecord | undefined;
 }
 
@@ -188,6 +201,10 @@ export class Journal {
     return this.append({ type: 'created', intent_id: intentId, encoded_account_id: encodedAccountId, how, at: now() });
   }
 
+  recordPending(intentId: string, reason: string): Promise<void> {
+    return this.append({ type: 'pending', intent_id: intentId, reason, at: now() });
+  }
+
   recordWritten(intentId: string, file: string): Promise<void> {
     return this.append({ type: 'written', intent_id: intentId, file, at: now() });
   }
@@ -215,8 +232,11 @@ export class Journal {
     const intents = new Map<string, OpenIntent>();
     for (const record of this.records) {
       if (record.type === 'run') runs.set(record.run_id, record);
-      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined, written: undefined });
-      else if (record.type === 'created' || record.type === 'written') {
+      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined, pending: undefined, written: undefined });
+      else if (record.type === 'pending') {
+        const open = intents.get(record.intent_id);
+        if (open) open.pending = record;
+      } else if (record.type === 'created' || record.type === 'written') {
         const pending = intents.get(record.intent_id);
         if (pending && record.type === 'created') pending.created = record;
         if (pending && record.type === 'written') {

@@ -1,7 +1,7 @@
 import { writeAccountId } from '../accounts/write-account-id.js';
 import type { DesiredAccount } from '../model.js';
 import { computeCreateFields } from '../plan/compute-plan.js';
-import { computeProvisionRequest, resolveUnknownCreate, type ApplyClient } from './apply-plan.js';
+import { computeProvisionRequest, describeUnresolved, resolveUnknownCreate, type ApplyClient } from './apply-plan.js';
 import { recoverSsoIntents, type SsoRecovery } from './apply-sso-user.js';
 import type { Journal, OpenIntent } from './journal.js';
 
@@ -17,13 +17,14 @@ export interface RecoveryResult {
 
 /**
  * Finishes the creates an earlier run left open in the journal (killed, timed out, failed with an
- * unknown outcome): finds each account by listing, or by one safe re-POST that CTCT answers with
- * 409 when the account exists, then writes its id into the file. Never a blind second POST.
+ * unknown outcome, or stored by CTCT after a 503): proves each account by listing (see
+ * `resolveUnknownCreate`), then writes its id into the file. A create CTCT stored is never posted
+ * again; what cannot be proven stays open in the journal, and nothing is written on a guess.
  */
 export async function recoverJournal(
   journal: Journal,
   client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan' | 'createSsoUser'>,
-  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[] },
+  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[]; log?: (line: string) => void },
 ): Promise<RecoveryResult> {
   const result: RecoveryResult = { resolved: [], unresolved: [], sso: { resolved: [], unresolved: [], files_written: [] }, files_written: [] };
   const namedIds = new Set(context.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
@@ -41,10 +42,10 @@ export async function recoverJournal(
 }
 
 async function recoverIntent(
-  { intent, run, created, written }: OpenIntent,
+  { intent, run, created, pending, written }: OpenIntent,
   journal: Journal,
   client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan'>,
-  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[] },
+  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[]; log?: (line: string) => void },
   namedIds: ReadonlySet<string>,
   claimed: Set<string>,
   result: RecoveryResult,
@@ -56,17 +57,19 @@ async function recoverIntent(
     const passwordEnv = account?.password_env;
     const canRepost = account !== undefined && (passwordEnv === undefined || (context.env[passwordEnv] ?? '') !== '');
     const body = canRepost ? computeProvisionRequest(login, computeCreateFields(account), context.env) : null;
-    const found = await resolveUnknownCreate(
+    const resolution = await resolveUnknownCreate(
       client,
-      { login, organizationName: intent.organization_name ?? undefined, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body },
+      { login, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body, pending: pending !== undefined },
       context.resolveDelaysMs ?? [1000, 2000, 4000],
+      context.log,
     );
-    if (found === null) {
-      result.unresolved.push({ login_name: login, file: intent.file, reason: 'the account is not listed yet and CTCT answers 409 for its login name; run apply again later, or add its encoded_account_id by hand' });
+    if (resolution.kind === 'pending-now') await journal.recordPending(intent.intent_id, 'CTCT answered 503 to the re-post after an unknown outcome: stored, provisioned later');
+    if (resolution.kind !== 'found') {
+      result.unresolved.push({ login_name: login, file: intent.file, reason: describeUnresolved(resolution, login, intent.file, 'an earlier run did not see the answer') });
       return;
     }
-    id = found.id;
-    await journal.recordCreated(intent.intent_id, id, found.how);
+    id = resolution.id;
+    await journal.recordCreated(intent.intent_id, id, resolution.how);
   }
   claimed.add(id);
   if (written === undefined) {

@@ -36,6 +36,8 @@ export interface ApplyRunOptions extends WorkspaceOptions {
   onPlan?: (plan: Plan) => void;
   onRecovery?: (result: RecoveryResult) => void;
   onProgress?: (event: ProgressEvent) => void;
+  /** Shows how long apply waits for a create whose outcome is unknown. */
+  onWait?: (line: string) => void;
   log?: (line: string) => void;
   /** Waits between listings while resolving an unknown create (tests shorten them). */
   resolveDelaysMs?: readonly number[];
@@ -73,8 +75,9 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       const journal = await Journal.open(stateDir);
       for (const problem of journal.problems) options.notice?.(escapeControl(problem.message));
       let recovery: RecoveryResult | null = null;
+      const resolveDelaysMs = options.resolveDelaysMs ?? computeWaitDelays(workspace.settings.create_wait_seconds * 1000);
       if (journal.openIntents().length + journal.openSsoIntents().length > 0) {
-        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }) });
+        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, resolveDelaysMs, ...(options.onWait && { log: options.onWait }) });
         options.onRecovery?.(recovery);
         await journal.compact();
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
@@ -134,11 +137,11 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         env,
         concurrency: workspace.settings.concurrency,
         knownIds: knownIds ?? new Set(),
-        namedIds: new Set(workspace.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []))),
         unresolvedLogins: new Set([...(recovery?.unresolved ?? []), ...journal.problems].flatMap((item) => (item.login_name !== undefined ? [item.login_name.toLowerCase()] : []))),
         unresolvedSsoUsers: new Set((recovery?.sso.unresolved ?? []).map((item) => ssoUserKey(item.encoded_account_id, item.sso_user))),
+        resolveDelaysMs,
         ...(options.onProgress && { onProgress: options.onProgress }),
-        ...(options.resolveDelaysMs && { resolveDelaysMs: options.resolveDelaysMs }),
+        ...(options.onWait && { log: options.onWait }),
       });
       if (recovery !== null) report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
       await journal.compact();
@@ -158,4 +161,14 @@ async function recordApplied(cwd: string, applied: AppliedBase, recovery: Recove
   if (undone > 0) return null;
   await writeAppliedRef(cwd, applied);
   return { ref: applied.ref, commit: applied.head };
+}
+
+/** Pauses between listings that add up to `totalMs`, doubling from one second. */
+export function computeWaitDelays(totalMs: number): number[] {
+  const delays: number[] = [];
+  for (let next = 1000, left = totalMs; left > 0; next *= 2) {
+    delays.push(Math.min(next, left));
+    left -= Math.min(next, left);
+  }
+  return delays;
 }

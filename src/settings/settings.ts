@@ -14,6 +14,8 @@ export interface Settings {
   requests_per_second: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** How long apply lists accounts waiting for a create whose outcome is unknown. */
+  create_wait_seconds: number;
   /** `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. `CTCT_AUTHORIZATION_SCHEME` beats it. */
   authorization_scheme: 'bearer' | 'raw';
   /** The partner token endpoint; `CTCT_TOKEN_URL` beats it. */
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: Settings = {
   accounts_dir: 'accounts',
   requests_per_second: 4,
   concurrency: 4,
+  create_wait_seconds: 30,
   authorization_scheme: 'bearer',
   token_url: DEFAULT_TOKEN_URL,
   token_scope: PARTNER_SCOPE,

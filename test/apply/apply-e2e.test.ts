@@ -233,8 +233,9 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect(result.code).toBe(0);
     expect((await readReport(cwd)).summary).toEqual({ applied: 2, failed: 0, skipped: 0 });
     expect(sim.accounts().filter((a) => a.login_name === 'provisioned_later')).toHaveLength(1);
-    // The 503 POST, one re-POST answered 409, and the other account's POST.
-    expect(sim.stats.byOperation['createAccount']).toBe(3);
+    // The 503 POST (never posted again: CTCT stored it) and the other account's POST.
+    expect(sim.stats.byOperation['createAccount']).toBe(2);
+    expect(result.stdout).toContain('waiting up to 30 s for CTCT to list provisioned_later (answered 503: stored, provisioned later)');
     expect(sim.accounts()).toHaveLength(2);
     await expectWrittenBack(sim, cwd, files, { 'accounts/later.yaml': 'provisioned_later', 'accounts/now.yaml': 'created_now' });
     expect(sim.findByLogin('provisioned_later')).toMatchObject({ plan_type: 'SILVER', billing_day_of_month: 12 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeProvisionRequest, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
+import { computeProvisionRequest, findCreatedAccount, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
 import { CtctClient } from '../../src/ctct/ctct-client.js';
 import { liveAccount, startTestSim } from './apply-harness.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
@@ -40,6 +40,13 @@ function clientFor(sim: Simulator): CtctClient {
 
 describe('resolveUnknownCreate against the simulator', () => {
   const body = (login: string, organization = `Org ${login}`) => ({ contact_email: `${login}@example.com`, country_code: 'US', state_code: 'MA', login_name: login, organization_name: organization });
+  const wanted = (login: string, fields: { knownIds?: string[]; claimed?: Set<string>; body?: ReturnType<typeof body> | null; pending?: boolean } = {}) => ({
+    login,
+    knownIds: new Set(fields.knownIds ?? []),
+    claimed: fields.claimed ?? new Set<string>(),
+    body: fields.body === undefined ? body(login) : fields.body,
+    pending: fields.pending ?? false,
+  });
 
   it('finds an account the lost POST did create by listing, without a second POST', async () => {
     const sim = await startTestSim({ accounts: [liveAccount('a07e1old0001', 'someone_else')] });
@@ -49,42 +56,69 @@ describe('resolveUnknownCreate against the simulator', () => {
     const posts = sim.stats.byOperation['createAccount'];
 
     const claimed = new Set<string>();
-    const found = await resolveUnknownCreate(client, { login: 'lost_answer', organizationName: 'Org lost_answer', knownIds: new Set(['a07e1old0001']), claimed, body: body('lost_answer') }, [10, 10]);
-    expect(found).toEqual({ id: sim.findByLogin('lost_answer')?.encoded_account_id, how: 'listed' });
-    expect(claimed.has(found!.id)).toBe(true);
+    const found = await resolveUnknownCreate(client, wanted('lost_answer', { knownIds: ['a07e1old0001'], claimed }), [10, 10]);
+    expect(found).toEqual({ kind: 'found', id: sim.findByLogin('lost_answer')?.encoded_account_id, how: 'listed' });
+    expect(claimed.has(sim.findByLogin('lost_answer')!.encoded_account_id)).toBe(true);
     expect(sim.stats.byOperation['createAccount']).toBe(posts);
     expect(sim.accounts()).toHaveLength(2);
   });
 
-  it('creates the account with one re-POST when the first never reached CTCT', async () => {
+  it('creates the account with one re-POST when the first never reached CTCT (a listing shows nothing)', async () => {
     const sim = await startTestSim();
     const client = clientFor(sim);
-    const found = await resolveUnknownCreate(client, { login: 'never_sent', organizationName: undefined, knownIds: new Set(), claimed: new Set(), body: body('never_sent') }, [10]);
-    expect(found).toEqual({ id: sim.findByLogin('never_sent')?.encoded_account_id, how: 're-post' });
+    const waits: string[] = [];
+    const found = await resolveUnknownCreate(client, wanted('never_sent'), [10], (line) => waits.push(line));
+    expect(found).toEqual({ kind: 'found', id: sim.findByLogin('never_sent')?.encoded_account_id, how: 're-post' });
     expect(sim.accounts()).toHaveLength(1);
+    expect(sim.stats.byOperation['listAccounts']).toBe(1);
+    expect(waits).toEqual([]);
   });
 
-  it('waits for an account CTCT provisions later: the re-POST meets 409 and a later listing finds it', async () => {
+  it('a create answered 503 is waited for and found by listing, never posted again', async () => {
     const sim = await startTestSim({ provisionDelayMs: 150 });
     const client = clientFor(sim);
-    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'provision-later' });
+    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 503 });
     await expect(client.createAccount(body('later_one'))).rejects.toThrow(/unknown/);
-    const found = await resolveUnknownCreate(client, { login: 'later_one', organizationName: 'Org later_one', knownIds: new Set(), claimed: new Set(), body: body('later_one') }, [50, 100, 200, 400]);
-    expect(found).toEqual({ id: sim.findByLogin('later_one')?.encoded_account_id, how: 'listed' });
+    const found = await resolveUnknownCreate(client, wanted('later_one', { pending: true }), [50, 100, 200, 400]);
+    expect(found).toEqual({ kind: 'found', id: sim.findByLogin('later_one')?.encoded_account_id, how: 'listed' });
+    expect(sim.stats.byOperation['createAccount']).toBe(1);
     expect(sim.accounts().filter((a) => a.login_name === 'later_one')).toHaveLength(1);
   });
 
-  it('gives up (null) without a blind POST when there is no body and nothing appears', async () => {
-    const sim = await startTestSim();
+  it('a create answered 503 that is not listed by the end of the wait stays pending, without a second POST', async () => {
+    const sim = await startTestSim({ provisionDelayMs: 60_000 });
     const client = clientFor(sim);
-    expect(await resolveUnknownCreate(client, { login: 'ghost_login', organizationName: 'Ghost', knownIds: new Set(), claimed: new Set(), body: null }, [5, 5])).toBeNull();
-    expect(sim.stats.byOperation['createAccount']).toBeUndefined();
-    expect(sim.stats.byOperation['listAccounts']).toBe(3);
+    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 503 });
+    await expect(client.createAccount(body('slow_one'))).rejects.toThrow(/unknown/);
+    expect(await resolveUnknownCreate(client, wanted('slow_one', { pending: true }), [20, 20])).toEqual({ kind: 'pending', waitedMs: 40 });
+    expect(sim.stats.byOperation['createAccount']).toBe(1);
   });
 
-  it('refuses to guess between two new accounts with the same organization name', async () => {
-    const sim = await startTestSim({ accounts: [liveAccount('a07e1twin0001', 'twin_one', { organization_name: 'Twins' }), liveAccount('a07e1twin0002', 'twin_two', { organization_name: 'Twins' })] });
+  it('stops as unproven without a POST when there is no body and nothing appears', async () => {
+    const sim = await startTestSim();
     const client = clientFor(sim);
-    await expect(resolveUnknownCreate(client, { login: 'renamed_login', organizationName: 'Twins', knownIds: new Set(), claimed: new Set(), body: null }, [5])).rejects.toThrow(/cannot tell which of a07e1twin0001, a07e1twin0002 is renamed_login/);
+    expect(await resolveUnknownCreate(client, wanted('ghost_login', { body: null }), [5, 5])).toEqual({ kind: 'unproven', waitedMs: 0, conflict: false });
+    expect(sim.stats.byOperation['createAccount']).toBeUndefined();
+    expect(sim.stats.byOperation['listAccounts']).toBe(1);
+  });
+
+  it('never takes an account by organization name, nor one that was listed before the POST', async () => {
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1twin0001', 'twin_one', { organization_name: 'Twins' }), liveAccount('a07e1same0001', 'renamed_login')] });
+    const client = clientFor(sim);
+    const result = await resolveUnknownCreate(client, wanted('renamed_login', { knownIds: ['a07e1twin0001', 'a07e1same0001'], body: null }), [5]);
+    expect(result).toEqual({ kind: 'unproven', waitedMs: 0, conflict: false });
+  });
+
+  it('a re-POST answered 409 proves nothing: it waits, then stops as unproven, nothing adopted', async () => {
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1held0001', 'held_login')] });
+    const client = clientFor(sim);
+    const result = await resolveUnknownCreate(client, wanted('held_login', { knownIds: ['a07e1held0001'] }), [5]);
+    expect(result).toEqual({ kind: 'unproven', waitedMs: 5, conflict: true });
+  });
+
+  it('two new accounts that both list the login name are never guessed between', () => {
+    const owner = (id: string) => ({ encoded_account_id: id, site_owner_name: 'twin_login', organization_name: 'Twins', billing_status: 'Trial' });
+    expect(() => findCreatedAccount([owner('a07e1twin0001'), owner('a07e1twin0002')], { login: 'twin_login', knownIds: new Set(), claimed: new Set() })).toThrow(/cannot prove which of a07e1twin0001, a07e1twin0002 is twin_login/);
+    expect(findCreatedAccount([owner('a07e1twin0001'), owner('a07e1twin0002')], { login: 'twin_login', knownIds: new Set(['a07e1twin0001']), claimed: new Set() })).toBe('a07e1twin0002');
   });
 });
