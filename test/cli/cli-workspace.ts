@@ -33,3 +33,6 @@ export async function exampleWorkspace(): Promise<string> {
 
 /** A CLI environment with nothing inherited but PATH, and no colour. */
 export const PLAIN_ENV: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NO_COLOR: '1' };
+
+/** What a --simulator run of the examples prints on stderr: hanks-fresh-fruit.yaml's password variable is not set. */
+export const THROWAWAY_NOTICE = 'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/model.js';
 import { runCli } from '../helpers/run-cli.js';
-import { exampleWorkspace, PLAIN_ENV, tempWorkspace } from './cli-workspace.js';
+import { exampleWorkspace, PLAIN_ENV, THROWAWAY_NOTICE, tempWorkspace } from './cli-workspace.js';
 
 describe('plan --refresh-only', () => {
   it('reports every difference, proposes nothing, exits 2 with --detailed-exitcode, and apply refuses the saved plan', async () => {
@@ -14,7 +14,7 @@ describe('plan --refresh-only', () => {
     expect((await runCli(['plan', '--simulator'], { cwd: dir, env: PLAIN_ENV })).code).toBe(4);
 
     const text = await runCli(['plan', '--simulator', '--refresh-only', '--detailed-exitcode', '--out', 'refresh.json'], { cwd: dir, env: PLAIN_ENV });
-    expect({ code: text.code, stderr: text.stderr }).toEqual({ code: 2, stderr: '' });
+    expect({ code: text.code, stderr: text.stderr }).toEqual({ code: 2, stderr: THROWAWAY_NOTICE });
     expect(text.stdout.startsWith('Refresh-only: each entry is a difference between live state and the files')).toBe(true);
     expect(text.stdout).toContain('Refresh-only: live state differs from the files: 4 not yet created, 2 not yet cancelled, 1 orphan; nothing is proposed.\nAPI: read live state with 1 list call and 0 plan calls.\n');
     expect(text.stdout).not.toContain('Refused');
