@@ -6,7 +6,7 @@ import { readChangedFiles } from '../git/read-changed-files.js';
 import type { DesiredAccount, DesiredSsoUser, LiveState, Plan, ProfileValues } from '../model.js';
 import { computePlan } from '../plan/compute-plan.js';
 import { readFilesAtBase } from '../git/read-files-at-base.js';
-import { computeFileDetails } from '../plan/compute-profile-changes.js';
+import { computeFileDetails, PROFILE_FIELDS } from '../plan/compute-profile-changes.js';
 import { fetchLiveProfiles } from '../plan/fetch-live-profiles.js';
 import { fetchLiveState, type RemovedAccount } from '../plan/fetch-live-state.js';
 import { selectTargets } from '../plan/select-targets.js';
@@ -93,7 +93,9 @@ export async function computeWorkspacePlan(
       verifiedAt: new Map(Object.entries(times.accounts)),
       ...(times.list_pages !== null && { lastListPages: times.list_pages }),
     });
-    live = await fetchLiveProfiles(client, planned, listed, { accountType: workspace.settings.account_type });
+    // A pull request that leaves an account's details as they were needs no read of them.
+    const settled = changes && options.changedSince !== undefined ? await readSettledDetails(options.cwd, options.changedSince, planned, changes.files) : undefined;
+    live = await fetchLiveProfiles(client, settled ? planned.filter((account) => !settled.has(account.file)) : planned, listed, { accountType: workspace.settings.account_type });
   } finally {
     // The budget is for reading live state; apply's own reads (resolving a create) are part of its writes.
     client.limitReads(undefined);
@@ -126,6 +128,31 @@ async function readDetailBaselines(cwd: string, ref: string, planned: readonly D
   const files = planned.filter((account) => account.encoded_account_id !== undefined && unmanaged.has(account.encoded_account_id) && changedFiles.has(account.file)).map((account) => account.file);
   const texts = await readFilesAtBase(cwd, ref, files);
   return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
+}
+
+/** The changed files of existing accounts whose details (PROFILE_FIELDS, physical_address) are the same as at the base of `ref`. */
+async function readSettledDetails(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Set<string>> {
+  const candidates = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file));
+  const texts = await readFilesAtBase(cwd, ref, candidates.map((account) => account.file));
+  const detailsOf = (record: Record<string, unknown>) => JSON.stringify([...PROFILE_FIELDS, 'physical_address'].map((field) => sortedKeys(record[field])));
+  const settled = new Set<string>();
+  for (const account of candidates) {
+    const text = texts.get(account.file);
+    if (text === undefined) continue;
+    let before: unknown;
+    try {
+      before = parseYaml(text, { schema: 'core', maxAliasCount: 0 });
+    } catch {
+      continue;
+    }
+    if (typeof before === 'object' && before !== null && detailsOf(before as Record<string, unknown>) === detailsOf(account as unknown as Record<string, unknown>)) settled.add(account.file);
+  }
+  return settled;
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value ?? null;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** The accounts named by removed account files, from their text at the base ref; a file that does not parse names none. */
