@@ -41,7 +41,7 @@ const targetOption = () => new Option('--target <X>', 'only this account: a logi
   .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 const maxApiCallsOption = () =>
   new Option('--max-api-calls <N>', 'read live state with at most N partner API calls; accounts left unread are named in the plan (setting max_api_calls)').argParser(parsePositiveInteger);
-const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT (default 4)').argParser(parsePositiveNumber);
+const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT, 0.5 to 100 (default 4)').argParser(parseRequestsPerSecond);
 
 program
   .command('validate')
@@ -234,9 +234,10 @@ function parsePositiveInteger(value: string): number {
   return number;
 }
 
-function parsePositiveNumber(value: string): number {
+/** The bounds of requests_per_second in schema/settings.schema.json: slower than one call in 2 s only looks like a hang. */
+function parseRequestsPerSecond(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`expected a positive number, got ${value}`);
+  if (!Number.isFinite(number) || number < 0.5 || number > 100) throw new InvalidArgumentError(`expected a number from 0.5 to 100, got ${value}`);
   return number;
 }
 

@@ -30,7 +30,7 @@ import { RateLimiter, type ReleaseSlot } from './rate-limiter.js';
 import { Redactor } from './redact.js';
 import { computeRetryDelay, DEFAULT_RETRY, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
-import { TokenProvider } from './token-provider.js';
+import { SHORT_TOKEN_LIFETIME_MS, TokenProvider } from './token-provider.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cc.email/v3';
 export { DEFAULT_TOKEN_URL } from '../settings/settings.js';
@@ -343,7 +343,7 @@ export class CtctClient {
         if (status >= 200 && status < 300) return outcome;
         const details = this.#responseDetails(call, outcome);
         if (status === 401) {
-          if (reminted) throw new CtctApiError(details, 'CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting');
+          if (reminted) throw new CtctApiError(details, this.#explainRefusedToken(token));
           reminted = true;
           this.#tokens.invalidate(token);
           this.stats.retries++;
@@ -488,6 +488,15 @@ export class CtctClient {
       request: this.#requestInfo(call),
       cause: error,
     };
+  }
+
+  /** Why a token minted moments ago was refused: a lifetime too short to use it, or the key and scheme. */
+  #explainRefusedToken(token: string): string {
+    const lifetime = this.#tokens.lifetimeMs(token);
+    if (lifetime !== undefined && lifetime < SHORT_TOKEN_LIFETIME_MS) {
+      return `CTCT refused a freshly minted token that the token endpoint said lasts only ${Math.round(lifetime / 1000)} s, too short to be used before it expires: check CTCT_TOKEN_URL (or the simulator's --token-ttl)`;
+    }
+    return 'CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting';
   }
 
   #unexpected(call: Call, status: number, message: string): CtctApiError {

@@ -33,7 +33,12 @@ export interface TokenProviderOptions {
 interface CachedToken {
   token: string;
   refreshAt: number;
+  /** How long the token endpoint said it lasts. */
+  lifetimeMs: number;
 }
+
+/** A token that lasts less than this may expire between its mint and its use; a refusal of one is blamed on its lifetime. */
+export const SHORT_TOKEN_LIFETIME_MS = 60_000;
 
 /**
  * Partner JWTs from the client-credentials flow with HTTP Basic
@@ -68,6 +73,11 @@ export class TokenProvider {
   /** Whether `token` is still the current one and not yet due for renewal. */
   isFresh(token: string): boolean {
     return this.#current?.token === token && this.#now() < this.#current.refreshAt;
+  }
+
+  /** How long the token endpoint said `token` lasts, while it is the current one. */
+  lifetimeMs(token: string): number | undefined {
+    return this.#current?.token === token ? this.#current.lifetimeMs : undefined;
   }
 
   /** Drops `token` after the API refused it, so the next {@link getToken} mints a new one; a newer token is kept. */
@@ -138,7 +148,7 @@ export class TokenProvider {
     // A JWT `exp` already in the past means the clocks disagree; expires_in is then the better guide.
     if (exp !== undefined && exp * 1000 > now) expiresAt = Math.min(expiresAt, exp * 1000);
     const ttl = expiresAt - now;
-    this.#current = { token, refreshAt: expiresAt - Math.min(MAX_REFRESH_MARGIN_MS, ttl / 10) };
+    this.#current = { token, refreshAt: expiresAt - Math.min(MAX_REFRESH_MARGIN_MS, ttl / 10), lifetimeMs: ttl };
     this.#options.onEvent?.('minted');
     this.#log(`minted a partner token valid for ${Math.round(ttl / 1000)} s`);
     return token;

@@ -587,7 +587,7 @@ describe('settings file ctct-gitops.yaml', () => {
   it('reports settings problems together with account problems, settings file first', async () => {
     expect(await problemsOf({ 'ctct-gitops.yaml': 'requests_per_second: 0\n', 'accounts/a.yaml': `${BASE}bogus: 1\n` })).toEqual([
       'accounts/a.yaml:4:1: unknown field "bogus"',
-      'ctct-gitops.yaml:1:22: requests_per_second must be > 0',
+      'ctct-gitops.yaml:1:22: requests_per_second must be at least 0.5 (got 0)',
     ]);
   });
 
