@@ -179,7 +179,8 @@ export class Journal {
         ...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []),
         ...found.filter((p) => !p.message.startsWith('missing required field ')).map((p) => `${p.message} at column ${p.col}`),
       ];
-      const login = (value as { login_name?: unknown }).login_name;
+      // An account create's login (an SSO user's login is another namespace).
+      const login = (value as { type?: unknown }).type === 'sso_intent' ? undefined : (value as { login_name?: unknown }).login_name;
       problems.push(journalProblem(shown, index + 1, line, why.length > 0 ? why.join('; ') : 'not a journal record', typeof login === 'string' ? login : undefined));
     });
     return new Journal(file, records, problems);
