@@ -1,7 +1,8 @@
 import type { CustomerSummary, PlanTiers } from '../ctct/ctct-types.js';
 import { normaliseAddress } from '../plan/compute-profile-changes.js';
 import { readJsonDocument } from '../read-json-document.js';
-import type { DesiredAccount, Plan, UpdateProfileChange } from '../model.js';
+import { isAppliedChange, type Change, type DesiredAccount, type Plan, type UpdateProfileChange } from '../model.js';
+import { canonicalJson } from '../plan/compute-plan.js';
 
 /** Reads a plan saved with `plan --out`, checked against `schema/plan.schema.json`. */
 export function readSavedPlan(cwd: string, file: string): Promise<Plan> {
@@ -61,4 +62,41 @@ function findProfileDifferences(change: UpdateProfileChange, summary: CustomerSu
     if (JSON.stringify(live) === JSON.stringify(assumed)) return [];
     return [`${field} is ${JSON.stringify(live ?? null)}, the plan assumed ${JSON.stringify(assumed ?? null)}`];
   });
+}
+
+/**
+ * A saved plan is a proposal checked against today: each change it would apply must be one the
+ * plan of the current files and live state makes too, identical (same account, same request, same
+ * assumed live values). What the files no longer ask for, what they now ask differently, and what
+ * no plan would ever make (a cancel of an orphan, a hand-edited change) is listed; the caller
+ * refuses the whole plan. Changes the current plan makes but the saved one does not are not applied.
+ */
+export function findUnaskedChanges(saved: Plan, current: Plan): { unasked: Change[]; differing: Change[] } {
+  const key = (change: Change) => `${change.action}\u0000${change.file ?? ''}\u0000${change.encoded_account_id ?? change.login_name ?? ''}\u0000${'sso_user' in change ? change.sso_user : ''}`;
+  const comparable = ({ line: _line, organization_name: _organization, ...rest }: Change) => canonicalJson(rest);
+  const currentByKey = new Map(current.changes.filter(isAppliedChange).map((change) => [key(change), change]));
+  const unasked: Change[] = [];
+  const differing: Change[] = [];
+  for (const change of saved.changes.filter(isAppliedChange)) {
+    const now = currentByKey.get(key(change));
+    if (now === undefined) unasked.push(change);
+    else if (comparable(now) !== comparable(change)) differing.push(change);
+  }
+  return { unasked, differing };
+}
+
+/** Why each change of a saved plan that today's plan does not make (exactly) is refused. */
+export async function explainUnaskedChanges(
+  { unasked, differing }: { unasked: Change[]; differing: Change[] },
+  reader: Parameters<typeof findStaleChanges>[1],
+  accounts: readonly DesiredAccount[],
+): Promise<string[]> {
+  const name = (change: Change) => `${change.action} ${change.login_name ?? change.encoded_account_id ?? ''}${change.file ? ` (${change.file})` : ''}`;
+  // A create's own file explains it without an API call; a change the files never ask for, no live read can.
+  const creates: Change[] = unasked.filter((change) => change.action === 'create' || change.action === 'create_sso_user');
+  const explained = await findStaleChanges({ changes: [...creates, ...differing] } as Plan, reader, accounts);
+  const lines = [...explained, ...unasked.filter((change) => !creates.includes(change)).map((change) => `${name(change)}: the current files and live state ask for no such change`)];
+  const silent = [...creates, ...differing].filter((change) => !explained.some((line) => line.startsWith(`${change.action} ${change.login_name ?? change.encoded_account_id}`)));
+  lines.push(...silent.map((change) => `${name(change)}: the files now ask for a different change`));
+  return lines.sort();
 }

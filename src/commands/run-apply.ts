@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { acquireApplyLock } from '../apply/apply-lock.js';
 import { applyPlan, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
-import { findStaleChanges, readSavedPlan } from '../apply/check-saved-plan.js';
+import { explainUnaskedChanges, findUnaskedChanges, readSavedPlan } from '../apply/check-saved-plan.js';
 import { Journal } from '../apply/journal.js';
 import { ssoUserKey } from '../apply/apply-sso-user.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
@@ -95,10 +95,15 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       if (options.planFile !== undefined) {
         plan = await readSavedPlan(options.cwd, options.planFile);
         if (plan.refresh_only) throw new InvalidInputError([], `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`);
-        const stale = await findStaleChanges(plan, client, workspace.accounts);
+        // The plan of today's files and live state decides; the saved one only proposes.
+        const current = (await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env })).plan;
+        if (current.problems.length > 0) throw new InvalidInputError(current.problems);
+        const stale = await explainUnaskedChanges(findUnaskedChanges(plan, current), client, workspace.accounts);
         if (stale.length > 0) {
           throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
         }
+        // Gates, protect and the orphan rule of today, whatever the saved plan says.
+        plan = { ...plan, refusals: current.refusals, forced: current.forced };
       } else {
         const computed = await computeWorkspacePlan(client, workspace, {
           cwd: options.cwd,

@@ -479,7 +479,7 @@ function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, opti
 }
 
 /** JSON with object keys sorted, so equal values always give equal text. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   const record = value as Record<string, unknown>;

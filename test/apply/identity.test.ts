@@ -131,3 +131,52 @@ describe('safety.max_creates', () => {
     expect(sim.accounts()).toHaveLength(26);
   }, 60_000);
 });
+
+describe('a saved plan is a proposal checked against today', () => {
+  const cancelled = (extra = '') => `encoded_account_id: a07e1keep0001\nlogin_name: keep_me\nstatus: cancelled\ncancel:\n  reason_id: 1\n${extra}`;
+
+  async function savedCancel(): Promise<{ sim: Awaited<ReturnType<typeof startTestSim>>; cwd: string }> {
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1keep0001', 'keep_me', { plan_type: 'GOLD', billing_status: 'Open', billing_day_of_month: 3 }), liveAccount('a07e1orph0001', 'nobody_names_me')] });
+    const cwd = await makeWorkspace({ 'accounts/keep.yaml': cancelled(), 'ctct-gitops.yaml': 'requests_per_second: 50\n' });
+    const saved = await runAgainst(sim, cwd, ['plan', '--out', 'p.json']);
+    expect(saved.code, saved.stdout + saved.stderr).toBe(0);
+    expect(JSON.parse(await readFile(path.join(cwd, 'p.json'), 'utf8')).summary.cancel).toBe(1);
+    return { sim, cwd };
+  }
+
+  it('cannot cancel an account whose file no longer asks for it and is now protected', async () => {
+    const { sim, cwd } = await savedCancel();
+    await writeFile(path.join(cwd, 'accounts/keep.yaml'), 'encoded_account_id: a07e1keep0001\nlogin_name: keep_me\nprotect: true\nplan:\n  plan_type: GOLD\n  billing_day_of_month: 3\n');
+    const result = await runAgainst(sim, cwd, ['apply', 'p.json', '--yes']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('cancel keep_me (accounts/keep.yaml): the current files and live state ask for no such change');
+    expect(sim.stats.byOperation['cancelAccount']).toBeUndefined();
+  }, 60_000);
+
+  it('cannot cancel an account that is now protected, even with --force', async () => {
+    const { sim, cwd } = await savedCancel();
+    await writeFile(path.join(cwd, 'accounts/keep.yaml'), cancelled('protect: true\n'));
+    const result = await runAgainst(sim, cwd, ['apply', 'p.json', '--yes', '--force']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('protected: accounts/keep.yaml has protect: true');
+    expect(sim.stats.byOperation['cancelAccount']).toBeUndefined();
+  }, 60_000);
+
+  it('refuses a hand-edited plan that cancels an orphan (exit 4), with nothing sent', async () => {
+    const { sim, cwd } = await savedCancel();
+    const file = path.join(cwd, 'p.json');
+    await writeFile(file, (await readFile(file, 'utf8')).replaceAll('a07e1keep0001', 'a07e1orph0001'));
+    const result = await runAgainst(sim, cwd, ['apply', 'p.json', '--yes']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('the current files and live state ask for no such change');
+    expect(sim.stats.byOperation['cancelAccount']).toBeUndefined();
+    expect(sim.accounts().map((a) => a.billing_status)).toEqual(['Open', 'Trial']);
+  }, 60_000);
+
+  it('applies the saved cancel while the files and live state still ask for exactly it', async () => {
+    const { sim, cwd } = await savedCancel();
+    const result = await runAgainst(sim, cwd, ['apply', 'p.json', '--yes']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(sim.accounts().find((a) => a.encoded_account_id === 'a07e1keep0001')?.billing_status).toBe('Canceled');
+  }, 60_000);
+});
