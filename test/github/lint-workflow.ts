@@ -42,6 +42,7 @@ export const KNOWN_ACTION_INPUTS: Record<string, string[]> = {
     'always-auth', 'node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache',
     'cache-dependency-path', 'mirror', 'mirror-token',
   ],
+  'actions/cache@v4': ['path', 'key', 'restore-keys', 'upload-chunk-size', 'enableCrossOsArchive', 'fail-on-cache-miss', 'lookup-only', 'save-always'],
   'actions/upload-artifact@v4': ['name', 'path', 'if-no-files-found', 'retention-days', 'compression-level', 'overwrite', 'include-hidden-files'],
 };
 
