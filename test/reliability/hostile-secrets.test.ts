@@ -1,4 +1,7 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +9,8 @@ import { CtctClient, HEADER_SAFE } from '../../src/ctct/ctct-client.js';
 import { REDACTED, Redactor } from '../../src/ctct/redact.js';
 import { GithubClient } from '../../src/github/github-client.js';
 import { FAST_RETRY, onCleanup, provisionRequest, startTestSimulator } from '../ctct/sim-client.js';
+import { runCli } from '../helpers/run-cli.js';
+import { simulatorEnv } from '../helpers/simulator-env.js';
 import { SECRET_SHAPES, secretForms } from './hostile-strings.js';
 
 /**
@@ -113,5 +118,29 @@ describe('secrets echoed back by a hostile server', () => {
     const output = describeError(error);
     expect(output).toMatch(/GitHub API POST .* failed/);
     expect(leaksIn(output, { token })).toEqual([]);
+  });
+});
+
+describe('CLI spot check: apply report and output', () => {
+  it('an apply whose create is refused with every secret echoed, JSON-escaped, leaks no form of any of them', async () => {
+    const shape = 'q"uo\\te%2B+/é';
+    const secrets = { apiKey: `K${shape.replace("é", "e")}-key1`, clientSecret: `S${shape}-sec1`, password: `P${shape}-Aa1x` };
+    const sim = await startTestSimulator({ credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret } });
+    const basic = Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64');
+    const echoed = Object.values(secrets).map((s) => JSON.stringify(s)).join(' ');
+    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 400, body: [{ error_key: 'echo', error_message: `rejected ${echoed} ${JSON.stringify(JSON.stringify(secrets))} ${encodeURIComponent(secrets.password)} ${basic}` }] });
+    const cwd = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-secret-'));
+    onCleanup(() => rm(cwd, { recursive: true, force: true }));
+    await mkdir(path.join(cwd, '.git'));
+    await mkdir(path.join(cwd, 'accounts'));
+    await writeFile(path.join(cwd, 'accounts', 'a.yaml'), 'login_name: hostile_secret\ncontact_email: a@example.com\ncountry_code: GB\npassword_env: HOSTILE_PASSWORD\n');
+    const result = await runCli(['apply', '--yes', '--report', 'report.json'], { cwd, env: simulatorEnv(sim, { HOSTILE_PASSWORD: secrets.password }) });
+    cases.run += 3;
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const report = await readFile(path.join(cwd, 'report.json'), 'utf8');
+    // The echo reached the report, each secret replaced where it stood.
+    const error = (JSON.parse(report) as { outcomes: Array<{ error: string }> }).outcomes[0]!.error;
+    expect(error).toBe('POST /partner/accounts → 400: rejected "[REDACTED]" "[REDACTED]" "[REDACTED]" "{\\"apiKey\\":\\"[REDACTED]\\",\\"clientSecret\\":\\"[REDACTED]\\",\\"password\\":\\"[REDACTED]\\"}" [REDACTED] [REDACTED] (echo)');
+    expect(leaksIn([result.stdout, result.stderr, report].join('\n'), { ...secrets, basic })).toEqual([]);
   });
 });
