@@ -167,7 +167,7 @@ export interface UpdateProfileChange extends ChangeBase {
   before: ProfileValues;
   /**
    * The file's values of the fields that differ. The address is whole: PUT replaces it, and
-   * "excluding a non-read only field from the request body removes it" (full spec line 308).
+   * "excluding a non-read only field from the request body removes it" (spec/ctct-v3-swagger-3.0.178.yaml line 321).
    */
   after: ProfileValues;
 }

@@ -40,11 +40,20 @@ export function validateJsonDocument<K extends keyof JsonDocuments>(kind: K, fil
   const version = typeof value === 'object' && value !== null ? (value as { format_version?: unknown }).format_version : undefined;
   if (version !== 1) return refuse([{ file, line: 1, col: 1, message: version === undefined ? 'no format_version' : `format_version is ${JSON.stringify(version)}` }]);
   const validate = readSchemaValidator(kind);
-  if (validate(value)) return { document: value as JsonDocuments[K], problems: [] };
+  if (validate(value)) return { document: (kind === 'plan' ? completePlan(value as Plan) : value) as JsonDocuments[K], problems: [] };
   const parsed = parseYamlSource(file, text);
   if (parsed.source === null) return refuse(parsed.problems.slice(0, MAX_PROBLEMS));
   const problems = validateWithSchema(validate, parsed.source);
   return refuse((problems.length > 0 ? problems : [{ file, line: 1, col: 1, message: 'the schema refuses it' }]).slice(0, MAX_PROBLEMS));
+}
+
+/** A plan saved before `update_profile` existed (format_version 1 adds actions without a new version) reads with its counts at 0. */
+function completePlan(plan: Plan): Plan {
+  return {
+    ...plan,
+    summary: { ...plan.summary, update_profile: plan.summary.update_profile ?? 0 },
+    api: { ...plan.api, managed_list_calls: plan.api.managed_list_calls ?? 0, summary_calls: plan.api.summary_calls ?? 0 },
+  };
 }
 
 /** Reads a versioned document from `file` (relative to `cwd`); throws {@link InvalidInputError} (exit 3) when it is not one. */

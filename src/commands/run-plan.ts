@@ -82,6 +82,7 @@ export async function computeWorkspacePlan(
   const scope = targets && changes ? new Set([...targets].filter((file) => changes.files.has(file))) : (targets ?? changes?.files);
   const maxCalls = options.maxApiCalls ?? workspace.settings.max_api_calls ?? undefined;
   const times = await readVerificationTimes(stateDir);
+  const detailBaselines = options.changedSince !== undefined && changes !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, changes.files) : undefined;
   let live: LiveState;
   client.limitReads(maxCalls);
   try {
@@ -95,14 +96,13 @@ export async function computeWorkspacePlan(
     });
     // A pull request that leaves an account's details as they were needs no read of them.
     const settled = changes && options.changedSince !== undefined ? await readSettledDetails(options.cwd, options.changedSince, planned, changes.files) : undefined;
-    live = await fetchLiveProfiles(client, settled ? planned.filter((account) => !settled.has(account.file)) : planned, listed, { accountType: workspace.settings.account_type });
+    live = await fetchLiveProfiles(client, settled ? planned.filter((account) => !settled.has(account.file)) : planned, listed, { accountType: workspace.settings.account_type, ...(detailBaselines !== undefined && { detailBaselines }) });
   } finally {
     // The budget is for reading live state; apply's own reads (resolving a create) are part of its writes.
     client.limitReads(undefined);
   }
   const now = new Date().toISOString();
   await writeVerificationTimes(stateDir, computeVerificationTimes(times, live, now));
-  const detailBaselines = options.changedSince !== undefined && changes !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, live, changes.files) : undefined;
   const baseSsoUsers = options.changedSince !== undefined && changes !== undefined ? await readBaseSsoUsers(options.cwd, options.changedSince, planned, changes.files) : undefined;
   const plan = computePlan(workspace.accounts, live, {
     ...(detailBaselines !== undefined && { detailBaselines }),
@@ -119,13 +119,11 @@ export async function computeWorkspacePlan(
 }
 
 /**
- * The details that the changed files of unmanaged accounts declared at the base of
- * `--changed-since`: CTCT cannot show those accounts' details, so an edit is seen against the file
- * as it was.
+ * The details each changed file of an existing account declared at the base of `--changed-since`:
+ * CTCT cannot show an unmanaged account's details, so an edit is seen against the file as it was.
  */
-async function readDetailBaselines(cwd: string, ref: string, planned: readonly DesiredAccount[], live: LiveState, changedFiles: ReadonlySet<string>): Promise<Map<string, ProfileValues>> {
-  const unmanaged = new Set(live.accounts.filter((account) => account.managed === false).map((account) => account.encoded_account_id));
-  const files = planned.filter((account) => account.encoded_account_id !== undefined && unmanaged.has(account.encoded_account_id) && changedFiles.has(account.file)).map((account) => account.file);
+async function readDetailBaselines(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Map<string, ProfileValues>> {
+  const files = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file)).map((account) => account.file);
   const texts = await readFilesAtBase(cwd, ref, files);
   return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
 }

@@ -217,7 +217,7 @@ export class CtctClient {
 
   /**
    * Sends a V3 request on behalf of a managed account through
-   * `POST /partner/accounts/{id}/account_operations/sync` (partner subset lines 324-370) and returns
+   * `POST /partner/accounts/{id}/account_operations/sync` (spec/ctct-v3-partner-subset-3.0.178.yaml lines 324-370) and returns
    * the inner response body. CTCT answers with the inner call's status and body (its 404 "may
    * indicate … the API request you are sending on behalf of an account returned a 404"), so an inner
    * error is the one {@link CtctApiError}, naming the inner request. A GET is retried like any read;
@@ -232,12 +232,12 @@ export class CtctClient {
       body: request,
       ...(write && { noBlindRetry: true }),
       inner: `${request.account_operation_method} ${request.account_operation_url}`,
-      // Sync works "on behalf of a managed client account" only (partner subset line 329).
+      // Sync works "on behalf of a managed client account" only (spec/ctct-v3-partner-subset-3.0.178.yaml line 329).
       forbiddenHint: 'CTCT acts on behalf of managed accounts only: check that GET /partner/accounts?account_type=managed lists this account',
     });
   }
 
-  /** GET /account/summary with the physical address (full spec lines 104-153), through sync. */
+  /** GET /account/summary with the physical address (spec/ctct-v3-swagger-3.0.178.yaml lines 104-153), through sync. */
   getAccountSummary(encodedAccountId: string): Promise<CustomerSummary> {
     return this.syncOperation(encodedAccountId, {
       account_operation_url: '/account/summary',
@@ -246,17 +246,17 @@ export class CtctClient {
     });
   }
 
-  /** PUT /account/summary (full spec lines 154-201): a partial update, so send only what changes. */
+  /** PUT /account/summary (spec/ctct-v3-swagger-3.0.178.yaml lines 154-201): a partial update, so send only what changes. */
   updateAccountSummary(encodedAccountId: string, body: CustomerPut): Promise<CustomerPut> {
     return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(body) });
   }
 
-  /** POST /account/summary/physical_address (full spec lines 242-295): 409 when the account has one already. */
+  /** POST /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 242-295): 409 when the account has one already. */
   addPhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
     return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: JSON.stringify(address) });
   }
 
-  /** PUT /account/summary/physical_address (full spec lines 296-353): replaces the whole address; a field left out is removed. */
+  /** PUT /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 296-353): replaces the whole address; a field left out is removed. */
   updatePhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
     return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(address) });
   }

@@ -112,7 +112,7 @@ export interface CtctErrorEntry {
 
 /**
  * POST /partner/accounts/{id}/account_operations/sync request (`PartnerAccountOperationsRequest`,
- * partner subset lines 1052-1090): a V3 request CTCT sends on behalf of a managed account.
+ * spec/ctct-v3-partner-subset-3.0.178.yaml lines 1052-1090): a V3 request CTCT sends on behalf of a managed account.
  */
 export interface PartnerAccountOperationsRequest {
   /** A V3 path without the base URL, path parameters by name, e.g. `/contacts/{contact_id}`. */
@@ -126,8 +126,8 @@ export interface PartnerAccountOperationsRequest {
 }
 
 /**
- * The account details `PUT /account/summary` changes (`CustomerPut`, full spec
- * ctct-v3-swagger-3.0.178.yaml lines 8463-8520); a partial update: absent fields stay as they are.
+ * The account details `PUT /account/summary` changes (`CustomerPut`,
+ * spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520); a partial update: absent fields stay as they are.
  */
 export interface CustomerPut {
   contact_email?: string;
@@ -142,7 +142,7 @@ export interface CustomerPut {
   website?: string;
 }
 
-/** The organization's address (`AccountPhysicalAddress`, full spec lines 8521-8570). */
+/** The organization's address (`AccountPhysicalAddress`, spec/ctct-v3-swagger-3.0.178.yaml lines 8521-8570). */
 export interface AccountPhysicalAddress {
   address_line1: string;
   address_line2?: string;
@@ -157,7 +157,7 @@ export interface AccountPhysicalAddress {
   country_code: string;
 }
 
-/** GET /account/summary?extra_fields=physical_address (`Customer`, full spec lines 8339-8462). */
+/** GET /account/summary?extra_fields=physical_address (`Customer`, spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462). */
 export interface CustomerSummary extends CustomerPut {
   encoded_account_id?: string;
   physical_address?: AccountPhysicalAddress;

@@ -3,7 +3,7 @@ import type { AccountPhysicalAddress, CustomerPut } from '../ctct/ctct-types.js'
 import type { Problem } from '../errors.js';
 import type { DesiredAccount, DriftChange, LiveAccount, ProfileValues, UpdateProfileChange } from '../model.js';
 
-/** The fields of `CustomerPut` (full spec ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes. */
+/** The fields of `CustomerPut` (spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes. */
 export const PROFILE_FIELDS = [
   'contact_email', 'contact_phone', 'country_code', 'state_code', 'organization_name', 'organization_phone',
   'time_zone_id', 'website', 'first_name', 'last_name',
@@ -17,15 +17,19 @@ export const UNMANAGED_REASON =
   'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply never sends these values: write the live ones in the file, or make the change in Constant Contact';
 
 /**
- * Whether comparing the file's details with the live account needs the account summary: it
- * declares an address or a detail the list does not show. The list shows `organization_name`, so
- * a file that declares only that, with the listed value, needs no read (assumed: the list and the
- * summary show the same organization name).
+ * Whether comparing the file's details with the live account needs to know if it is managed (and,
+ * if so, its summary). A file declares a managed account with `managed_site_owner: true` (import
+ * writes it); only then are its details and address reconciled. Whatever the flag, the list's
+ * `organization_name` and, with `--changed-since`, the file at its base (`baseline`) show an edit
+ * that needs an answer: applied on a managed account, reported on an unmanaged one. A file with the
+ * listed name and no such edit costs no call (assumed: the list and the summary show the same
+ * organization name).
  */
-export function needsProfileRead(account: DesiredAccount, listedOrganizationName: string | undefined): boolean {
-  if (account.physical_address !== undefined) return true;
-  if (PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined)) return true;
-  return account.organization_name !== undefined && account.organization_name !== listedOrganizationName;
+export function needsProfileRead(account: DesiredAccount, listedOrganizationName: string | undefined, baseline?: ProfileValues): boolean {
+  const declares = account.physical_address !== undefined || PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined);
+  if (account.managed_site_owner === true && declares) return true;
+  if (account.organization_name !== undefined && account.organization_name !== listedOrganizationName) return true;
+  return baseline !== undefined && PROFILE_FIELDS.some((field) => account[field] !== undefined && account[field] !== baseline[field]);
 }
 
 type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'encoded_account_id' | 'file' | 'line'>;
@@ -107,7 +111,7 @@ function sameAddress(wanted: AccountPhysicalAddress, current: AccountPhysicalAdd
 export function computeFileDetails(text: string): ProfileValues {
   let value: unknown;
   try {
-    value = parseYaml(text);
+    value = parseYaml(text, { schema: 'core', maxAliasCount: 0 });
   } catch {
     return {};
   }

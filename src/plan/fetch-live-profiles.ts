@@ -1,5 +1,5 @@
 import type { AccountType, CustomerSummary, SiteOwner } from '../ctct/ctct-types.js';
-import type { DesiredAccount, LiveState } from '../model.js';
+import type { DesiredAccount, LiveState, ProfileValues } from '../model.js';
 import { needsProfileRead } from './compute-profile-changes.js';
 
 /** The part of the CTCT client that reading account details needs. */
@@ -12,6 +12,8 @@ export interface ProfileReader {
 export interface FetchProfilesOptions {
   /** The settings' `account_type`: when `managed`, the account list already holds only managed accounts. */
   accountType: AccountType;
+  /** `--changed-since`: the details each changed file declared at the base. */
+  detailBaselines?: ReadonlyMap<string, ProfileValues>;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function fetchLiveProfiles(reader: ProfileReader, desired: readonly
   const byId = new Map(live.accounts.map((account) => [account.encoded_account_id, account]));
   const declaring = desired.filter((account) => {
     const id = account.encoded_account_id;
-    return id !== undefined && byId.has(id) && !notRefreshed.has(id) && account.status === 'active' && needsProfileRead(account, byId.get(id)?.organization_name);
+    return id !== undefined && byId.has(id) && !notRefreshed.has(id) && account.status === 'active' && needsProfileRead(account, byId.get(id)?.organization_name, options.detailBaselines?.get(account.file));
   });
   const calls = { ...live.calls, managed_list: 0, summary: 0 };
   if (declaring.length === 0) return { ...live, calls };

@@ -344,7 +344,7 @@ function validatePairs(body: Record<string, unknown>, field: string, keys: reado
 /**
  * POST /partner/accounts/{id}/account_operations/sync, only for managed accounts
  * (https://developer.constantcontact.com/api_guide/partners_master_token.html): the outer request
- * is checked here (`PartnerAccountOperationsRequest`, partner subset lines 1052-1090), the inner
+ * is checked here (`PartnerAccountOperationsRequest`, spec/ctct-v3-partner-subset-3.0.178.yaml lines 1052-1090), the inner
  * one is run against the stored account by {@link runSyncOperation}.
  */
 function syncAccountOperation(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
@@ -370,6 +370,6 @@ function syncAccountOperation(account: SimAccount, body: Record<string, unknown>
   const query = new URLSearchParams();
   for (const q of (body.account_operation_query_parameters ?? []) as Array<Record<string, string>>) query.append(q.query_param_key ?? '', q.query_param_value ?? '');
   const inner = runSyncOperation(account, { method: (method as string).toUpperCase(), path, query, payload: body.account_operation_payload as string | undefined }, store);
-  // The spec declares one success status for sync, 200, "corresponds to the specific API request" (partner subset line 356).
+  // The spec declares one success status for sync, 200, "corresponds to the specific API request" (spec/ctct-v3-partner-subset-3.0.178.yaml line 356).
   return inner.status >= 200 && inner.status < 300 ? { ...inner, status: 200 } : inner;
 }

@@ -13,7 +13,7 @@ export interface SyncRequest {
   payload: string | undefined;
 }
 
-/** The `CustomerPut` fields (full spec ctct-v3-swagger-3.0.178.yaml lines 8463-8520) and their limits. */
+/** The `CustomerPut` fields (spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520) and their limits. */
 const CUSTOMER_PUT_STRINGS = {
   contact_email: { max: 80 },
   contact_phone: { max: 25 },
@@ -29,7 +29,7 @@ const CUSTOMER_PUT_STRINGS = {
 type CustomerField = keyof typeof CUSTOMER_PUT_STRINGS;
 const CUSTOMER_FIELDS = Object.keys(CUSTOMER_PUT_STRINGS) as CustomerField[];
 
-/** `AccountPhysicalAddress`, full spec lines 8521-8570. */
+/** `AccountPhysicalAddress`, spec/ctct-v3-swagger-3.0.178.yaml lines 8521-8570. */
 const ADDRESS_STRINGS = {
   address_line1: { required: true, min: 1, max: 80 },
   address_line2: { min: 1, max: 80 },
@@ -88,7 +88,7 @@ function readPayload(request: SyncRequest): { value: Record<string, unknown> | u
   return { value: value as Record<string, unknown> };
 }
 
-/** `Customer` (full spec lines 8339-8462); `extra_fields=physical_address` adds the address when there is one. */
+/** `Customer` (spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462); `extra_fields=physical_address` adds the address when there is one. */
 function renderSummary(account: SimAccount, query: URLSearchParams): Record<string, unknown> {
   const summary: Record<string, unknown> = { encoded_account_id: account.encoded_account_id };
   for (const field of CUSTOMER_FIELDS) if (account[field] !== undefined && account[field] !== '') summary[field] = account[field];
@@ -117,7 +117,7 @@ function putSummary(account: SimAccount, body: Record<string, unknown>, store: A
 }
 
 function writeAddress(account: SimAccount, body: Record<string, unknown>, method: 'POST' | 'PUT', store: AccountStore): SimResponse {
-  // POST: "If the address already exists, a 409 error message is returned" (full spec line 257).
+  // POST: "If the address already exists, a 409 error message is returned" (spec/ctct-v3-swagger-3.0.178.yaml lines 261-262).
   if (method === 'POST' && account.physical_address) return answerError(409, 'account.api.conflict', 'The account already has a physical address.');
   if (method === 'PUT' && !account.physical_address) return answerError(404, 'account.api.not_found', 'The account has no physical address to update.');
   const errors = validateAddress(body);
@@ -131,7 +131,7 @@ function writeAddress(account: SimAccount, body: Record<string, unknown>, method
   return { status: method === 'POST' ? 201 : 200, body: address };
 }
 
-/** Required fields, and `state_code`/`postal_code` in the US and CA, `state_name` elsewhere (full spec lines 8521-8570). */
+/** Required fields, and `state_code`/`postal_code` in the US and CA, `state_name` elsewhere (spec/ctct-v3-swagger-3.0.178.yaml lines 8521-8570). */
 function validateAddress(body: Record<string, unknown>): ValidationError[] {
   const errors = validateStrings(body, ADDRESS_STRINGS);
   const country = typeof body.country_code === 'string' ? body.country_code.toUpperCase() : undefined;

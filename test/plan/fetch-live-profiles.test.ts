@@ -6,7 +6,7 @@ import { fetchLiveState } from '../../src/plan/fetch-live-state.js';
 import { createSimClient, provisionRequest, startTestSimulator } from '../ctct/sim-client.js';
 import { desiredAccount } from './plan-fixtures.js';
 
-/** 60 seeded accounts (about 60 % managed) and four files: two managed with details, one unmanaged with a new name, one managed with the listed name only. */
+/** 60 seeded accounts (about 60 % managed) and five files: a managed one renamed, one flagged managed with details, one unmanaged renamed, two managed with the listed name and no flag. */
 async function world() {
   const sim = await startTestSimulator({ seed: 60 });
   const client = createSimClient(sim);
@@ -14,16 +14,19 @@ async function world() {
   const managedTwo = (await client.createAccount(provisionRequest('managed_two', { managed_site_owner: true }))).encoded_account_id;
   const unmanaged = (await client.createAccount(provisionRequest('unmanaged', { organization_name: 'Deli' }))).encoded_account_id;
   const plain = (await client.createAccount(provisionRequest('plain_one', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }))).encoded_account_id;
+  const plainTwo = (await client.createAccount(provisionRequest('plain_two', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }))).encoded_account_id;
   await client.addPhysicalAddress(managedTwo, { address_line1: '1 Main St', city: 'Boston', state_code: 'MA', postal_code: '02101', country_code: 'US' });
   const desired = [
     desiredAccount({ login_name: 'managed_one', encoded_account_id: managedOne, file: 'accounts/one.yaml', extra: { organization_name: 'One Renamed' } }),
-    desiredAccount({ login_name: 'managed_two', encoded_account_id: managedTwo, file: 'accounts/two.yaml', extra: { contact_phone: '555-0100' } }),
+    desiredAccount({ login_name: 'managed_two', encoded_account_id: managedTwo, file: 'accounts/two.yaml', extra: { managed_site_owner: true, contact_phone: '555-0100' } }),
+    // Details without managed_site_owner: true are not compared, and cost nothing, while the name is the listed one.
+    desiredAccount({ login_name: 'plain_two', encoded_account_id: plainTwo, file: 'accounts/plain-two.yaml', extra: { organization_name: 'Hanks Fresh Fruit', contact_phone: '555-0100' } }),
     desiredAccount({ login_name: 'unmanaged', encoded_account_id: unmanaged, file: 'accounts/deli.yaml', extra: { organization_name: 'Deli Renamed' } }),
     // The organization name the list shows: nothing to read.
     desiredAccount({ login_name: 'plain_one', encoded_account_id: plain, file: 'accounts/plain.yaml', extra: { organization_name: 'Hanks Fresh Fruit' } }),
   ];
   const managedCount = sim.accounts().filter((a) => a.managed_site_owner).length;
-  return { sim, client: createSimClient(sim), desired, managedCount, ids: { managedOne, managedTwo, unmanaged, plain } };
+  return { sim, client: createSimClient(sim), desired, managedCount, ids: { managedOne, managedTwo, unmanaged, plain, plainTwo } };
 }
 
 describe('fetchLiveProfiles against the simulator', () => {
@@ -42,6 +45,7 @@ describe('fetchLiveProfiles against the simulator', () => {
     expect(byId.get(ids.unmanaged)).toMatchObject({ managed: false });
     expect(byId.get(ids.unmanaged)).not.toHaveProperty('profile');
     expect(byId.get(ids.plain)).not.toHaveProperty('managed');
+    expect(byId.get(ids.plainTwo)).not.toHaveProperty('managed');
   });
 
   it('reads nothing more when no file declares details, and no managed list when the list already was managed-only', async () => {

@@ -140,7 +140,7 @@ async function seedExisting(sim: Simulator, specs: AccountSpec[]): Promise<void>
         contact_email: `${spec.login}@example.com`,
         country_code: spec.country,
         state_code: spec.state ?? '',
-        organization_name: spec.org ?? spec.login,
+        organization_name: spec.org ?? `Org ${spec.login}`,
       });
       spec.id = created.encoded_account_id;
     }
