@@ -22,13 +22,13 @@ export const UNMANAGED_REASON =
  * writes it); only then are its details and address reconciled. Whatever the flag, the list's
  * `organization_name` and, with `--changed-since`, the file at its base (`baseline`) show an edit
  * that needs an answer: applied on a managed account, reported on an unmanaged one. A file with the
- * listed name and no such edit costs no call (assumed: the list and the summary show the same
- * organization name).
+ * listed name (or, where no list was read, none known) and no such edit costs no call (assumed: the
+ * list and the summary show the same organization name).
  */
 export function needsProfileRead(account: DesiredAccount, listedOrganizationName: string | undefined, baseline?: ProfileValues): boolean {
   const declares = account.physical_address !== undefined || PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined);
   if (account.managed_site_owner === true && declares) return true;
-  if (account.organization_name !== undefined && account.organization_name !== listedOrganizationName) return true;
+  if (listedOrganizationName !== undefined && account.organization_name !== undefined && account.organization_name !== listedOrganizationName) return true;
   return baseline !== undefined && PROFILE_FIELDS.some((field) => account[field] !== undefined && account[field] !== baseline[field]);
 }
 
