@@ -21,7 +21,7 @@ export const CANARY = {
   clientSecret: 'CANARY-SECRET-93ab',
   wrongSecret: 'CANARY-WRONGSECRET-4c1e',
   wrongApiKey: 'CANARY-WRONGKEY-60d2',
-  passwords: { RELY_PW_1: 'CANARY-PW-5e2c-long', RELY_PW_2: 'CANARY-PW-81fa-long' } as Record<string, string>,
+  passwords: { RELY_PW_1: 'Hidden-PW-5e2c-xq', RELY_PW_2: 'Hidden-PW-81fa-xq' } as Record<string, string>,
 } as const;
 
 /** Every value that must never leave the process: the credentials, passwords and the Basic credential. */
