@@ -1,4 +1,4 @@
-import type { AccountPhysicalAddress, ProvisionRequest } from '../ctct/ctct-types.js';
+import type { AccountPhysicalAddress, ProvisionRequest, SsoUser } from '../ctct/ctct-types.js';
 
 /** A cancellation as stored: requested, and either in force or waiting for its effective date. */
 export interface SimCancellation {
@@ -8,16 +8,8 @@ export interface SimCancellation {
   requested_at: string;
 }
 
-/** A user added through POST /partner/accounts/{id}/users/sso. */
-export interface SimSsoUser {
-  first_name: string;
-  last_name: string;
-  role_name: string;
-  contact_email: string;
-  login_name: string;
-  external_id: string;
-  external_provider: string;
-  /** When the simulator stored it. */
+/** A user added through POST /partner/accounts/{id}/users/sso, and when the simulator stored it. */
+export interface SimSsoUser extends SsoUser {
   created_at?: string;
 }
 

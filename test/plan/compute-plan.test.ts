@@ -3,7 +3,7 @@ import type { Problem } from '../../src/errors.js';
 import type { Change, DesiredAccount, DesiredSsoUser, LiveAccount, Plan } from '../../src/model.js';
 import { applyCallsOf, computePlan, needsPlanRead } from '../../src/plan/compute-plan.js';
 import { renderJson } from '../../src/render/render-json.js';
-import { desiredAccount, liveAccount, livePlan, liveState, planOptions, reorder } from './plan-fixtures.js';
+import { desiredAccount, liveAccount, livePlan, liveState, planOptions, reorder, ssoUser } from './plan-fixtures.js';
 
 const ID = 'a07e1acct0001';
 
@@ -681,16 +681,7 @@ describe('computePlan: fingerprint', () => {
 });
 
 describe('computePlan: SSO users', () => {
-  const user = (login: string, fields: Partial<DesiredSsoUser> = {}): DesiredSsoUser => ({
-    login_name: login,
-    first_name: 'Josie',
-    last_name: 'Lang',
-    contact_email: `${login}@example.com`,
-    role_name: 'campaign_creator',
-    external_id: '1',
-    external_provider: 'Yahoo',
-    ...fields,
-  });
+  const user = (login: string, fields: Partial<DesiredSsoUser> = {}) => ssoUser(login, { external_id: '1', ...fields });
   const withUsers = (users: DesiredSsoUser[], spec: Parameters<typeof desiredAccount>[0] = {}) => {
     const account = existing({ extra: { sso_users: users }, ...spec });
     users.forEach((_, index) => (account.positions[`sso_users.${index}`] = { line: 10 + index * 8, col: 5 }));

@@ -1,4 +1,4 @@
-import type { DesiredAccount, DesiredCancel, LiveAccount, LivePlan, LiveState, SourcePosition } from '../../src/model.js';
+import type { DesiredAccount, DesiredCancel, DesiredSsoUser, LiveAccount, LivePlan, LiveState, SourcePosition } from '../../src/model.js';
 import type { PlanOptions } from '../../src/plan/compute-plan.js';
 import { DEFAULT_SETTINGS, type OrphanPolicy, type Settings } from '../../src/settings/settings.js';
 
@@ -112,4 +112,18 @@ export function reorder<T>(items: readonly T[]): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/** An SSO user as the loader gives it; `contact_email` follows the login. */
+export function ssoUser(login: string, fields: Partial<DesiredSsoUser> = {}): DesiredSsoUser {
+  return {
+    login_name: login,
+    first_name: 'Josie',
+    last_name: 'Lang',
+    contact_email: `${login}@example.com`,
+    role_name: 'campaign_creator',
+    external_id: '23378234122161121',
+    external_provider: 'Yahoo',
+    ...fields,
+  };
 }

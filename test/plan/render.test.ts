@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DesiredSsoUser, Plan } from '../../src/model.js';
+import type { Plan } from '../../src/model.js';
 import { computePlan } from '../../src/plan/compute-plan.js';
 import { apiLine } from '../../src/render/describe-change.js';
 import { PLAN_REPORTERS } from '../../src/render/plan-reporters.js';
 import { renderJson } from '../../src/render/render-json.js';
 import { renderMarkdown } from '../../src/render/render-markdown.js';
 import { renderText } from '../../src/render/render-text.js';
-import { desiredAccount, liveAccount, livePlan, liveState, planOptions } from './plan-fixtures.js';
-
-const ssoUser = (login: string, fields: Partial<DesiredSsoUser> = {}): DesiredSsoUser => ({
-  login_name: login,
-  first_name: 'Josie',
-  last_name: 'Lang',
-  contact_email: `${login}@example.com`,
-  role_name: 'campaign_creator',
-  external_id: '23378234122161121',
-  external_provider: 'Yahoo',
-  ...fields,
-});
+import { desiredAccount, liveAccount, livePlan, liveState, planOptions, ssoUser } from './plan-fixtures.js';
 
 /**
  * One plan with every action, a problem, a refusal no flag passes (protected), a gate passed with
