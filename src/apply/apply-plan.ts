@@ -275,7 +275,7 @@ export type CreateResolution =
   /** The one re-post was answered 503 just now: stored, so pending from here on. */
   | { kind: 'pending-now'; waitedMs: number }
   /** Not listed, and nothing proves whether it exists: the re-post met 409, or none was allowed. */
-  | { kind: 'unproven'; waitedMs: number; conflict: boolean };
+  | { kind: 'unproven'; waitedMs: number; conflict: CtctApiError | null };
 
 /** Who a create was for, and what tells its account from every other. */
 export interface CreateIdentity {
@@ -307,7 +307,7 @@ export async function resolveUnknownCreate(
     return found;
   };
   let pending = wanted.pending;
-  let conflict = false;
+  let conflict: CtctApiError | null = null;
   if (!pending) {
     const found = await list();
     if (found !== null) return { kind: 'found', id: found, how: 'listed' };
@@ -318,7 +318,9 @@ export async function resolveUnknownCreate(
       return { kind: 'found', id: created.encoded_account_id, how: 're-post' };
     } catch (error) {
       if (error instanceof CreateOutcomeUnknownError && error.status === 503) pending = true;
-      else if (error instanceof CtctApiError && error.status === 409) conflict = true;
+      // A taken login is answered 409, or by some readings of CTCT 400 (simulator --duplicate-login):
+      // either way the first POST may be what took it, so neither proves the account absent.
+      else if (error instanceof CtctApiError && (error.status === 409 || error.status === 400)) conflict = error;
       else if (!(error instanceof CreateOutcomeUnknownError)) throw error;
     }
   }
@@ -370,7 +372,9 @@ export function describeUnresolved(resolution: Exclude<CreateResolution, { kind:
   if (resolution.kind !== 'unproven') {
     return `the create of ${login} is pending: CTCT answered 503, and the spec says such a request is stored and provisioned later, so it is never posted again. It was not listed after ${waited}; the journal (.ctct-gitops/journal.jsonl) keeps it pending and the next apply goes on waiting and writes its id once it is listed; or ${setId}`;
   }
-  const why = resolution.conflict ? 'one more POST was answered 409 (the login is in use), yet no new account lists it' : 'no new account lists it';
+  const conflict = resolution.conflict;
+  const answer = conflict?.status === 409 ? 'answered 409 (the login is in use)' : `refused with 400 (${conflict?.errors.map((e) => e.error_message ?? e.error_key).join('; ')}), which may mean the login is in use`;
+  const why = conflict === null ? 'no new account lists it' : `one more POST was ${answer}, yet no new account lists it`;
   return `the outcome of creating ${login} is unproven (${cause}): ${why} after ${waited}; nothing was written on a guess. Run apply again later (the journal keeps it open), or ${setId}`;
 }
 

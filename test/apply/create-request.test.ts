@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeProvisionRequest, findCreatedAccount, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
+import { computeProvisionRequest, describeUnresolved, findCreatedAccount, resolveUnknownCreate } from '../../src/apply/apply-plan.js';
 import { CtctClient } from '../../src/ctct/ctct-client.js';
 import { liveAccount, startTestSim } from './apply-harness.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
@@ -97,7 +97,7 @@ describe('resolveUnknownCreate against the simulator', () => {
   it('stops as unproven without a POST when there is no body and nothing appears', async () => {
     const sim = await startTestSim();
     const client = clientFor(sim);
-    expect(await resolveUnknownCreate(client, wanted('ghost_login', { body: null }), [5, 5])).toEqual({ kind: 'unproven', waitedMs: 0, conflict: false });
+    expect(await resolveUnknownCreate(client, wanted('ghost_login', { body: null }), [5, 5])).toEqual({ kind: 'unproven', waitedMs: 0, conflict: null });
     expect(sim.stats.byOperation['createAccount']).toBeUndefined();
     expect(sim.stats.byOperation['listAccounts']).toBe(1);
   });
@@ -106,14 +106,25 @@ describe('resolveUnknownCreate against the simulator', () => {
     const sim = await startTestSim({ accounts: [liveAccount('a07e1twin0001', 'twin_one', { organization_name: 'Twins' }), liveAccount('a07e1same0001', 'renamed_login')] });
     const client = clientFor(sim);
     const result = await resolveUnknownCreate(client, wanted('renamed_login', { knownIds: ['a07e1twin0001', 'a07e1same0001'], body: null }), [5]);
-    expect(result).toEqual({ kind: 'unproven', waitedMs: 0, conflict: false });
+    expect(result).toEqual({ kind: 'unproven', waitedMs: 0, conflict: null });
   });
 
   it('a re-POST answered 409 proves nothing: it waits, then stops as unproven, nothing adopted', async () => {
     const sim = await startTestSim({ accounts: [liveAccount('a07e1held0001', 'held_login')] });
     const client = clientFor(sim);
     const result = await resolveUnknownCreate(client, wanted('held_login', { knownIds: ['a07e1held0001'] }), [5]);
-    expect(result).toEqual({ kind: 'unproven', waitedMs: 5, conflict: true });
+    expect(result).toMatchObject({ kind: 'unproven', waitedMs: 5, conflict: { status: 409 } });
+  });
+
+  it('so is a re-POST answered 400 where CTCT answers a taken login with 400, and the message says why', async () => {
+    const sim = await startTestSim({ accounts: [liveAccount('a07e1held0002', 'held_400')], behaviour: { duplicateLogin: 400 } });
+    const client = clientFor(sim);
+    const result = await resolveUnknownCreate(client, wanted('held_400', { knownIds: ['a07e1held0002'] }), [5]);
+    expect(result).toMatchObject({ kind: 'unproven', waitedMs: 5, conflict: { status: 400 } });
+    if (result.kind !== 'unproven') throw new Error('unreachable');
+    expect(describeUnresolved(result, 'held_400', 'accounts/held.yaml', 'the answer was lost')).toBe(
+      'the outcome of creating held_400 is unproven (the answer was lost): one more POST was refused with 400 (login_name held_400 is not available.), which may mean the login is in use, yet no new account lists it after 0 s; nothing was written on a guess. Run apply again later (the journal keeps it open), or set encoded_account_id in accounts/held.yaml to the id CTCT shows for held_400',
+    );
   });
 
   it('two new accounts that both list the login name are never guessed between', () => {
