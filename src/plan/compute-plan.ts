@@ -402,22 +402,30 @@ function evaluateGates(summary: PlanSummary, touched: number, managed: number, p
   }
   const { max_cancels, max_creates, max_changed_share, min_accounts_for_share } = options.settings.safety;
   if (summary.cancel > max_cancels) {
-    gate({ gate: 'max_cancels', message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`, override: 'rerun with --force, or raise safety.max_cancels in ctct-gitops.yaml' });
+    gate({ gate: 'max_cancels', message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`, override: raiseLimit('max_cancels', summary.cancel) });
   }
   if (summary.create > max_creates) {
-    gate({ gate: 'max_creates', message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`, override: 'rerun with --force, or raise safety.max_creates in ctct-gitops.yaml' });
+    gate({ gate: 'max_creates', message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`, override: raiseLimit('max_creates', summary.create) });
   }
   if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {
     gate({
       gate: 'max_changed_share',
       message: `the plan changes ${touched} of ${managed} managed accounts (${Math.round((touched / managed) * 100)} %); the limit is ${Math.round(max_changed_share * 100)} % in one run`,
-      override: 'rerun with --force, or raise safety.max_changed_share in ctct-gitops.yaml',
+      override: raiseLimit('max_changed_share', Math.ceil((touched / managed) * 100) / 100),
     });
   }
   if (options.settings.orphans === 'fail' && summary.orphan > 0) {
     gate({ gate: 'orphans', message: `${summary.orphan} live accounts are named by no file (orphans: fail)`, override: 'adopt them with ctct-gitops import, set orphans: report in ctct-gitops.yaml, or rerun with --force' });
   }
   return { refusals, forced };
+}
+
+/**
+ * How to pass a limit, from a terminal or from a pull request: a raised setting in the same pull
+ * request is reviewed with it, and both its plan and the apply after the merge read it.
+ */
+function raiseLimit(setting: string, needed: number): string {
+  return `set safety.${setting}: ${needed} in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force`;
 }
 
 /** API calls apply will make for a change: a create with a paid plan is POST, then PUT plan. */

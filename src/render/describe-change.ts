@@ -56,6 +56,54 @@ function addressRows(before: unknown, after: unknown): [string, unknown, unknown
   return keys.filter((key) => b[key] !== a[key]).map((key) => [`physical_address.${key}`, b[key], a[key]]);
 }
 
+/** CTCT's cancellation reasons by `reason_id` (spec/ctct-v3-partner-subset-3.0.178.yaml:1037, AccountCancellation). */
+export const CANCEL_REASONS: Readonly<Record<number, string>> = {
+  1: 'Cost Too High',
+  2: 'Using A Competitive Service',
+  3: 'Not Doing Email Marketing',
+  11: 'Something Missing Or Not Working',
+  12: 'Doing It In-House',
+  14: 'Poor Results',
+  21: 'Too Difficult To Use',
+  27: 'Canceled Online by Customer',
+  30: 'Dissatisfied With Billing Policies',
+};
+
+/** A cancellation reason as people read it: `12 Doing It In-House`. */
+export function describeReason(reasonId: unknown): string {
+  const name = typeof reasonId === 'number' ? CANCEL_REASONS[reasonId] : undefined;
+  return name !== undefined ? `${String(reasonId)} ${name}` : formatValue(reasonId);
+}
+
+/** What a change does, in a few words a reviewer reads without opening it: `TRIAL → GOLD`. */
+export function keyDifference(change: Change): string | null {
+  switch (change.action) {
+    case 'create':
+      return change.after.plan_type;
+    case 'update':
+      return `${change.before.plan_type ?? change.before.billing_status} → ${change.after.plan_type}`;
+    case 'reactivate':
+      return `${change.before.billing_status} → Open on ${change.after.plan_type}`;
+    case 'cancel': {
+      const reason = change.after.reason_id !== undefined ? `, reason ${describeReason(change.after.reason_id)}` : '';
+      const when = change.after.effective_date !== undefined ? `, effective ${change.after.effective_date}` : '';
+      return `${change.before.billing_status} → Canceled${reason}${when}`;
+    }
+    case 'drift':
+    case 'update_profile': {
+      const rows = fieldRows(change);
+      if (change.action === 'drift' && rows.length === 1) {
+        const [field, live, file] = rows[0]!;
+        return `${field}: live ${live === undefined ? '(cannot be read)' : formatValue(live)} ≠ file ${formatValue(file)}`;
+      }
+      const fields = [...new Set(rows.map(([field]) => field.split('.')[0]!))];
+      return fields.length > 0 ? fields.join(', ') : null;
+    }
+    default:
+      return null;
+  }
+}
+
 export function formatValue(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return 'null';
@@ -76,7 +124,8 @@ export function summaryLine(plan: Plan): string {
     summary.create_sso_user && `${summary.create_sso_user} SSO user${summary.create_sso_user === 1 ? '' : 's'} to create`,
   ].filter(Boolean);
   const reported = [summary.drift && `${summary.drift} drift`, summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`].filter(Boolean);
-  const head = applied.length > 0 ? applied.join(', ') : 'no changes';
+  // A refused plan is never read as what will happen.
+  const head = applied.length === 0 ? 'no changes' : plan.refusals.length > 0 ? `refused by safety gates, nothing will be applied (it would: ${applied.join(', ')})` : applied.join(', ');
   return reported.length > 0 ? `${head}; ${reported.join(', ')} reported` : head;
 }
 

@@ -1,7 +1,7 @@
 import { formatProblem } from '../errors.js';
-import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, fieldRows, formatValue, identityOf, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
-import { htmlCode, markdownCode, markdownText } from './escape-markdown.js';
+import type { Change, OrphanChange, Plan } from '../model.js';
+import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, describeReason, fieldRows, formatValue, identityOf, keyDifference, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import { escapeHtml, htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
 export function renderMarkdown(plan: Plan): string {
@@ -31,11 +31,14 @@ export function renderMarkdown(plan: Plan): string {
   // A refresh-only plan cancels and reactivates nothing.
   const cancels = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'cancel');
   const reactivations = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'reactivate');
+  const refused = plan.refusals.length > 0;
+  const verb = (does: string, would: string) => (refused ? `would ${would}` : does);
+  const unless = refused ? ' (refused: nothing will be applied)' : '';
   if (cancels.length > 0) {
-    out.push('> [!WARNING]', `> **This plan cancels ${cancels.length} account${cancels.length === 1 ? '' : 's'}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
+    out.push('> [!WARNING]', `> **This plan ${verb('cancels', 'cancel')} ${cancels.length} account${cancels.length === 1 ? '' : 's'}${unless}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }
   if (reactivations.length > 0) {
-    out.push('> [!IMPORTANT]', `> **This plan reactivates ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes):** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
+    out.push('> [!IMPORTANT]', `> **This plan ${verb('reactivates', 'reactivate')} ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes)${unless}:** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
   }
   const blocked = blockedCreates(plan);
   if (blocked.length > 0) {
@@ -45,7 +48,8 @@ export function renderMarkdown(plan: Plan): string {
   }
   for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
-  for (const change of plan.changes) out.push(...renderSection(change));
+  for (const change of plan.changes) if (change.action !== 'orphan') out.push(...renderSection(change));
+  out.push(...renderOrphans(plan.changes.filter((change): change is OrphanChange => change.action === 'orphan')));
   if (plan.over_budget.length > 0) {
     const { rows, more } = overBudgetRows(plan, 50);
     out.push('<details>', `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`, '');
@@ -61,23 +65,46 @@ export function renderMarkdown(plan: Plan): string {
 function renderSection(change: Change): string[] {
   const label = ACTION_LABELS[change.action];
   const where = change.file !== null ? ` · ${htmlCode(change.file)}` : '';
-  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}</summary>`, ''];
+  const key = keyDifference(change);
+  const what = key !== null ? ` · ${escapeHtml(key)}` : '';
+  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}${what}</summary>`, ''];
   const rows = fieldRows(change);
   if (rows.length > 0) {
     const header = change.action !== 'drift' ? '| field | before | after |' : change.sso_user !== undefined ? '| field | created | file |' : '| field | live | file |';
     lines.push(header, '|---|---|---|');
-    for (const [field, before, after] of rows) lines.push(`| ${field} | ${change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before)} | ${cell(after)} |`);
+    for (const [field, before, after] of rows) {
+      const shownBefore = change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before, field);
+      lines.push(`| ${field} | ${shownBefore} | ${cell(after, field)} |`);
+    }
     lines.push('');
   }
   if (change.action === 'create' && change.blocked !== undefined) lines.push(`⛔ ${markdownText(blockedLine(change.blocked))}`, '');
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');
-  if (change.action === 'orphan') lines.push('No account file names this live account. It is reported, never cancelled for that; `ctct-gitops import` adopts it.', '');
   if (change.action === 'create_sso_user') lines.push('CTCT cannot read, change or remove an SSO user once created: apply writes `created_at` into the file and never sends this user again.', '');
   lines.push('</details>', '');
   return lines;
 }
 
-function cell(value: unknown): string {
-  const text = formatValue(value);
+/** Orphans are the same every time: one compact table, not a block each. */
+function renderOrphans(orphans: readonly OrphanChange[]): string[] {
+  if (orphans.length === 0) return [];
+  const lines = [
+    '<details>',
+    `<summary>${ACTION_LABELS.orphan.emoji} <b>${orphans.length} orphan${orphans.length === 1 ? '' : 's'}</b>: live accounts no file names (reported, never cancelled for that; <code>ctct-gitops import</code> adopts them)</summary>`,
+    '',
+    '| account | encoded_account_id | billing_status |',
+    '|---|---|---|',
+  ];
+  for (const orphan of orphans) {
+    lines.push(`| ${orphan.organization_name !== null ? markdownText(orphan.organization_name) : '_unnamed_'} | ${markdownCode(orphan.encoded_account_id, { inTable: true })} | ${markdownCode(orphan.before.billing_status, { inTable: true })} |`);
+  }
+  lines.push('', '</details>', '');
+  return lines;
+}
+
+/** A value in a field table: a cancellation reason by number and name, `null` as "none". */
+function cell(value: unknown, field = ''): string {
+  if (value === null) return '_none_';
+  const text = field === 'reason_id' ? describeReason(value) : formatValue(value);
   return text === '' ? '' : markdownCode(text, { inTable: true });
 }

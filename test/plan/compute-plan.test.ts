@@ -405,7 +405,7 @@ describe('computePlan: safety gates', () => {
     const desired = Array.from({ length: 26 }, (_, i) => desiredAccount({ login_name: `new_account_${i}`, file: `accounts/new-${i}.yaml` }));
     const refusedPlan = computePlan(desired, liveState([]), planOptions());
     expect(refusedPlan.refusals).toEqual([
-      { gate: 'max_creates', message: 'the plan creates 26 accounts; the limit is 25 in one run', override: 'rerun with --force, or raise safety.max_creates in ctct-gitops.yaml' },
+      { gate: 'max_creates', message: 'the plan creates 26 accounts; the limit is 25 in one run', override: expect.stringMatching(/^set safety\.max_creates: 26 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/) },
     ]);
     const forcedPlan = computePlan(desired, liveState([]), planOptions({ force: true }));
     expect(forcedPlan.refusals).toEqual([]);
@@ -415,7 +415,7 @@ describe('computePlan: safety gates', () => {
   it('max_cancels names the count, the limit and how to pass it; --force passes it as forced', () => {
     const refusedPlan = computePlan(cancelling(6), liveState(openLive(6)), planOptions());
     expect(refusedPlan.refusals).toEqual([
-      { gate: 'max_cancels', message: 'the plan cancels 6 accounts; the limit is 5 in one run', override: 'rerun with --force, or raise safety.max_cancels in ctct-gitops.yaml' },
+      { gate: 'max_cancels', message: 'the plan cancels 6 accounts; the limit is 5 in one run', override: expect.stringMatching(/^set safety\.max_cancels: 6 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/) },
     ]);
     const forcedPlan = computePlan(cancelling(6), liveState(openLive(6)), planOptions({ force: true }));
     expect(forcedPlan.refusals).toEqual([]);
@@ -455,7 +455,7 @@ describe('computePlan: safety gates', () => {
     const { desired, live } = shareCase(10, 4);
     const plan = computePlan(desired, live, planOptions());
     expect(plan.refusals).toEqual([
-      { gate: 'max_changed_share', message: 'the plan changes 4 of 10 managed accounts (40 %); the limit is 30 % in one run', override: 'rerun with --force, or raise safety.max_changed_share in ctct-gitops.yaml' },
+      { gate: 'max_changed_share', message: 'the plan changes 4 of 10 managed accounts (40 %); the limit is 30 % in one run', override: expect.stringMatching(/^set safety\.max_changed_share: 0\.4 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/) },
     ]);
     const forced = computePlan(desired, live, planOptions({ force: true }));
     expect(forced.refusals).toEqual([]);

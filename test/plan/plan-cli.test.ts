@@ -249,8 +249,8 @@ describe('plan: safety gates (exit 4)', () => {
     const result = await runCli(dir, ['plan', '--simulator']);
     expect(result.code).toBe(4);
     expect(result.stdout).toContain('max_cancels: the plan cancels 6 accounts; the limit is 5 in one run');
-    expect(result.stdout).toContain('rerun with --force, or raise safety.max_cancels in ctct-gitops.yaml');
-    expect(result.stdout).toContain('Plan: 6 to cancel.');
+    expect(result.stdout).toContain('to pass: set safety.max_cancels: 6 in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force');
+    expect(result.stdout).toContain('Plan: refused by safety gates, nothing will be applied (it would: 6 to cancel).');
   });
 
   it('--force passes max_cancels, and says so', { timeout: TIMEOUT }, async () => {

@@ -190,7 +190,7 @@ describe('renderText', () => {
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
     expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
     expect(text).toContain('      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n');
-    expect(text).toContain('Plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create; 4 drift, 1 orphan reported.');
+    expect(text).toContain('Plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported.');
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
 
@@ -207,7 +207,7 @@ describe('renderMarkdown', () => {
 
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
-    expect(lines[0]).toBe('### ctct-gitops plan: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create; 4 drift, 1 orphan reported');
+    expect(lines[0]).toBe('### ctct-gitops plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported');
     expect(lines.slice(1, 12)).toEqual([
       '',
       '| action | count |',
@@ -234,8 +234,8 @@ describe('renderMarkdown', () => {
   it('calls out cancels and reactivations before the sections', () => {
     const markdown = renderMarkdown(richPlan());
     const firstSection = markdown.indexOf('<details>');
-    const cancels = markdown.indexOf('> **This plan cancels 2 accounts:** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`');
-    const reactivations = markdown.indexOf('> **This plan reactivates 1 cancelled account (billing resumes):** `harbor_lights (a07e1back001)`');
+    const cancels = markdown.indexOf('> **This plan would cancel 2 accounts (refused: nothing will be applied):** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`');
+    const reactivations = markdown.indexOf('> **This plan would reactivate 1 cancelled account (billing resumes) (refused: nothing will be applied):** `harbor_lights (a07e1back001)`');
     expect(cancels).toBeGreaterThan(0);
     expect(reactivations).toBeGreaterThan(0);
     expect(cancels).toBeLessThan(firstSection);
@@ -258,9 +258,9 @@ describe('renderMarkdown', () => {
     expect(apiLine(plan)).toBe('API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.');
   });
 
-  it('escapes HTML in the section titles, and keeps values in code spans', () => {
+  it('escapes HTML in the orphan table, and keeps values in code spans', () => {
     const markdown = renderMarkdown(richPlan());
-    expect(markdown).toContain('<summary>❔ <b>orphan</b> <code>Lakeside Florist &amp; &lt;Sons&gt; (a07e1flower1)</code></summary>');
+    expect(markdown).toContain('| Lakeside Florist &amp; &lt;Sons\\> | `a07e1flower1` | `Open` |');
   });
 });
 
