@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { renderCompletion, SHELLS, type CompletionSpec, type Shell } from './completion/render-completion.js';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
 import { runPlan, type WorkspaceOptions } from './commands/run-plan.js';
 import { runApply } from './commands/run-apply.js';
@@ -201,8 +202,28 @@ async function confirmOnTerminal(simulator: boolean): Promise<boolean> {
   }
 }
 
+program
+  .command('completion')
+  .description('print a shell completion script: source <(ctct-gitops completion bash), or zsh, or fish')
+  .addArgument(new Argument('<SHELL>', 'the shell').choices(SHELLS))
+  .action((shell: Shell) => {
+    process.stdout.write(renderCompletion(completionSpecOf(program), shell));
+  });
+
 program.addCommand(createSimulatorCommand());
 program.addCommand(createGithubCommand());
+
+/** Commands and options as commander knows them, so completion never falls behind the CLI. */
+function completionSpecOf(root: Command): CompletionSpec {
+  return {
+    program: root.name(),
+    commands: root.commands.map((command) => ({
+      name: command.name(),
+      options: command.options.flatMap((option) => (option.long ? [{ flag: option.long, ...(option.argChoices && { choices: option.argChoices }) }] : [])),
+      ...(command.registeredArguments[0]?.argChoices && { arguments: command.registeredArguments[0].argChoices }),
+    })),
+  };
+}
 
 /** The working directory and the flags every command that reads the workspace shares. */
 function workspaceOptions(options: { dir?: string; allowOutsideRepo?: boolean; config?: string; rps?: number; target?: string[] }): WorkspaceOptions {
