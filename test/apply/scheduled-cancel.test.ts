@@ -76,6 +76,8 @@ describe('apply of a scheduled cancellation (CLI against the simulator)', () => 
 
     const plan = await planDetailed(sim, cwd);
     expect(plan.code).toBe(0);
+    // Pending, not silently converged: every plan says the cancellation is still to take effect.
+    expect(plan.stdout).toMatch(new RegExp(`accounts/later\\.yaml:\\d+:\\d+: cancellation pending: requested at \\S+, it takes effect on ${escape(FUTURE)}; CTCT keeps the account open \\(Open\\)`));
     const again = await runAgainst(sim, cwd, ['apply', '--yes']);
     expect(again.stdout).toContain('No changes');
     expect(sim.stats.byOperation['cancelAccount']).toBe(1);
