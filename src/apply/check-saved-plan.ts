@@ -73,7 +73,8 @@ function findProfileDifferences(change: UpdateProfileChange, summary: CustomerSu
  */
 export function findUnaskedChanges(saved: Plan, current: Plan): { unasked: Change[]; differing: Change[] } {
   const key = (change: Change) => `${change.action}\u0000${change.file ?? ''}\u0000${change.encoded_account_id ?? change.login_name ?? ''}\u0000${'sso_user' in change ? change.sso_user : ''}`;
-  const comparable = ({ line: _line, organization_name: _organization, ...rest }: Change) => canonicalJson(rest);
+  // A create the saved plan marked blocked stays skipped (it is held to that), so the mark is no difference.
+  const comparable = ({ line: _line, organization_name: _organization, ...rest }: Change) => canonicalJson({ ...rest, blocked: undefined });
   const currentByKey = new Map(current.changes.filter(isAppliedChange).map((change) => [key(change), change]));
   const unasked: Change[] = [];
   const differing: Change[] = [];
