@@ -68,12 +68,16 @@ export function computeProfileChanges(account: DesiredAccount, live: LiveAccount
   }
   if (live.profile === undefined) return { changes: [], problems: [] };
 
+  // Without managed_site_owner: true the file's details are those of the create; only the name
+  // and what the file itself changed since the base are the file's word on the live account.
+  const reconciled = account.managed_site_owner === true;
   const before: ProfileValues = {};
   const after: ProfileValues = {};
   for (const field of PROFILE_FIELDS) {
     const wanted = account[field];
     const current = blankToUndefined(live.profile[field]);
     if (wanted === undefined || wanted === current) continue;
+    if (!reconciled && field !== 'organization_name' && (baseline === undefined || wanted === baseline[field])) continue;
     if (current !== undefined) before[field] = current;
     after[field] = wanted;
   }

@@ -15,7 +15,7 @@ function planOne(extra: Record<string, unknown>, live: LiveAccount) {
 describe('computePlan: account details of managed accounts', () => {
   it('proposes update_profile with only the fields that differ; fields the file leaves out are left alone', () => {
     const plan = planOne(
-      { organization_name: 'Harbor Books & Maps', contact_phone: '207-555-0100', first_name: 'Ada' },
+      { managed_site_owner: true, organization_name: 'Harbor Books & Maps', contact_phone: '207-555-0100', first_name: 'Ada' },
       managed('a07e1books', { organization_name: 'Harbor Books', contact_phone: '207-555-0199', first_name: 'Ada', last_name: 'Lovelace', website: 'https://old.example.com' }),
     );
     expect(plan.changes).toEqual([
@@ -28,6 +28,14 @@ describe('computePlan: account details of managed accounts', () => {
     ]);
     expect(plan.summary.update_profile).toBe(1);
     expect(plan.api.apply_calls).toBe(1);
+  });
+
+  it('without managed_site_owner: true sends only the name: the other details are those of the create', () => {
+    const plan = planOne(
+      { organization_name: 'Harbor Books & Maps', contact_phone: '207-555-0100' },
+      managed('a07e1books', { organization_name: 'Harbor Books', contact_phone: '207-555-0199' }),
+    );
+    expect(plan.changes).toEqual([expect.objectContaining({ action: 'update_profile', before: { organization_name: 'Harbor Books' }, after: { organization_name: 'Harbor Books & Maps' } })]);
   });
 
   it('adds a missing address (before null), replaces a differing one whole, and takes an empty live field as absent', () => {
