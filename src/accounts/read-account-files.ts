@@ -8,7 +8,7 @@ import { escapeControl } from '../render/escape-control.js';
 export const MAX_ACCOUNT_FILE_BYTES = 256 * 1024;
 
 /** Entries visited at most below the accounts folder; more means the folder is not one of account files (`--dir /`). */
-export const MAX_ENTRIES = 200_000;
+const MAX_ENTRIES = 200_000;
 
 /**
  * What each part of an account file's path may hold: letters, digits, `. _ + @ -` and inner spaces,
@@ -132,7 +132,7 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
 }
 
 /** The nearest folder at or above `cwd` that holds `.git`; `cwd` itself outside any repository. */
-export function readRepositoryRoot(cwd: string): string {
+function readRepositoryRoot(cwd: string): string {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, '.git'))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(cwd);

@@ -55,14 +55,19 @@ const ENCODINGS: Array<(text: string) => string> = [
  * itself quoted in JSON), URL- and form-encoded, HTML-escaped, and one of these inside another.
  * Most secrets are plain ASCII, for which the set is just the secret itself.
  */
-export function encodedForms(secret: string): string[] {
+function encodedForms(secret: string): string[] {
   const forms = new Set([secret]);
   let frontier = [secret];
   for (let depth = 0; depth < 2; depth++) {
     const next: string[] = [];
     for (const form of frontier) {
       for (const encode of ENCODINGS) {
-        const encoded = encode(form);
+        let encoded: string;
+        try {
+          encoded = encode(form);
+        } catch {
+          continue; // encodeURIComponent refuses a lone surrogate, which no URL can then carry
+        }
         if (!forms.has(encoded)) {
           forms.add(encoded);
           next.push(encoded);

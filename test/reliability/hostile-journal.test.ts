@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/apply/journal.js';
@@ -7,6 +6,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import { readStateFile } from '../../src/simulator/account-store.js';
 import { runCli } from '../helpers/run-cli.js';
 import { BAD_JOURNAL_LINES, BAD_SIMULATOR_STATES } from './hostile-strings.js';
+import { makeTempDir, makeTempRepo, removeTempDirs } from './hostile-temp.js';
 
 /**
  * Hostile corpus, state files: journal lines and simulator states that are not what ctct-gitops
@@ -16,17 +16,10 @@ import { BAD_JOURNAL_LINES, BAD_SIMULATOR_STATES } from './hostile-strings.js';
  */
 
 const cases = { run: 0 };
-const temps: string[] = [];
 afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+  await removeTempDirs();
   console.log(`[reliability] hostile journals and simulator states: ${cases.run} cases`);
 });
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-state-'));
-  temps.push(dir);
-  return dir;
-}
 
 const RUN = { type: 'run', run_id: 'run-1', started_at: '2026-12-01T00:00:00Z', known_ids: [] };
 const intent = (login: string) => ({ type: 'intent', run_id: 'run-1', intent_id: `i-${login}`, login_name: login, file: `accounts/${login}.yaml`, organization_name: null, plan: null, at: '2026-12-01T00:00:01Z' });
@@ -34,7 +27,7 @@ const intent = (login: string) => ({ type: 'intent', run_id: 'run-1', intent_id:
 describe.each(BAD_JOURNAL_LINES)('the journal line %j', (bad) => {
   it('is reported at its line, kept, and the records around it still count', async () => {
     cases.run++;
-    const dir = await tempDir();
+    const dir = await makeTempDir();
     const lines = [JSON.stringify(RUN), JSON.stringify(intent('before_bad')), bad, JSON.stringify(intent('after_bad'))];
     await writeFile(path.join(dir, 'journal.jsonl'), lines.join('\n') + '\n');
     const journal = await Journal.open(dir);
@@ -55,7 +48,7 @@ describe.each(BAD_JOURNAL_LINES)('the journal line %j', (bad) => {
 describe('a torn last line', () => {
   it('is the one bad line that is dropped silently: a killed process never finished writing it', async () => {
     cases.run++;
-    const dir = await tempDir();
+    const dir = await makeTempDir();
     await writeFile(path.join(dir, 'journal.jsonl'), `${JSON.stringify(RUN)}\n${JSON.stringify(intent('kept_login'))}\n{"type":"intent","run_`);
     const journal = await Journal.open(dir);
     expect(journal.problems).toEqual([]);
@@ -66,7 +59,7 @@ describe('a torn last line', () => {
 describe.each(BAD_SIMULATOR_STATES)('the simulator state %j', (state) => {
   it('is an input error at its line and column, saying how to start afresh', async () => {
     cases.run++;
-    const file = path.join(await tempDir(), 'simulator.json');
+    const file = path.join(await makeTempDir(), 'simulator.json');
     await writeFile(file, state);
     let error: unknown;
     try {
@@ -86,10 +79,7 @@ describe.each(BAD_SIMULATOR_STATES)('the simulator state %j', (state) => {
 describe('CLI spot checks', () => {
   it('apply goes on past bad journal lines, never posts the login one names, and says how to recover', async () => {
     cases.run++;
-    const cwd = await tempDir();
-    await mkdir(path.join(cwd, '.git'));
-    await mkdir(path.join(cwd, 'accounts'));
-    await mkdir(path.join(cwd, '.ctct-gitops'));
+    const cwd = await makeTempRepo('.ctct-gitops');
     const account = (login: string) => `login_name: ${login}\ncontact_email: ${login}@example.com\ncountry_code: GB\n`;
     await writeFile(path.join(cwd, 'accounts', 'blocked.yaml'), account('blocked_login'));
     await writeFile(path.join(cwd, 'accounts', 'free.yaml'), account('free_login'));
@@ -105,10 +95,7 @@ describe('CLI spot checks', () => {
 
   it('plan --simulator on a corrupt simulator state exits 3 with the line, never a stack', async () => {
     cases.run++;
-    const cwd = await tempDir();
-    await mkdir(path.join(cwd, '.git'));
-    await mkdir(path.join(cwd, 'accounts'));
-    await mkdir(path.join(cwd, '.ctct-gitops'));
+    const cwd = await makeTempRepo('.ctct-gitops');
     await writeFile(path.join(cwd, '.ctct-gitops', 'simulator.json'), '{"format_version":1,"accounts":[null]}');
     const result = await runCli(['plan', '--simulator'], { cwd });
     expect(result.code).toBe(3);

@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSimClient, startTestSimulator } from '../ctct/sim-client.js';
 import { runCli } from '../helpers/run-cli.js';
+import { makeTempRepo, removeTempDirs } from './hostile-temp.js';
 
 /**
  * Hostile corpus, messages: settings and servers that used to earn a misleading message or a hang
@@ -11,19 +11,10 @@ import { runCli } from '../helpers/run-cli.js';
  */
 
 const cases = { run: 0 };
-const temps: string[] = [];
 afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+  await removeTempDirs();
   console.log(`[reliability] hostile settings and messages: ${cases.run} cases`);
 });
-
-async function tempRepo(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-msg-'));
-  temps.push(dir);
-  await mkdir(path.join(dir, '.git'));
-  await mkdir(path.join(dir, 'accounts'));
-  return dir;
-}
 
 describe('a refused fresh token', () => {
   it('blames a lifetime too short to use, not the API key', async () => {
@@ -48,14 +39,14 @@ describe('a refused fresh token', () => {
 describe('numbers out of bounds', () => {
   it.each(['0.0001', '1000', '4x'])('--rps %s is refused with exit 3 before any call', async (rps) => {
     cases.run++;
-    const result = await runCli(['plan', '--simulator', '--rps', rps], { cwd: await tempRepo() });
+    const result = await runCli(['plan', '--simulator', '--rps', rps], { cwd: await makeTempRepo() });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/expected a number from 0\.5 to 100, got /);
   });
 
   it('requests_per_second: 0.0001 in the settings file is refused at its line', async () => {
     cases.run++;
-    const cwd = await tempRepo();
+    const cwd = await makeTempRepo();
     await writeFile(path.join(cwd, 'ctct-gitops.yaml'), 'concurrency: 2\nrequests_per_second: 0.0001\n');
     const result = await runCli(['validate'], { cwd });
     expect(result.code).toBe(3);
