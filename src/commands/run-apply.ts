@@ -12,7 +12,6 @@ import type { Plan } from '../model.js';
 import { hasChanges } from '../render/describe-change.js';
 import { escapeControl } from '../render/escape-control.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
-import { findUnfitPasswords } from '../settings/compute-password-env.js';
 import { readPasswordEnv } from './read-password-env.js';
 import { computeWorkspacePlan, readWorkspace, type WorkspaceOptions } from './run-plan.js';
 
@@ -133,9 +132,6 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         if (options.confirm === null) throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
         if (!(await options.confirm(plan))) throw new RefusedError('apply cancelled: nothing was changed');
       }
-      const unfit = findUnfitPasswords(plan, env, workspace.accounts);
-      if (unfit.length > 0) throw new InvalidInputError(unfit);
-
       if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {
         knownIds = new Set((await client.listAccounts()).map((owner) => owner.encoded_account_id));
       }

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
-import { InvalidInputError, type Problem } from '../errors.js';
-import type { DesiredAccount, Plan } from '../model.js';
+import { InvalidInputError } from '../errors.js';
+import type { DesiredAccount } from '../model.js';
 import { validatePassword } from '../ctct/validate-password.js';
 
 /** One secret holding every initial password, so a workflow needs no line per account. */
@@ -44,32 +44,15 @@ export function findPasswordProblem(name: string, value: string | undefined, log
   return unfit === undefined ? null : `the password in ${name} ${unfit} (CTCT's rule for a new account's password)`;
 }
 
-/** For each account to create (by file) whose `password_env` variable is not set, why it is blocked; an unfit password is {@link findUnfitPasswords}'s. */
+/** For each account to create (by file) whose `password_env` cannot give its password (unset, or unfit by CTCT's rules), why not. */
 export function computePasswordProblems(accounts: readonly DesiredAccount[], env: NodeJS.ProcessEnv): Map<string, string> {
   const problems = new Map<string, string>();
   for (const account of accounts) {
     const name = account.password_env;
     if (account.encoded_account_id !== undefined || name === undefined) continue;
-    if (env[name] === undefined || env[name] === '') problems.set(account.file, `the environment variable ${name} is not set`);
+    const problem = findPasswordProblem(name, env[name], account.login_name);
+    if (problem !== null) problems.set(account.file, problem);
   }
   return problems;
 }
 
-/**
- * Passwords that are set but break CTCT's rules, at each file's `password_env` line. Unlike a
- * missing password (a create that waits for its secret), a wrong one is a mistake to fix before
- * anything is sent, so apply stops with exit 3. The message never holds the password.
- */
-export function findUnfitPasswords(plan: Plan, env: NodeJS.ProcessEnv, accounts: readonly DesiredAccount[]): Problem[] {
-  const byFile = new Map(accounts.map((account) => [account.file, account]));
-  const problems: Problem[] = [];
-  for (const change of plan.changes) {
-    const name = change.action === 'create' ? change.after.password_env : undefined;
-    if (change.action !== 'create' || name === undefined || env[name] === undefined || env[name] === '') continue;
-    const problem = findPasswordProblem(name, env[name], change.login_name);
-    if (problem === null) continue;
-    const position = byFile.get(change.file)?.positions['password_env'] ?? { line: change.line ?? 1, col: 1 };
-    problems.push({ file: change.file, line: position.line, col: position.col, message: `password_env: ${problem}; nothing was sent` });
-  }
-  return problems;
-}

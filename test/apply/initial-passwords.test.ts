@@ -20,7 +20,7 @@ describe('initial passwords from the environment', () => {
     expect(findPasswordProblem('PW', 'correct horse battery', 'spaced_login')).toBeNull();
   });
 
-  it('only creates whose variable is not set are blocked, by file', () => {
+  it('creates whose password is unset or unfit are blocked, by file', () => {
     const accounts = [
       desired({ file: 'accounts/needs.yaml', login_name: 'needs_one', password_env: 'MISSING_PW' }),
       desired({ file: 'accounts/has.yaml', login_name: 'has_one', password_env: 'GOOD_PW' }),
@@ -28,8 +28,10 @@ describe('initial passwords from the environment', () => {
       desired({ file: 'accounts/none.yaml', login_name: 'none_needed' }),
       desired({ file: 'accounts/old.yaml', encoded_account_id: 'a07e1exists', password_env: 'OLD_PW' }),
     ];
-    // A password that is set but unfit is not a blocked create: apply stops on it (exit 3, password-rules-e2e).
-    expect([...computePasswordProblems(accounts, { GOOD_PW: 'Correct-Horse-9' })]).toEqual([['accounts/needs.yaml', 'the environment variable MISSING_PW is not set']]);
+    expect([...computePasswordProblems(accounts, { GOOD_PW: 'Correct-Horse-9' })]).toEqual([
+      ['accounts/needs.yaml', 'the environment variable MISSING_PW is not set'],
+      ['accounts/login.yaml', 'the password in GOOD_PW must not contain any part of the login name ("horse") (CTCT\'s rule for a new account\'s password)'],
+    ]);
   });
 
   it('CTCT_INITIAL_PASSWORDS expands a JSON or YAML map; a variable set on its own wins', () => {
