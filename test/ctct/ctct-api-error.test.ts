@@ -94,7 +94,7 @@ describe('CtctApiError from real responses', () => {
     const error = await client.setPlan(id, { plan_type: 'GOLD' }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ status: 403, errorKey: 'forbidden', errors: [{ error_key: 'forbidden', error_message: 'Forbidden' }] });
-    expect((error as Error).message).toBe(`PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden)`);
+    expect((error as Error).message).toBe(`PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden); CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active`);
   });
 
   it('builds the message from a plain-text body', async () => {

@@ -119,7 +119,7 @@ describe.each(INJECTIONS)('the value %j', (value) => {
       expect(text.split('\n').filter((line) => /^\s*::/.test(line))).toEqual([]);
     }
     // The plan's closing line is where it was.
-    expect(renderText(plan, { color: false })).toMatch(/\nPlan: 1 to create, 1 to update, 1 to cancel; 1 drift, 1 orphan reported\.\n/);
+    expect(renderText(plan, { color: false })).toMatch(/\nPlan: (refused by safety gates, nothing will be applied \(it would: )?1 to create, 1 to update, 1 to cancel\)?; 1 drift, 1 orphan reported\.\n/);
   });
 
   it('makes exactly one workflow command per annotation', () => {
