@@ -12,21 +12,27 @@ const STATES = ['MA', 'NY', 'CA', 'TX'];
 
 function writeCreateFiles(cwd, rps) {
   mkdirSync(path.join(cwd, 'accounts'), { recursive: true });
-  writeFileSync(path.join(cwd, 'ctct-gitops.yaml'), `requests_per_second: ${rps}\nsafety:\n  max_creates: ${CREATES}\n`);
+  writeFileSync(
+    path.join(cwd, 'ctct-gitops.yaml'),
+    `requests_per_second: ${rps}\nsafety:\n  max_creates: ${CREATES}\n`,
+  );
   for (let i = 1; i <= CREATES; i++) {
     const n = String(i).padStart(4, '0');
-    writeFileSync(path.join(cwd, 'accounts', `bench-client-${n}.yaml`), [
-      `login_name: bench_client_${n}`,
-      `contact_email: owner${n}@bench.example.com`,
-      'country_code: US',
-      `state_code: ${STATES[i % STATES.length]}`,
-      `organization_name: Bench Client ${n}`,
-      `partner_account_id: bench-${n}`,
-      'plan:',
-      `  plan_type: ${PAID[i % PAID.length]}`,
-      `  billing_day_of_month: ${1 + (i % 28)}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(cwd, 'accounts', `bench-client-${n}.yaml`),
+      [
+        `login_name: bench_client_${n}`,
+        `contact_email: owner${n}@bench.example.com`,
+        'country_code: US',
+        `state_code: ${STATES[i % STATES.length]}`,
+        `organization_name: Bench Client ${n}`,
+        `partner_account_id: bench-${n}`,
+        'plan:',
+        `  plan_type: ${PAID[i % PAID.length]}`,
+        `  billing_day_of_month: ${1 + (i % 28)}`,
+        '',
+      ].join('\n'),
+    );
   }
 }
 
@@ -42,7 +48,8 @@ export async function benchApply(rps) {
     const achieved = accepted / (wallMs / 1000);
     const share = achieved / rps;
     const live = sim.accounts();
-    const converged = live.length === CREATES && live.every((a) => a.billing_status === 'Open' && PAID.includes(a.plan_type));
+    const converged =
+      live.length === CREATES && live.every((a) => a.billing_status === 'Open' && PAID.includes(a.plan_type));
     const applied = result.report?.summary.applied ?? 0;
     const times = sim.stats.acceptedAt;
     const spanRate = times.length > 1 ? ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]) : 0;

@@ -31,12 +31,14 @@ try {
   await sim.close();
 }
 const wallMs = performance.now() - started;
-console.log(JSON.stringify({
-  max_rss_kb: process.resourceUsage().maxRSS,
-  baseline_rss_kb: baselineKb,
-  wall_ms: Math.round(wallMs),
-  calls: { list: client.calls.listAccounts, plan: client.calls.getPlan },
-  managed_accounts: plan.managed_accounts,
-  problems: plan.problems.length,
-  summary: plan.summary,
-}));
+console.log(
+  JSON.stringify({
+    max_rss_kb: process.resourceUsage().maxRSS,
+    baseline_rss_kb: baselineKb,
+    wall_ms: Math.round(wallMs),
+    calls: { list: client.calls.listAccounts, plan: client.calls.getPlan },
+    managed_accounts: plan.managed_accounts,
+    problems: plan.problems.length,
+    summary: plan.summary,
+  }),
+);

@@ -11,7 +11,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The import command exists once src/commands/run-import.ts does (and was built). */
 export function importAvailable() {
-  return existsSync(path.join(root, 'src/commands/run-import.ts')) && existsSync(path.join(root, 'dist/commands/run-import.js'));
+  return (
+    existsSync(path.join(root, 'src/commands/run-import.ts')) &&
+    existsSync(path.join(root, 'dist/commands/run-import.js'))
+  );
 }
 
 export async function benchImport(n) {
@@ -27,8 +30,17 @@ export async function benchImport(n) {
     const cwd = tempDir(`import-${n}`);
     const before = { ...sim.stats.byOperation };
     // Calls are counted, not timed: the client runs at the schema's highest rate instead of 4/s.
-    const result = await runImport({ cwd, dryRun: false, simulator: false, env: simEnv(sim), overrides: { requests_per_second: 100, concurrency: 8 } });
-    const simCalls = ['listAccounts', 'getPlan', 'accountOperationsSync'].reduce((sum, op) => sum + ((sim.stats.byOperation[op] ?? 0) - (before[op] ?? 0)), 0);
+    const result = await runImport({
+      cwd,
+      dryRun: false,
+      simulator: false,
+      env: simEnv(sim),
+      overrides: { requests_per_second: 100, concurrency: 8 },
+    });
+    const simCalls = ['listAccounts', 'getPlan', 'accountOperationsSync'].reduce(
+      (sum, op) => sum + ((sim.stats.byOperation[op] ?? 0) - (before[op] ?? 0)),
+      0,
+    );
     const calls = result.calls.list + result.calls.plan + result.calls.summary;
 
     const workspace = await readWorkspace({ cwd });
@@ -48,7 +60,15 @@ export async function benchImport(n) {
         display: `${formatNumber(calls)} (${result.calls.list} pages + ${formatNumber(result.calls.plan)} plan GETs + ${formatNumber(result.calls.summary)} summaries)`,
         goal: `= ${formatNumber(budget)} (pages + managed pages + ${formatNumber(nonTrial)} non-Trial + ${formatNumber(summaries)} managed open)`,
         pass: calls === budget && simCalls === calls && result.written.length === n,
-        detail: { list: result.calls.list, plan_gets: result.calls.plan, summaries: result.calls.summary, simulator_count: simCalls, non_trial: nonTrial, files_written: result.written.length, seconds_at_4rps: calls / REAL_RPS },
+        detail: {
+          list: result.calls.list,
+          plan_gets: result.calls.plan,
+          summaries: result.calls.summary,
+          simulator_count: simCalls,
+          non_trial: nonTrial,
+          files_written: result.written.length,
+          seconds_at_4rps: calls / REAL_RPS,
+        },
       }),
       figure({
         id: `import_${n}_first_plan_changes`,

@@ -35,7 +35,13 @@ export function median(values) {
 
 /** The real client, pointed at a simulator; no pacing unless asked. */
 export function simClient(sim, { rps = 0, concurrency = 4 } = {}) {
-  return new CtctClient({ baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, ...sim.credentials, requestsPerSecond: rps, concurrency });
+  return new CtctClient({
+    baseUrl: sim.baseUrl,
+    tokenUrl: sim.tokenUrl,
+    ...sim.credentials,
+    requestsPerSecond: rps,
+    concurrency,
+  });
 }
 
 /** Environment that points the commands (runApply, runImport) at a simulator, as a partner's CI would at CTCT. */
@@ -64,11 +70,12 @@ export function accountFileOf(account) {
     'plan:',
     `  plan_type: ${account.plan_type}`,
   ];
-  if (account.billing_day_of_month !== null && account.billing_day_of_month !== undefined) lines.push(`  billing_day_of_month: ${account.billing_day_of_month}`);
+  if (account.billing_day_of_month !== null && account.billing_day_of_month !== undefined)
+    lines.push(`  billing_day_of_month: ${account.billing_day_of_month}`);
   if (account.billing_status === 'Canceled') {
     lines.push('status: cancelled', 'cancel:', `  reason_id: ${account.cancellation?.reason_id ?? 27}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export const fileNameOf = (account) => `${account.login_name}.yaml`;
@@ -86,11 +93,15 @@ export function writeAccountFiles(cwd, accounts) {
 }
 
 export function git(cwd, ...args) {
-  return execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
 }
 
 export function commitAll(cwd, message) {
@@ -101,7 +112,16 @@ export function commitAll(cwd, message) {
 
 /** A figure of the table. `pass`: true, false, or null for a figure shown for information only. */
 export function figure({ id, label, value, unit = '', display, goal, pass, detail }) {
-  return { id, label, value, unit, display: display ?? `${formatNumber(value)}${unit ? ` ${unit}` : ''}`, goal: goal ?? 'info', pass: pass ?? null, ...(detail !== undefined && { detail }) };
+  return {
+    id,
+    label,
+    value,
+    unit,
+    display: display ?? `${formatNumber(value)}${unit ? ` ${unit}` : ''}`,
+    goal: goal ?? 'info',
+    pass: pass ?? null,
+    ...(detail !== undefined && { detail }),
+  };
 }
 
 export function formatNumber(value) {
@@ -117,6 +137,10 @@ export function renderTable(figures) {
   const rows = figures.map((f) => [f.label, f.display, f.goal, mark(f.pass)]);
   const header = ['Figure', 'Value', 'Goal', 'Mark'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) => cells.map((cell, i) => (i === 1 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 1 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -23,7 +23,8 @@ async function bareParse(root) {
     for (const entry of entries) {
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) await visit(absolute);
-      else if (entry.name.endsWith('.yaml') || entry.name.endsWith('.yml')) values.push(parseYaml(await readFile(absolute, 'utf8')));
+      else if (entry.name.endsWith('.yaml') || entry.name.endsWith('.yml'))
+        values.push(parseYaml(await readFile(absolute, 'utf8')));
     }
   };
   await visit(root);
@@ -48,15 +49,22 @@ export async function benchLoad(cwd, n) {
     if (parsed.length !== count) throw new Error(`bare parse read ${parsed.length} files, readAccounts ${count}`);
   }
   const ratio = Math.min(...ours) / Math.min(...bare);
-  return [figure({
-    id: `load_validate_${n}_ratio`,
-    label: `Load + validate ${formatNumber(n)} files ÷ bare yaml.parse`,
-    value: ratio,
-    display: `${ratio.toFixed(2)}× (${Math.round(Math.min(...ours))} vs ${Math.round(Math.min(...bare))} ms)`,
-    goal: '≤ 2×',
-    pass: ratio <= 2 && count === n,
-    detail: { best_of: runs, read_accounts_ms: ours.map(Math.round), bare_parse_ms: bare.map(Math.round), files: count },
-  })];
+  return [
+    figure({
+      id: `load_validate_${n}_ratio`,
+      label: `Load + validate ${formatNumber(n)} files ÷ bare yaml.parse`,
+      value: ratio,
+      display: `${ratio.toFixed(2)}× (${Math.round(Math.min(...ours))} vs ${Math.round(Math.min(...bare))} ms)`,
+      goal: '≤ 2×',
+      pass: ratio <= 2 && count === n,
+      detail: {
+        best_of: runs,
+        read_accounts_ms: ours.map(Math.round),
+        bare_parse_ms: bare.map(Math.round),
+        files: count,
+      },
+    }),
+  ];
 }
 
 /** The live state fetchLiveState would return for these accounts: the list, plus plans where needed. */
@@ -64,11 +72,20 @@ function liveStateOf(live, desired) {
   const byId = new Map(desired.map((account) => [account.encoded_account_id, account]));
   let planReads = 0;
   const accounts = live.map((a) => {
-    const account = { encoded_account_id: a.encoded_account_id, billing_status: a.billing_status, organization_name: a.organization_name, subscriber_count: a.subscriber_count };
+    const account = {
+      encoded_account_id: a.encoded_account_id,
+      billing_status: a.billing_status,
+      organization_name: a.organization_name,
+      subscriber_count: a.subscriber_count,
+    };
     const wanted = byId.get(a.encoded_account_id);
     if (wanted && needsPlanRead(wanted, a.billing_status)) {
       planReads++;
-      account.plan = { plan_type: a.plan_type, billing_status: a.billing_status, billing_day_of_month: a.billing_day_of_month };
+      account.plan = {
+        plan_type: a.plan_type,
+        billing_status: a.billing_status,
+        billing_day_of_month: a.billing_day_of_month,
+      };
     }
     return account;
   });
@@ -92,7 +109,8 @@ export async function benchSimulatorAndComputePlan(n) {
       const listed = await client.listAccounts();
       seedRuns.push(now() - started);
       pagesSeen = client.calls.listAccounts;
-      if (new Set(listed.map((a) => a.encoded_account_id)).size !== n) throw new Error(`paging listed ${listed.length} accounts, not ${n}`);
+      if (new Set(listed.map((a) => a.encoded_account_id)).size !== n)
+        throw new Error(`paging listed ${listed.length} accounts, not ${n}`);
       live ??= sim.accounts();
     } finally {
       await client.close();
@@ -100,15 +118,17 @@ export async function benchSimulatorAndComputePlan(n) {
     }
   }
   const seedMs = median(seedRuns);
-  figures.push(figure({
-    id: `simulator_seed_page_${n}_ms`,
-    label: `Simulator: seed ${formatNumber(n)} + page all (${pagesSeen} pages)`,
-    value: Math.round(seedMs),
-    unit: 'ms',
-    goal: '< 1,000 ms',
-    pass: seedMs < 1000 && pagesSeen === pagesFor(n),
-    detail: { median_of: seedRuns.length, runs_ms: seedRuns.map(Math.round), pages: pagesSeen },
-  }));
+  figures.push(
+    figure({
+      id: `simulator_seed_page_${n}_ms`,
+      label: `Simulator: seed ${formatNumber(n)} + page all (${pagesSeen} pages)`,
+      value: Math.round(seedMs),
+      unit: 'ms',
+      goal: '< 1,000 ms',
+      pass: seedMs < 1000 && pagesSeen === pagesFor(n),
+      detail: { median_of: seedRuns.length, runs_ms: seedRuns.map(Math.round), pages: pagesSeen },
+    }),
+  );
 
   const cwd = tempDir(`workspace-${n}`);
   writeAccountFiles(cwd, live);
@@ -129,32 +149,46 @@ export async function benchSimulatorAndComputePlan(n) {
   }
   const planMs = median(runs);
   const cpuMs = median(cpuRuns);
-  figures.push(figure({
-    id: `compute_plan_${n}_ms`,
-    label: `computePlan on ${formatNumber(n)} accounts (median)`,
-    value: Math.round(planMs * 10) / 10,
-    unit: 'ms',
-    // CPU time (all threads of the process) tells a slow function from a busy machine.
-    display: `${planMs.toFixed(1)} ms (CPU ${cpuMs.toFixed(1)} ms)`,
-    goal: '< 100 ms',
-    pass: planMs < 100 && plan.problems.length === 0 && plan.managed_accounts === n,
-    detail: { median_of: runs.length, runs_ms: runs.map((ms) => Math.round(ms * 10) / 10), cpu_ms: cpuRuns.map((ms) => Math.round(ms * 10) / 10), plan_reads: state.calls.plan, summary: plan.summary },
-  }));
+  figures.push(
+    figure({
+      id: `compute_plan_${n}_ms`,
+      label: `computePlan on ${formatNumber(n)} accounts (median)`,
+      value: Math.round(planMs * 10) / 10,
+      unit: 'ms',
+      // CPU time (all threads of the process) tells a slow function from a busy machine.
+      display: `${planMs.toFixed(1)} ms (CPU ${cpuMs.toFixed(1)} ms)`,
+      goal: '< 100 ms',
+      pass: planMs < 100 && plan.problems.length === 0 && plan.managed_accounts === n,
+      detail: {
+        median_of: runs.length,
+        runs_ms: runs.map((ms) => Math.round(ms * 10) / 10),
+        cpu_ms: cpuRuns.map((ms) => Math.round(ms * 10) / 10),
+        plan_reads: state.calls.plan,
+        summary: plan.summary,
+      },
+    }),
+  );
   return { figures, cwd };
 }
 
 /** Peak RSS of a full plan over the workspace at `cwd`, in a fresh process with the simulator in it. */
 export async function benchFullPlanRss(cwd, n) {
-  const { stdout } = await runFile(process.execPath, ['--expose-gc', path.join(here, 'full-plan-rss.mjs'), cwd, String(n)], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await runFile(
+    process.execPath,
+    ['--expose-gc', path.join(here, 'full-plan-rss.mjs'), cwd, String(n)],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   const result = JSON.parse(stdout.trim().split('\n').pop());
   const mb = result.max_rss_kb / 1024;
-  return [figure({
-    id: `full_plan_${n}_peak_rss_mb`,
-    label: `Full plan over ${formatNumber(n)} accounts: peak RSS`,
-    value: Math.round(mb),
-    unit: 'MB',
-    goal: '< 250 MB',
-    pass: mb < 250 && result.problems === 0 && result.managed_accounts === n,
-    detail: result,
-  })];
+  return [
+    figure({
+      id: `full_plan_${n}_peak_rss_mb`,
+      label: `Full plan over ${formatNumber(n)} accounts: peak RSS`,
+      value: Math.round(mb),
+      unit: 'MB',
+      goal: '< 250 MB',
+      pass: mb < 250 && result.problems === 0 && result.managed_accounts === n,
+      detail: result,
+    }),
+  ];
 }

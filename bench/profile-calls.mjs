@@ -8,7 +8,17 @@ import { computeWorkspacePlan, readWorkspace } from '../dist/commands/run-plan.j
 import { writeStateFile } from '../dist/simulator/account-store.js';
 import { computeSeedAccounts } from '../dist/simulator/compute-seed-accounts.js';
 import { startSimulator } from '../dist/simulator/simulator.js';
-import { accountFileOf, commitAll, figure, formatNumber, pagesFor, REAL_RPS, simClient, tempDir, writeAccountFiles } from './lib.mjs';
+import {
+  accountFileOf,
+  commitAll,
+  figure,
+  formatNumber,
+  pagesFor,
+  REAL_RPS,
+  simClient,
+  tempDir,
+  writeAccountFiles,
+} from './lib.mjs';
 
 const MANAGED_SHARE = 0.1;
 const CHANGED = 3;
@@ -49,7 +59,8 @@ async function prepare(n) {
   writeStateFile(stateFile, { format_version: 1, accounts, pending_provisions: [] });
   const sim = await startSimulator({ stateFile, requestsPerSecond: 0, dailyQuota: 0 });
   const files = writeAccountFiles(cwd, accounts);
-  for (const account of accounts.filter((a) => a.managed_site_owner)) writeFileSync(path.join(cwd, files.get(account.encoded_account_id)), managedFileOf(account));
+  for (const account of accounts.filter((a) => a.managed_site_owner))
+    writeFileSync(path.join(cwd, files.get(account.encoded_account_id)), managedFileOf(account));
   commitAll(cwd, `${n} account files, ${MANAGED_SHARE * 100} % managed with details`);
   return { sim, cwd, accounts, files };
 }
@@ -58,7 +69,11 @@ async function measure(sim, cwd, changedSince) {
   const ws = await readWorkspace({ cwd });
   const client = simClient(sim, { concurrency: ws.settings.concurrency });
   try {
-    const { plan } = await computeWorkspacePlan(client, { ...ws, cwd }, { cwd, force: false, ...(changedSince && { changedSince }) });
+    const { plan } = await computeWorkspacePlan(
+      client,
+      { ...ws, cwd },
+      { cwd, force: false, ...(changedSince && { changedSince }) },
+    );
     return { plan, calls: client.calls };
   } finally {
     await client.close();
@@ -75,35 +90,61 @@ export async function benchProfileCalls(n) {
 
     const full = await measure(sim, cwd);
     const fullExtra = full.plan.api.managed_list_calls + full.plan.api.summary_calls;
-    const fullSane = full.plan.summary.update_profile === 0 && full.plan.problems.length === 0 && full.calls.accountOperationsSync === full.plan.api.summary_calls;
-    figures.push(figure({
-      id: `profile_full_plan_${n}_extra_calls`,
-      label: `Full plan N=${formatNumber(n)}, ${managed.length} managed with details: extra calls`,
-      value: fullExtra,
-      display: `${formatNumber(fullExtra)} (${full.plan.api.managed_list_calls} managed-list pages + ${formatNumber(full.plan.api.summary_calls)} summaries; ${Math.round(fullExtra / REAL_RPS)} s at 4 req/s)`,
-      goal: `= ${formatNumber(managedPages + active)} (ceil(M/50) + active managed); naive ${formatNumber(n)}`,
-      pass: fullExtra === managedPages + active && fullSane,
-      detail: { managed: managed.length, active_managed: active, managed_list_calls: full.plan.api.managed_list_calls, summary_calls: full.plan.api.summary_calls, naive_summary_reads: n, total_calls: full.plan.api.list_calls + full.plan.api.plan_calls + fullExtra },
-    }));
+    const fullSane =
+      full.plan.summary.update_profile === 0 &&
+      full.plan.problems.length === 0 &&
+      full.calls.accountOperationsSync === full.plan.api.summary_calls;
+    figures.push(
+      figure({
+        id: `profile_full_plan_${n}_extra_calls`,
+        label: `Full plan N=${formatNumber(n)}, ${managed.length} managed with details: extra calls`,
+        value: fullExtra,
+        display: `${formatNumber(fullExtra)} (${full.plan.api.managed_list_calls} managed-list pages + ${formatNumber(full.plan.api.summary_calls)} summaries; ${Math.round(fullExtra / REAL_RPS)} s at 4 req/s)`,
+        goal: `= ${formatNumber(managedPages + active)} (ceil(M/50) + active managed); naive ${formatNumber(n)}`,
+        pass: fullExtra === managedPages + active && fullSane,
+        detail: {
+          managed: managed.length,
+          active_managed: active,
+          managed_list_calls: full.plan.api.managed_list_calls,
+          summary_calls: full.plan.api.summary_calls,
+          naive_summary_reads: n,
+          total_calls: full.plan.api.list_calls + full.plan.api.plan_calls + fullExtra,
+        },
+      }),
+    );
 
     // A pull request edits the details of three managed accounts.
     const chosen = managed.filter((a) => a.billing_status !== 'Canceled').slice(0, CHANGED);
     for (const account of chosen) {
       const file = path.join(cwd, files.get(account.encoded_account_id));
-      writeFileSync(file, readFileSync(file, 'utf8').replace('managed_site_owner: true\n', 'managed_site_owner: true\ncontact_phone: 207-555-0100\n'));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          'managed_site_owner: true\n',
+          'managed_site_owner: true\ncontact_phone: 207-555-0100\n',
+        ),
+      );
     }
     const pr = await measure(sim, cwd, 'HEAD');
     const prExtra = pr.plan.api.managed_list_calls + pr.plan.api.summary_calls;
     const prSane = pr.plan.summary.update_profile === CHANGED && pr.plan.api.not_refreshed === n - CHANGED;
-    figures.push(figure({
-      id: `profile_pr_plan_${n}_extra_calls`,
-      label: `PR plan N=${formatNumber(n)}, details of 3 managed edited: extra calls`,
-      value: prExtra,
-      display: `${formatNumber(prExtra)} (${pr.plan.api.managed_list_calls} managed-list pages + ${pr.plan.api.summary_calls} summaries)`,
-      goal: `= ${formatNumber(managedPages + CHANGED)} (ceil(M/50) + 3)`,
-      pass: prExtra === managedPages + CHANGED && prSane,
-      detail: { managed_list_calls: pr.plan.api.managed_list_calls, summary_calls: pr.plan.api.summary_calls, update_profile: pr.plan.summary.update_profile, total_calls: pr.plan.api.list_calls + pr.plan.api.plan_calls + prExtra, apply_calls: pr.plan.api.apply_calls },
-    }));
+    figures.push(
+      figure({
+        id: `profile_pr_plan_${n}_extra_calls`,
+        label: `PR plan N=${formatNumber(n)}, details of 3 managed edited: extra calls`,
+        value: prExtra,
+        display: `${formatNumber(prExtra)} (${pr.plan.api.managed_list_calls} managed-list pages + ${pr.plan.api.summary_calls} summaries)`,
+        goal: `= ${formatNumber(managedPages + CHANGED)} (ceil(M/50) + 3)`,
+        pass: prExtra === managedPages + CHANGED && prSane,
+        detail: {
+          managed_list_calls: pr.plan.api.managed_list_calls,
+          summary_calls: pr.plan.api.summary_calls,
+          update_profile: pr.plan.summary.update_profile,
+          total_calls: pr.plan.api.list_calls + pr.plan.api.plan_calls + prExtra,
+          apply_calls: pr.plan.api.apply_calls,
+        },
+      }),
+    );
   } finally {
     await sim.close();
   }

@@ -24,7 +24,7 @@ const SECTIONS = ['simulator', 'rss', 'pr-1000', 'pr-5000', 'load', 'profile-500
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const onlyAt = args.indexOf('--only');
-let only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null;
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null;
 if (only) {
   const unknown = [...only].filter((name) => !SECTIONS.includes(name));
   if (unknown.length > 0 || only.size === 0) {
@@ -50,11 +50,23 @@ async function section(name, run) {
     const result = await run();
     const list = Array.isArray(result) ? result : result.figures;
     figures.push(...list);
-    progress(`${name} done in ${((now() - started) / 1000).toFixed(1)} s: ${list.map((f) => `${f.id}=${mark(f.pass)}`).join(' ')}`);
+    progress(
+      `${name} done in ${((now() - started) / 1000).toFixed(1)} s: ${list.map((f) => `${f.id}=${mark(f.pass)}`).join(' ')}`,
+    );
     return result;
   } catch (error) {
     progress(`${name} FAILED: ${error?.stack ?? error}`);
-    figures.push(figure({ id: `${name}_error`, label: `${name}: did not complete`, value: String(error?.message ?? error).split('\n')[0].slice(0, 60), goal: 'completes', pass: false }));
+    figures.push(
+      figure({
+        id: `${name}_error`,
+        label: `${name}: did not complete`,
+        value: String(error?.message ?? error)
+          .split('\n')[0]
+          .slice(0, 60),
+        goal: 'completes',
+        pass: false,
+      }),
+    );
     return undefined;
   }
 }
@@ -78,7 +90,11 @@ const durationMs = now() - t0;
 const failed = figures.filter((f) => f.pass === false);
 let commit = null;
 try {
-  commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+    cwd: here,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
 } catch {
   // not a git checkout
 }
@@ -95,13 +111,17 @@ const results = {
   notes,
   figures,
 };
-writeFileSync(path.join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
-console.log(`\nctct-gitops benchmarks · ${startedAt.toISOString()} · node ${process.version} · ${os.cpus().length} CPUs\n`);
+console.log(
+  `\nctct-gitops benchmarks · ${startedAt.toISOString()} · node ${process.version} · ${os.cpus().length} CPUs\n`,
+);
 console.log(renderTable(figures));
 for (const note of notes) console.log(`\nnote: ${note}`);
 const graded = figures.filter((f) => f.pass !== null).length;
-console.log(`\n${graded - failed.length}/${graded} figures met their goals in ${(durationMs / 1000).toFixed(1)} s; results in bench/results.json`);
+console.log(
+  `\n${graded - failed.length}/${graded} figures met their goals in ${(durationMs / 1000).toFixed(1)} s; results in bench/results.json`,
+);
 if (failed.length > 0) {
   console.log(`missed: ${failed.map((f) => f.id).join(', ')}`);
   process.exitCode = 1;

@@ -18,7 +18,11 @@ cpSync(path.join(root, 'schema'), path.join(work, 'schema'), { recursive: true }
 // Live CTCT as the demo plays it: riverside_dental matches its file, old_town_cycles is still open
 // (its file cancels it), lakeside_florist is named by no file. Without this state the simulator
 // would start from the files, as an estate that is already converged.
-writeStateFile(path.join(work, '.ctct-gitops', 'simulator.json'), { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
+writeStateFile(path.join(work, '.ctct-gitops', 'simulator.json'), {
+  format_version: 1,
+  accounts: [...STARTER_ACCOUNTS],
+  pending_provisions: [],
+});
 // The example hanks-fresh-fruit.yaml takes its initial password from this variable.
 const env = { ...process.env, HANKS_INITIAL_PASSWORD: 'demo-only-Passw0rd!' };
 
@@ -30,7 +34,8 @@ const steps = [
   ['Adopt the orphan', ['import', '--simulator']],
   ['Plan once more: nothing to do', ['plan', '--simulator', '--detailed-exitcode']],
 ];
-const bold = process.stdout.isTTY && process.env.NO_COLOR === undefined ? (text) => `\u001b[1m${text}\u001b[0m` : (text) => text;
+const bold =
+  process.stdout.isTTY && process.env.NO_COLOR === undefined ? (text) => `\u001b[1m${text}\u001b[0m` : (text) => text;
 for (const [title, args] of steps) {
   process.stdout.write(`\n${bold(`$ ctct-gitops ${args.join(' ')}`)}   # ${title}\n`);
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: work, env, stdio: 'inherit' });

@@ -26,27 +26,45 @@ const program = new Command('ctct-gitops')
   .version('0.1.0')
   .showHelpAfterError()
   .exitOverride()
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Exit codes:
   0  success (with --detailed-exitcode: no changes)
   1  operational failure (API, network, a partly failed apply)
   2  plan --detailed-exitcode: there are changes to apply (with --refresh-only: anything differs)
   3  invalid account files or settings, or a usage error (unknown command or option, bad value)
-  4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`);
+  4  refused: a safety limit, a protected account, a stale saved plan, or no --yes without a terminal`,
+  );
 
-const dirOption = () => new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
-const outsideRepoOption = () => new Option('--allow-outside-repo', 'read an accounts folder outside the repository (refused otherwise)');
+const dirOption = () =>
+  new Option('--dir <DIR>', 'accounts folder (default: accounts_dir of ctct-gitops.yaml, else accounts)');
+const outsideRepoOption = () =>
+  new Option('--allow-outside-repo', 'read an accounts folder outside the repository (refused otherwise)');
 const configOption = () => new Option('--config <FILE>', 'settings file (default: ctct-gitops.yaml when present)');
-const simulatorOption = () => new Option('--simulator', 'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed');
-const targetOption = () => new Option('--target <X>', 'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans')
-  .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+const simulatorOption = () =>
+  new Option(
+    '--simulator',
+    'run against the built-in simulator (state in .ctct-gitops/simulator.json), no credentials needed',
+  );
+const targetOption = () =>
+  new Option(
+    '--target <X>',
+    'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans',
+  ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 const maxApiCallsOption = () =>
-  new Option('--max-api-calls <N>', 'read live state with at most N partner API calls; accounts left unread are named in the plan (setting max_api_calls)').argParser(parsePositiveInteger);
-const rpsOption = () => new Option('--rps <N>', 'requests per second to CTCT, 0.5 to 100 (default 4)').argParser(parseRequestsPerSecond);
+  new Option(
+    '--max-api-calls <N>',
+    'read live state with at most N partner API calls; accounts left unread are named in the plan (setting max_api_calls)',
+  ).argParser(parsePositiveInteger);
+const rpsOption = () =>
+  new Option('--rps <N>', 'requests per second to CTCT, 0.5 to 100 (default 4)').argParser(parseRequestsPerSecond);
 
 program
   .command('validate')
-  .description('check every account file and the settings; prints FILE:LINE:COL: message for each problem; touches no API')
+  .description(
+    'check every account file and the settings; prints FILE:LINE:COL: message for each problem; touches no API',
+  )
   .addOption(dirOption())
   .addOption(outsideRepoOption())
   .addOption(configOption())
@@ -65,28 +83,49 @@ program
   .addOption(configOption())
   .addOption(new Option('--format <FORMAT>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
   .option('--out <PLAN.json>', 'also save the plan as JSON, for apply PLAN.json')
-  .option('--detailed-exitcode', 'exit 2 when there are changes to apply (with --refresh-only: when anything differs), 0 when there are none')
-  .option('--refresh-only', 'report only where live state differs from the files (drift, orphans, changes not yet applied); propose nothing')
+  .option(
+    '--detailed-exitcode',
+    'exit 2 when there are changes to apply (with --refresh-only: when anything differs), 0 when there are none',
+  )
+  .option(
+    '--refresh-only',
+    'report only where live state differs from the files (drift, orphans, changes not yet applied); propose nothing',
+  )
   .option('--changed-since <REF>', 'read plans only for accounts whose files changed since the git ref (pull requests)')
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
   .addOption(maxApiCallsOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (options: { dir?: string; config?: string; format: PlanFormat; out?: string; detailedExitcode?: boolean; refreshOnly?: boolean; changedSince?: string; force?: boolean; target?: string[]; maxApiCalls?: number; rps?: number; simulator?: boolean }) => {
-    const { plan } = await runPlan({
-      ...workspaceOptions(options),
-      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
-      ...(options.refreshOnly && { refreshOnly: true }),
-      ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
-      force: options.force ?? false,
-      simulator: options.simulator ?? false,
-      env: process.env,
-    });
-    process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
-    if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
-    process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
-  });
+  .action(
+    async (options: {
+      dir?: string;
+      config?: string;
+      format: PlanFormat;
+      out?: string;
+      detailedExitcode?: boolean;
+      refreshOnly?: boolean;
+      changedSince?: string;
+      force?: boolean;
+      target?: string[];
+      maxApiCalls?: number;
+      rps?: number;
+      simulator?: boolean;
+    }) => {
+      const { plan } = await runPlan({
+        ...workspaceOptions(options),
+        ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+        ...(options.refreshOnly && { refreshOnly: true }),
+        ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
+        force: options.force ?? false,
+        simulator: options.simulator ?? false,
+        env: process.env,
+      });
+      process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
+      if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
+      process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
+    },
+  );
 
 program
   .command('show')
@@ -106,53 +145,100 @@ program
   .addOption(outsideRepoOption())
   .addOption(configOption())
   .option('--yes', 'apply without asking')
-  .option('--report <FILE>', 'write a JSON report of every change\'s outcome')
-  .option('--changed-since <REF>', 'without a saved plan: read plans only for accounts whose files changed since the git ref')
-  .option('--applied-ref <REF>', `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`)
+  .option('--report <FILE>', "write a JSON report of every change's outcome")
+  .option(
+    '--changed-since <REF>',
+    'without a saved plan: read plans only for accounts whose files changed since the git ref',
+  )
+  .option(
+    '--applied-ref <REF>',
+    `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`,
+  )
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(targetOption())
   .addOption(maxApiCallsOption())
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (planFile: string | undefined, options: { dir?: string; config?: string; yes?: boolean; report?: string; changedSince?: string; appliedRef?: string; force?: boolean; target?: string[]; maxApiCalls?: number; rps?: number; simulator?: boolean }) => {
-    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
-    const started = Date.now();
-    const { report, recovery, recorded } = await runApply({
-      ...workspaceOptions(options),
-      ...(planFile !== undefined && { planFile }),
-      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
-      ...(options.appliedRef !== undefined && { appliedRef: options.appliedRef }),
-      notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
-      ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
-      ...(options.report !== undefined && { reportFile: options.report }),
-      yes: options.yes ?? false,
-      force: options.force ?? false,
-      simulator: options.simulator ?? false,
-      env: process.env,
-      confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
-      onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
-      onRecovery: (result) => {
-        for (const item of result.resolved) process.stdout.write(escapeControl(`recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open`) + '\n');
-        for (const item of result.unresolved) process.stdout.write(escapeControl(`unresolved: ${item.login_name} (${item.file}): ${item.reason}`) + '\n');
-        for (const item of result.sso.resolved) process.stdout.write(escapeControl(`recovered: finished the create of SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}) that an earlier run left open`) + '\n');
-        for (const item of result.sso.unresolved) process.stdout.write(escapeControl(`unresolved: SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}): ${item.reason}`) + '\n');
+  .action(
+    async (
+      planFile: string | undefined,
+      options: {
+        dir?: string;
+        config?: string;
+        yes?: boolean;
+        report?: string;
+        changedSince?: string;
+        appliedRef?: string;
+        force?: boolean;
+        target?: string[];
+        maxApiCalls?: number;
+        rps?: number;
+        simulator?: boolean;
       },
-      onWait: (line) => void process.stdout.write(`${line}\n`),
-      onProgress: (event) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`);
-        else process.stdout.write(`${renderOutcomeLine(event.outcome)}\n`);
-      },
-    });
-    if (report === null) {
-      process.stdout.write('No changes: the live accounts match the files.\n');
-      process.exitCode = (recovery?.unresolved.length ?? 0) + (recovery?.sso.unresolved.length ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
-    } else {
-      process.stdout.write(renderApplySummary(report));
-      process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
-    }
-    if (recorded) process.stdout.write(`Recorded ${recorded.commit.slice(0, 12)} as fully applied in ${recorded.ref}.\n`);
-    else if (recorded === null) process.stdout.write('Not recorded as fully applied: the next apply plans these files again.\n');
-  });
+    ) => {
+      const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+      const started = Date.now();
+      const { report, recovery, recorded } = await runApply({
+        ...workspaceOptions(options),
+        ...(planFile !== undefined && { planFile }),
+        ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+        ...(options.appliedRef !== undefined && { appliedRef: options.appliedRef }),
+        notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
+        ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
+        ...(options.report !== undefined && { reportFile: options.report }),
+        yes: options.yes ?? false,
+        force: options.force ?? false,
+        simulator: options.simulator ?? false,
+        env: process.env,
+        confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
+        onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
+        onRecovery: (result) => {
+          for (const item of result.resolved)
+            process.stdout.write(
+              `${escapeControl(
+                `recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open`,
+              )}\n`,
+            );
+          for (const item of result.unresolved)
+            process.stdout.write(`${escapeControl(`unresolved: ${item.login_name} (${item.file}): ${item.reason}`)}\n`);
+          for (const item of result.sso.resolved)
+            process.stdout.write(
+              `${escapeControl(
+                `recovered: finished the create of SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}) that an earlier run left open`,
+              )}\n`,
+            );
+          for (const item of result.sso.unresolved)
+            process.stdout.write(
+              `${escapeControl(
+                `unresolved: SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}): ${item.reason}`,
+              )}\n`,
+            );
+        },
+        onWait: (line) => void process.stdout.write(`${line}\n`),
+        onProgress: (event) => {
+          if (process.stderr.isTTY)
+            process.stderr.write(
+              `\r\u001b[2K${renderProgressLine(event, Date.now() - started)}${event.done === event.total ? '\n' : ''}`,
+            );
+          else process.stdout.write(`${renderOutcomeLine(event.outcome)}\n`);
+        },
+      });
+      if (report === null) {
+        process.stdout.write('No changes: the live accounts match the files.\n');
+        process.exitCode =
+          (recovery?.unresolved.length ?? 0) + (recovery?.sso.unresolved.length ?? 0) > 0
+            ? ExitCode.failure
+            : ExitCode.ok;
+      } else {
+        process.stdout.write(renderApplySummary(report));
+        process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
+      }
+      if (recorded)
+        process.stdout.write(`Recorded ${recorded.commit.slice(0, 12)} as fully applied in ${recorded.ref}.\n`);
+      else if (recorded === null)
+        process.stdout.write('Not recorded as fully applied: the next apply plans these files again.\n');
+    },
+  );
 
 program
   .command('import')
@@ -161,39 +247,64 @@ program
   .addOption(outsideRepoOption())
   .addOption(configOption())
   .option('--account <ID...>', 'only these encoded_account_ids')
-  .addOption(new Option('--account-type <TYPE>', 'which live accounts to list').choices(['managed', 'unmanaged', 'all']))
+  .addOption(
+    new Option('--account-type <TYPE>', 'which live accounts to list').choices(['managed', 'unmanaged', 'all']),
+  )
   .option('--dry-run', 'print the files it would write, as a diff, and write nothing')
   .addOption(rpsOption())
   .addOption(simulatorOption())
-  .action(async (options: { dir?: string; config?: string; account?: string[]; accountType?: 'managed' | 'unmanaged' | 'all'; dryRun?: boolean; rps?: number; simulator?: boolean }) => {
-    const result = await runImport({
-      ...workspaceOptions(options),
-      ...(options.account !== undefined && { accounts: options.account }),
-      ...(options.accountType !== undefined && { accountType: options.accountType }),
-      dryRun: options.dryRun ?? false,
-      simulator: options.simulator ?? false,
-      env: process.env,
-    });
-    for (const patch of result.patches) process.stdout.write(patch);
-    for (const file of result.written) process.stdout.write(`wrote ${escapeControl(file)}\n`);
-    for (const item of result.notImported) process.stdout.write(escapeControl(`not imported: ${item.encoded_account_id}: ${item.reason}`) + '\n');
-    const verb = options.dryRun ? 'would write' : 'wrote';
-    process.stdout.write(`Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'}${result.calls.summary > 0 ? ',' : ' and'} ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}${result.calls.summary > 0 ? ` and ${result.calls.summary} account-summary call${result.calls.summary === 1 ? '' : 's'}` : ''}.\n`);
-    process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
-  });
+  .action(
+    async (options: {
+      dir?: string;
+      config?: string;
+      account?: string[];
+      accountType?: 'managed' | 'unmanaged' | 'all';
+      dryRun?: boolean;
+      rps?: number;
+      simulator?: boolean;
+    }) => {
+      const result = await runImport({
+        ...workspaceOptions(options),
+        ...(options.account !== undefined && { accounts: options.account }),
+        ...(options.accountType !== undefined && { accountType: options.accountType }),
+        dryRun: options.dryRun ?? false,
+        simulator: options.simulator ?? false,
+        env: process.env,
+      });
+      for (const patch of result.patches) process.stdout.write(patch);
+      for (const file of result.written) process.stdout.write(`wrote ${escapeControl(file)}\n`);
+      for (const item of result.notImported)
+        process.stdout.write(`${escapeControl(`not imported: ${item.encoded_account_id}: ${item.reason}`)}\n`);
+      const verb = options.dryRun ? 'would write' : 'wrote';
+      process.stdout.write(
+        `Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'}${result.calls.summary > 0 ? ',' : ' and'} ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}${result.calls.summary > 0 ? ` and ${result.calls.summary} account-summary call${result.calls.summary === 1 ? '' : 's'}` : ''}.\n`,
+      );
+      process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
+    },
+  );
 
 program
   .command('init')
-  .description('set up the current git repository for ctct-gitops: accounts folder, ctct-gitops.yaml, schemas, .gitignore line, workflows; never overwrites a file')
-  .option('--action <OWNER/REPO@REF>', 'the ctct-gitops action the workflows use (default: the repository and version in ctct-gitops\'s package.json)')
+  .description(
+    'set up the current git repository for ctct-gitops: accounts folder, ctct-gitops.yaml, schemas, .gitignore line, workflows; never overwrites a file',
+  )
+  .option(
+    '--action <OWNER/REPO@REF>',
+    "the ctct-gitops action the workflows use (default: the repository and version in ctct-gitops's package.json)",
+  )
   .action(async (options: { action?: string }) => {
-    const result = await runInit({ cwd: process.cwd(), ...(options.action !== undefined && { action: options.action }) });
+    const result = await runInit({
+      cwd: process.cwd(),
+      ...(options.action !== undefined && { action: options.action }),
+    });
     process.stdout.write(renderInitResult(result, process.cwd()));
   });
 
 async function confirmOnTerminal(simulator: boolean): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  const where = simulator ? 'the simulator\'s accounts (.ctct-gitops/simulator.json), not live CTCT' : 'live CTCT accounts';
+  const where = simulator
+    ? "the simulator's accounts (.ctct-gitops/simulator.json), not live CTCT"
+    : 'live CTCT accounts';
   try {
     const answer = await prompt.question(`\nApply these changes to ${where}? Only "yes" is accepted: `);
     return answer.trim() === 'yes';
@@ -219,14 +330,22 @@ function completionSpecOf(root: Command): CompletionSpec {
     program: root.name(),
     commands: root.commands.map((command) => ({
       name: command.name(),
-      options: command.options.flatMap((option) => (option.long ? [{ flag: option.long, ...(option.argChoices && { choices: option.argChoices }) }] : [])),
+      options: command.options.flatMap((option) =>
+        option.long ? [{ flag: option.long, ...(option.argChoices && { choices: option.argChoices }) }] : [],
+      ),
       ...(command.registeredArguments[0]?.argChoices && { arguments: command.registeredArguments[0].argChoices }),
     })),
   };
 }
 
 /** The working directory and the flags every command that reads the workspace shares. */
-function workspaceOptions(options: { dir?: string; allowOutsideRepo?: boolean; config?: string; rps?: number; target?: string[] }): WorkspaceOptions {
+function workspaceOptions(options: {
+  dir?: string;
+  allowOutsideRepo?: boolean;
+  config?: string;
+  rps?: number;
+  target?: string[];
+}): WorkspaceOptions {
   return {
     cwd: process.cwd(),
     ...(options.target !== undefined && { targets: options.target }),
@@ -251,14 +370,16 @@ function useColor(): boolean {
 
 function parsePositiveInteger(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got ${value}`);
+  if (!Number.isInteger(number) || number < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1, got ${value}`);
   return number;
 }
 
 /** The bounds of requests_per_second in schema/settings.schema.json: slower than one call in 2 s only looks like a hang. */
 function parseRequestsPerSecond(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number < 0.5 || number > 100) throw new InvalidArgumentError(`expected a number from 0.5 to 100, got ${value}`);
+  if (!Number.isFinite(number) || number < 0.5 || number > 100)
+    throw new InvalidArgumentError(`expected a number from 0.5 to 100, got ${value}`);
   return number;
 }
 
@@ -272,7 +393,9 @@ try {
     process.stderr.write(`ctct-gitops: ${error.message.split('\n').map(escapeControl).join('\n')}\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`ctct-gitops: unexpected error (this is a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `ctct-gitops: unexpected error (this is a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exitCode = ExitCode.failure;
   }
 }

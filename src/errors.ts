@@ -21,7 +21,11 @@ export function formatProblem(p: Problem): string {
 }
 
 export function compareProblems(a: Problem, b: Problem): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
+  return a.file < b.file
+    ? -1
+    : a.file > b.file
+      ? 1
+      : a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0);
 }
 
 /** Base of every error the tool expects; the CLI prints its message without a stack. */

@@ -1,4 +1,12 @@
-import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, CustomerSummary, PlanInfo, ProvisionRequest, SsoUser } from './ctct/ctct-types.js';
+import type {
+  AccountCancellation,
+  AccountPhysicalAddress,
+  CustomerPut,
+  CustomerSummary,
+  PlanInfo,
+  ProvisionRequest,
+  SsoUser,
+} from './ctct/ctct-types.js';
 import type { Problem } from './errors.js';
 
 /** Where a value stands in its file, 1-based. */
@@ -98,7 +106,15 @@ export interface LiveState {
   calls: { list: number; plan: number; managed_list?: number; summary?: number };
 }
 
-export type ChangeAction = 'create' | 'update' | 'update_profile' | 'cancel' | 'reactivate' | 'create_sso_user' | 'drift' | 'orphan';
+export type ChangeAction =
+  | 'create'
+  | 'update'
+  | 'update_profile'
+  | 'cancel'
+  | 'reactivate'
+  | 'create_sso_user'
+  | 'drift'
+  | 'orphan';
 
 /** The live values a change was computed against; a saved plan is checked against them again. */
 export interface Assumed {
@@ -222,13 +238,34 @@ export interface OrphanChange extends ChangeBase {
   after: null;
 }
 
-export type Change = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | CreateSsoUserChange | DriftChange | OrphanChange;
+export type Change =
+  | CreateChange
+  | UpdateChange
+  | UpdateProfileChange
+  | ReactivateChange
+  | CancelChange
+  | CreateSsoUserChange
+  | DriftChange
+  | OrphanChange;
 
 /** The changes apply carries out; the others are reported only. */
-export type AppliedChange = CreateChange | UpdateChange | UpdateProfileChange | ReactivateChange | CancelChange | CreateSsoUserChange;
+export type AppliedChange =
+  | CreateChange
+  | UpdateChange
+  | UpdateProfileChange
+  | ReactivateChange
+  | CancelChange
+  | CreateSsoUserChange;
 
 export function isAppliedChange(change: Change): change is AppliedChange {
-  return change.action === 'create' || change.action === 'update' || change.action === 'update_profile' || change.action === 'reactivate' || change.action === 'cancel' || change.action === 'create_sso_user';
+  return (
+    change.action === 'create' ||
+    change.action === 'update' ||
+    change.action === 'update_profile' ||
+    change.action === 'reactivate' ||
+    change.action === 'cancel' ||
+    change.action === 'create_sso_user'
+  );
 }
 
 /** A safety gate that refused the plan, and how to pass it. */

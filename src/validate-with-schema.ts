@@ -4,7 +4,8 @@ import type { Problem } from './errors.js';
 import type { YamlSource } from './yaml-source.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsModule) as FormatsPlugin;
 
 /** Compiles a JSON Schema whose nodes may carry an `errorMessage` annotation used in problems. */
 export function compileSchema(schema: object): ValidateFunction {
@@ -21,7 +22,9 @@ export function validateWithSchema(validate: ValidateFunction, source: YamlSourc
   const problems: Problem[] = [];
   const errors = validate.errors ?? [];
   // A value of the wrong length says so; its pattern message would only repeat the complaint.
-  const wrongLength = new Set(errors.filter((e) => e.keyword === 'minLength' || e.keyword === 'maxLength').map((e) => e.instancePath));
+  const wrongLength = new Set(
+    errors.filter((e) => e.keyword === 'minLength' || e.keyword === 'maxLength').map((e) => e.instancePath),
+  );
   for (const error of errors) {
     if (error.keyword === 'pattern' && wrongLength.has(error.instancePath)) continue;
     const mapped = describeError(error, source);
@@ -35,12 +38,19 @@ export function validateWithSchema(validate: ValidateFunction, source: YamlSourc
 }
 
 function describeError(error: ErrorObject, source: YamlSource): Problem | null {
-  const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   const field = formatPath(path);
   const parent = error.parentSchema as { errorMessage?: string; errorAt?: string } | undefined;
   // A schema's own message explains a pattern or a condition; length and type rules speak for themselves.
   const custom = ['pattern', 'not', 'required'].includes(error.keyword) ? parent?.errorMessage : undefined;
-  const at = (position: { line: number; col: number }, message: string): Problem => ({ file: source.file, ...position, message });
+  const at = (position: { line: number; col: number }, message: string): Problem => ({
+    file: source.file,
+    ...position,
+    message,
+  });
   switch (error.keyword) {
     case 'if':
     case 'const':
@@ -50,32 +60,62 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
       const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
       const hint = suggest(name, allowed);
       const where = field ? ` in ${field}` : '';
-      return at(source.keyPosition([...path, name]), `unknown field "${name}"${where}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      return at(
+        source.keyPosition([...path, name]),
+        `unknown field "${name}"${where}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
     }
     case 'required': {
       const name = formatPath([...path, String(error.params.missingProperty)]);
-      const position = parent?.errorAt !== undefined ? source.keyPosition([...path, parent.errorAt]) : source.keyPosition(path);
+      const position =
+        parent?.errorAt !== undefined ? source.keyPosition([...path, parent.errorAt]) : source.keyPosition(path);
       return at(position, custom ? `${name} ${custom}` : `missing required field ${name}`);
     }
     case 'not':
       return at(source.keyPosition(path), `${field} ${custom ?? 'is not allowed here'}`);
     case 'type':
-      return at(source.valuePosition(path), field ? `${field} must be ${article(String(error.params.type))}` : 'the file must hold a YAML mapping of field names to values');
+      return at(
+        source.valuePosition(path),
+        field
+          ? `${field} must be ${article(String(error.params.type))}`
+          : 'the file must hold a YAML mapping of field names to values',
+      );
     case 'enum': {
       const allowed = error.params.allowedValues as unknown[];
-      const hint = typeof error.data === 'string' ? suggest(error.data, allowed.filter((v): v is string => typeof v === 'string')) : null;
-      return at(source.valuePosition(path), `${field} must be one of ${allowed.join(', ')} (got ${shown(error.data)}${hint !== null ? `; did you mean ${JSON.stringify(hint)}?` : ''})`);
+      const hint =
+        typeof error.data === 'string'
+          ? suggest(
+              error.data,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : null;
+      return at(
+        source.valuePosition(path),
+        `${field} must be one of ${allowed.join(', ')} (got ${shown(error.data)}${hint !== null ? `; did you mean ${JSON.stringify(hint)}?` : ''})`,
+      );
     }
     case 'format':
-      return at(source.valuePosition(path), `${field} must be ${formatName(String(error.params.format))} (got ${shown(error.data)})`);
+      return at(
+        source.valuePosition(path),
+        `${field} must be ${formatName(String(error.params.format))} (got ${shown(error.data)})`,
+      );
     case 'minLength':
       if (error.params.limit === 1) return at(source.valuePosition(path), `${field} must not be empty`);
-      return at(source.valuePosition(path), `${field} must be at least ${error.params.limit} characters (it has ${String(error.data).length})`);
+      return at(
+        source.valuePosition(path),
+        `${field} must be at least ${error.params.limit} characters (it has ${String(error.data).length})`,
+      );
     case 'maxLength':
-      return at(source.valuePosition(path), `${field} must be at most ${error.params.limit} characters (it has ${String(error.data).length})`);
+      return at(
+        source.valuePosition(path),
+        `${field} must be at most ${error.params.limit} characters (it has ${String(error.data).length})`,
+      );
     case 'minimum':
     case 'maximum':
-      return at(source.valuePosition(path), `${field} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${error.params.limit} (got ${shown(error.data)})`);
+      return at(
+        source.valuePosition(path),
+        `${field} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${error.params.limit} (got ${shown(error.data)})`,
+      );
     default:
       return at(source.valuePosition(path), `${field} ${custom ?? error.message ?? 'is invalid'}`);
   }
@@ -83,7 +123,10 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
 
 /** `sso_users[0].login_name`: list positions in brackets, as people write them. */
 function formatPath(path: readonly string[]): string {
-  return path.reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`), '');
+  return path.reduce(
+    (text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text === '' ? part : `${text}.${part}`),
+    '',
+  );
 }
 
 /** A value as JSON, cut short so a huge value never floods the output. */

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import type { Problem } from './errors.js';
 import type { SourcePosition } from './model.js';
 
@@ -38,32 +38,59 @@ export function parseYamlSource(file: string, text: string, options: { allowEmpt
     for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineCounter.addNewLine(i + 1);
     return { source: null, problems: [problem(tooDeep, `nesting deeper than ${MAX_DEPTH} levels is refused`)] };
   }
-  let list;
+  let list: Document.Parsed[];
   try {
-    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, schema: 'core', uniqueKeys: true, strict: true });
+    const docs = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      schema: 'core',
+      uniqueKeys: true,
+      strict: true,
+    });
     list = Array.isArray(docs) ? docs : [];
   } catch (error) {
-    if (error instanceof RangeError) return { source: null, problems: [{ file, line: 1, col: 1, message: 'YAML refused: the file nests too deeply to read' }] };
+    if (error instanceof RangeError)
+      return {
+        source: null,
+        problems: [{ file, line: 1, col: 1, message: 'YAML refused: the file nests too deeply to read' }],
+      };
     throw error;
   }
   const empty: ParseResult = options.allowEmpty
-    ? { problems: [], source: { file, value: null, positions: {}, valuePosition: () => ({ line: 1, col: 1 }), keyPosition: () => ({ line: 1, col: 1 }) } }
-    : { source: null, problems: [{ file, line: 1, col: 1, message: 'the file is empty: it must hold a YAML mapping' }] };
+    ? {
+        problems: [],
+        source: {
+          file,
+          value: null,
+          positions: {},
+          valuePosition: () => ({ line: 1, col: 1 }),
+          keyPosition: () => ({ line: 1, col: 1 }),
+        },
+      }
+    : {
+        source: null,
+        problems: [{ file, line: 1, col: 1, message: 'the file is empty: it must hold a YAML mapping' }],
+      };
   if (list.length === 0) return empty;
   const problems: Problem[] = [];
   for (const doc of list) {
-    for (const error of doc.errors) problems.push(problem(error.pos[0], `YAML syntax error: ${firstLine(error.message)}`));
+    for (const error of doc.errors)
+      problems.push(problem(error.pos[0], `YAML syntax error: ${firstLine(error.message)}`));
   }
   if (problems.length > 0) return { source: null, problems };
   if (list.length > 1) {
     const second = list[1]!;
-    return { source: null, problems: [problem(second.range[0], 'only one YAML document per file is allowed (found a second one after ---)')] };
+    return {
+      source: null,
+      problems: [problem(second.range[0], 'only one YAML document per file is allowed (found a second one after ---)')],
+    };
   }
   const doc = list[0]!;
   if (doc.contents === null) return empty;
 
   const structureProblem = findStructureProblem(doc.contents as Node);
-  if (structureProblem !== null) return { source: null, problems: [problem(structureProblem.offset, structureProblem.message)] };
+  if (structureProblem !== null)
+    return { source: null, problems: [problem(structureProblem.offset, structureProblem.message)] };
 
   let value: unknown;
   try {
@@ -71,7 +98,15 @@ export function parseYamlSource(file: string, text: string, options: { allowEmpt
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const offset = /alias/i.test(message) ? firstAliasOffset(text) : 0;
-    return { source: null, problems: [problem(offset, `YAML refused: ${/alias/i.test(message) ? `too many aliases (more than ${MAX_ALIAS_COUNT}); anchors and aliases are not needed in account files` : firstLine(message)}`)] };
+    return {
+      source: null,
+      problems: [
+        problem(
+          offset,
+          `YAML refused: ${/alias/i.test(message) ? `too many aliases (more than ${MAX_ALIAS_COUNT}); anchors and aliases are not needed in account files` : firstLine(message)}`,
+        ),
+      ],
+    };
   }
 
   const keyOffsets = new Map<string, number>();
@@ -105,19 +140,26 @@ function pathKey(path: YamlPath): string {
   return path.join('.');
 }
 
-function walk(node: Node, path: (string | number)[], keyOffsets: Map<string, number>, valueOffsets: Map<string, number>): void {
+function walk(
+  node: Node,
+  path: (string | number)[],
+  keyOffsets: Map<string, number>,
+  valueOffsets: Map<string, number>,
+): void {
   if (node.range) valueOffsets.set(pathKey(path), node.range[0]);
   if (isMap(node)) {
     for (const pair of node.items) {
       if (!isPair(pair) || !isScalar(pair.key)) continue;
       const childPath = [...path, String(pair.key.value)];
       if (pair.key.range) keyOffsets.set(pathKey(childPath), pair.key.range[0]);
-      if (pair.value && typeof pair.value === 'object' && 'range' in pair.value) walk(pair.value as Node, childPath, keyOffsets, valueOffsets);
+      if (pair.value && typeof pair.value === 'object' && 'range' in pair.value)
+        walk(pair.value as Node, childPath, keyOffsets, valueOffsets);
       else if (pair.key.range) valueOffsets.set(pathKey(childPath), pair.key.range[0]);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => {
-      if (item && typeof item === 'object' && 'range' in item) walk(item as Node, [...path, index], keyOffsets, valueOffsets);
+      if (item && typeof item === 'object' && 'range' in item)
+        walk(item as Node, [...path, index], keyOffsets, valueOffsets);
     });
   }
 }
@@ -127,11 +169,16 @@ function findStructureProblem(root: Node): { offset: number; message: string } |
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (depth > MAX_DEPTH) return { offset: (node as Node).range?.[0] ?? 0, message: `nesting deeper than ${MAX_DEPTH} levels is refused` };
+    if (depth > MAX_DEPTH)
+      return { offset: (node as Node).range?.[0] ?? 0, message: `nesting deeper than ${MAX_DEPTH} levels is refused` };
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
-        if (!isScalar(pair.key)) return { offset: (pair.key as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0, message: 'keys must be plain field names, not lists or mappings' };
+        if (!isScalar(pair.key))
+          return {
+            offset: (pair.key as Node | null)?.range?.[0] ?? node.range?.[0] ?? 0,
+            message: 'keys must be plain field names, not lists or mappings',
+          };
         if (pair.value) stack.push([pair.value, depth + 1]);
       }
     } else if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
@@ -171,5 +218,8 @@ function firstAliasOffset(text: string): number {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }

@@ -1,9 +1,23 @@
 import type { CreateOnlyFields, DesiredAccount } from '../model.js';
 
 const CREATE_ONLY_FIELDS = [
-  'contact_email', 'contact_phone', 'country_code', 'state_code', 'organization_name', 'organization_phone',
-  'time_zone_id', 'website', 'first_name', 'last_name', 'partner_account_id', 'billing_locale',
-  'managed_site_owner', 'enable_single_billing', 'gdpr_opt_out', 'external_id', 'external_provider',
+  'contact_email',
+  'contact_phone',
+  'country_code',
+  'state_code',
+  'organization_name',
+  'organization_phone',
+  'time_zone_id',
+  'website',
+  'first_name',
+  'last_name',
+  'partner_account_id',
+  'billing_locale',
+  'managed_site_owner',
+  'enable_single_billing',
+  'gdpr_opt_out',
+  'external_id',
+  'external_provider',
 ] as const satisfies readonly (keyof CreateOnlyFields)[];
 
 /** The fields of an account sent only with POST /partner/accounts, as the file gives them. */

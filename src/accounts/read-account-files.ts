@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { type Dirent, existsSync } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
@@ -33,12 +33,27 @@ export interface SourceFile {
  * skipped), sorted by path. Refuses files that are too large, not UTF-8, or reached through a
  * link that leaves the folder.
  */
-export async function readAccountFiles(cwd: string, accountsDir: string, options: ReadAccountFilesOptions = {}): Promise<{ files: SourceFile[]; problems: Problem[]; found: number }> {
+export async function readAccountFiles(
+  cwd: string,
+  accountsDir: string,
+  options: ReadAccountFilesOptions = {},
+): Promise<{ files: SourceFile[]; problems: Problem[]; found: number }> {
   const root = path.resolve(cwd, accountsDir);
   const display = (absolute: string) => toPosix(path.relative(cwd, absolute) || '.');
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
-    return { files: [], found: 0, problems: [{ file: escapeControl(display(root)), line: 1, col: 1, message: `the accounts folder does not exist (set accounts_dir in ctct-gitops.yaml or pass --dir)` }] };
+    return {
+      files: [],
+      found: 0,
+      problems: [
+        {
+          file: escapeControl(display(root)),
+          line: 1,
+          col: 1,
+          message: `the accounts folder does not exist (set accounts_dir in ctct-gitops.yaml or pass --dir)`,
+        },
+      ],
+    };
   }
   const realRoot = await realpath(root);
   if (!options.allowOutsideRepo) {
@@ -51,16 +66,23 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
   const files: SourceFile[] = [];
   const problems: Problem[] = [];
   const cannotRead = (absolute: string, error: unknown) =>
-    problems.push({ file: escapeControl(display(absolute)), line: 1, col: 1, message: `cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})` });
+    problems.push({
+      file: escapeControl(display(absolute)),
+      line: 1,
+      col: 1,
+      message: `cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    });
   let entriesSeen = 0;
   // Each real file is read once, under its first name: a link to a file in the tree is not a second account.
   const read = new Set<string>();
   let found = 0;
   // Links to folders are not followed, so a plain file's real path is the real root joined with its path.
   const visit = async (dir: string, realDir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
-      entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     } catch (error) {
       cannotRead(dir, error);
       return;
@@ -68,7 +90,13 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       if (++entriesSeen > MAX_ENTRIES) {
-        if (entriesSeen === MAX_ENTRIES + 1) problems.push({ file: escapeControl(display(root)), line: 1, col: 1, message: `more than ${MAX_ENTRIES} entries below the accounts folder: is it the right folder?` });
+        if (entriesSeen === MAX_ENTRIES + 1)
+          problems.push({
+            file: escapeControl(display(root)),
+            line: 1,
+            col: 1,
+            message: `more than ${MAX_ENTRIES} entries below the accounts folder: is it the right folder?`,
+          });
         return;
       }
       const absolute = path.join(dir, entry.name);
@@ -79,14 +107,27 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
       if (entry.isSymbolicLink()) {
         const target = await realpath(absolute).catch(() => null);
         if (target === null) {
-          if (isAccountFileName(entry.name)) problems.push({ file: escapeControl(file), line: 1, col: 1, message: 'broken symbolic link' });
+          if (isAccountFileName(entry.name))
+            problems.push({ file: escapeControl(file), line: 1, col: 1, message: 'broken symbolic link' });
           continue;
         }
         if (!isInside(target, realRoot)) {
           // Only a link that could hold accounts is worth a word: an account file, or a folder.
-          if (!isAccountFileName(entry.name) && !(await stat(target).then((s) => s.isDirectory(), () => false))) continue;
+          if (
+            !isAccountFileName(entry.name) &&
+            !(await stat(target).then(
+              (s) => s.isDirectory(),
+              () => false,
+            ))
+          )
+            continue;
           found++;
-          problems.push({ file: escapeControl(file), line: 1, col: 1, message: 'symbolic link leads outside the accounts folder; account files must live inside it' });
+          problems.push({
+            file: escapeControl(file),
+            line: 1,
+            col: 1,
+            message: 'symbolic link leads outside the accounts folder; account files must live inside it',
+          });
           continue;
         }
         real = target;
@@ -105,7 +146,8 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
         read.add(real);
         found++;
         if (!file.split('/').every((part) => part === '.' || part === '..' || SAFE_NAME.test(part))) {
-          const message = 'file name is refused: each part of an account file\'s path may hold only letters, digits, . _ + @ - and spaces inside the name, and may not start with -';
+          const message =
+            "file name is refused: each part of an account file's path may hold only letters, digits, . _ + @ - and spaces inside the name, and may not start with -";
           problems.push({ file: escapeControl(file), line: 1, col: 1, message });
           continue;
         }
@@ -113,7 +155,12 @@ export async function readAccountFiles(cwd: string, accountsDir: string, options
         try {
           const { size } = await stat(absolute);
           if (size > MAX_ACCOUNT_FILE_BYTES) {
-            problems.push({ file, line: 1, col: 1, message: `file is ${size} bytes; account files larger than ${MAX_ACCOUNT_FILE_BYTES} bytes are refused` });
+            problems.push({
+              file,
+              line: 1,
+              col: 1,
+              message: `file is ${size} bytes; account files larger than ${MAX_ACCOUNT_FILE_BYTES} bytes are refused`,
+            });
             continue;
           }
           bytes = await readFile(absolute);

@@ -54,7 +54,10 @@ type Identities = Pick<DesiredAccount, 'file' | 'positions' | (typeof UNIQUE_FIE
 
 /** The identity fields of a parsed file, whatever else is wrong with it; a non-string value is the schema's to report. */
 function identitiesOf(source: YamlSource): Identities {
-  const value = (typeof source.value === 'object' && source.value !== null ? source.value : {}) as Record<string, unknown>;
+  const value = (typeof source.value === 'object' && source.value !== null ? source.value : {}) as Record<
+    string,
+    unknown
+  >;
   const identities: Identities = { file: source.file, positions: source.positions };
   for (const field of UNIQUE_FIELDS) {
     if (typeof value[field] === 'string') identities[field] = value[field];
@@ -96,7 +99,11 @@ function validateAcrossFiles(accounts: readonly Identities[]): Problem[] {
 function validateSsoUsers(account: DesiredAccount): Problem[] {
   const problems: Problem[] = [];
   const users = account.sso_users ?? [];
-  const at = (index: number, field: string, message: string): Problem => ({ file: account.file, ...(account.positions[`sso_users.${index}.${field}`] ?? { line: 1, col: 1 }), message });
+  const at = (index: number, field: string, message: string): Problem => ({
+    file: account.file,
+    ...(account.positions[`sso_users.${index}.${field}`] ?? { line: 1, col: 1 }),
+    message,
+  });
   for (const field of ['login_name', 'contact_email'] as const) {
     const first = new Map<string, number>();
     users.forEach((user, index) => {
@@ -105,16 +112,34 @@ function validateSsoUsers(account: DesiredAccount): Problem[] {
       if (earlier === undefined) first.set(key, index);
       else {
         const position = account.positions[`sso_users.${earlier}.${field}`] ?? { line: 1, col: 1 };
-        problems.push(at(index, field, `sso_users[${index}].${field} "${user[field]}" is already used by sso_users[${earlier}] at line ${position.line}; it must be unique in the account`));
+        problems.push(
+          at(
+            index,
+            field,
+            `sso_users[${index}].${field} "${user[field]}" is already used by sso_users[${earlier}] at line ${position.line}; it must be unique in the account`,
+          ),
+        );
       }
     });
   }
   users.forEach((user, index) => {
     if (account.login_name !== undefined && user.login_name.toLowerCase() === account.login_name.toLowerCase()) {
-      problems.push(at(index, 'login_name', `sso_users[${index}].login_name "${user.login_name}" is the account's own login_name; an SSO user needs a login of its own`));
+      problems.push(
+        at(
+          index,
+          'login_name',
+          `sso_users[${index}].login_name "${user.login_name}" is the account's own login_name; an SSO user needs a login of its own`,
+        ),
+      );
     }
     if (user.created_at !== undefined && account.encoded_account_id === undefined) {
-      problems.push(at(index, 'created_at', `sso_users[${index}].created_at needs the account's encoded_account_id: a user is created only in an account that exists`));
+      problems.push(
+        at(
+          index,
+          'created_at',
+          `sso_users[${index}].created_at needs the account's encoded_account_id: a user is created only in an account that exists`,
+        ),
+      );
     }
   });
   return problems;

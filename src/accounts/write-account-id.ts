@@ -24,11 +24,14 @@ export async function writeAccountId(cwd: string, file: string, encodedAccountId
 export function computeTextWithAccountId(file: string, text: string, encodedAccountId: string): string | null {
   const doc = parseDocument(text, { schema: 'core' });
   const root = doc.contents;
-  if (!isMap(root)) throw new OperationalError(`${file}: cannot write encoded_account_id: the file is no longer a YAML mapping`);
+  if (!isMap(root))
+    throw new OperationalError(`${file}: cannot write encoded_account_id: the file is no longer a YAML mapping`);
   const existing = doc.get('encoded_account_id');
   if (existing === encodedAccountId) return null;
   if (existing !== undefined) {
-    throw new OperationalError(`${file}: already names encoded_account_id ${String(existing)}, not ${encodedAccountId}; it was edited during apply`);
+    throw new OperationalError(
+      `${file}: already names encoded_account_id ${String(existing)}, not ${encodedAccountId}; it was edited during apply`,
+    );
   }
   const loginPair = root.items.find((pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === 'login_name');
   const newline = text.includes('\r\n') ? '\r\n' : '\n';
@@ -48,7 +51,9 @@ export function computeTextWithAccountId(file: string, text: string, encodedAcco
   }
   const check = parseDocument(updated, { schema: 'core' });
   if (check.errors.length > 0 || check.get('encoded_account_id') !== encodedAccountId) {
-    throw new OperationalError(`${file}: could not write encoded_account_id ${encodedAccountId} safely; add it by hand`);
+    throw new OperationalError(
+      `${file}: could not write encoded_account_id ${encodedAccountId} safely; add it by hand`,
+    );
   }
   return updated;
 }

@@ -18,13 +18,21 @@ export async function writeCancelRequested(cwd: string, file: string, requestedA
 export function computeTextWithCancelRequested(file: string, text: string, requestedAt: string): string {
   const doc = parseDocument(text, { schema: 'core' });
   const cancel = isMap(doc.contents) ? doc.contents.get('cancel', true) : undefined;
-  if (!isMap(cancel)) throw new OperationalError(`${file}: cannot record the cancellation request: the file has no cancel: block`);
+  if (!isMap(cancel))
+    throw new OperationalError(`${file}: cannot record the cancellation request: the file has no cancel: block`);
   const value = JSON.stringify(requestedAt);
   const existing = cancel.items.find((pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === 'requested_at');
   const first = cancel.items[0];
   const last = cancel.items[cancel.items.length - 1];
   let updated: string;
-  if (!cancel.flow && existing === undefined && isPair(first) && isScalar(first.key) && first.key.range && isPair(last)) {
+  if (
+    !cancel.flow &&
+    existing === undefined &&
+    isPair(first) &&
+    isScalar(first.key) &&
+    first.key.range &&
+    isPair(last)
+  ) {
     const keyStart = first.key.range[0];
     const indent = ' '.repeat(keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1));
     const lastEnd = (last.value as { range?: [number, number, number] } | null)?.range?.[1] ?? keyStart;
@@ -38,7 +46,9 @@ export function computeTextWithCancelRequested(file: string, text: string, reque
   }
   const check = parseDocument(updated, { schema: 'core' });
   if (check.errors.length > 0 || check.getIn(['cancel', 'requested_at']) !== requestedAt) {
-    throw new OperationalError(`${file}: could not record cancel.requested_at safely; add requested_at: ${value} to its cancel: block by hand`);
+    throw new OperationalError(
+      `${file}: could not record cancel.requested_at safely; add requested_at: ${value} to its cancel: block by hand`,
+    );
   }
   return updated;
 }

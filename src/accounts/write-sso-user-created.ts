@@ -11,7 +11,12 @@ import { writeFileAtomic } from './write-file-atomic.js';
  * result parsed again to check it, and written atomically. Returns false when the user already
  * has a `created_at`.
  */
-export async function writeSsoUserCreated(cwd: string, file: string, loginName: string, createdAt: string): Promise<boolean> {
+export async function writeSsoUserCreated(
+  cwd: string,
+  file: string,
+  loginName: string,
+  createdAt: string,
+): Promise<boolean> {
   const absolute = path.resolve(cwd, file);
   const updated = computeTextWithSsoUserCreated(file, await readFile(absolute, 'utf8'), loginName, createdAt);
   if (updated === null) return false;
@@ -20,12 +25,23 @@ export async function writeSsoUserCreated(cwd: string, file: string, loginName: 
 }
 
 /** The file's text with `created_at` on the SSO user `loginName`, or null when it has one. Pure. */
-export function computeTextWithSsoUserCreated(file: string, text: string, loginName: string, createdAt: string): string | null {
+export function computeTextWithSsoUserCreated(
+  file: string,
+  text: string,
+  loginName: string,
+  createdAt: string,
+): string | null {
   const doc = parseDocument(text, { schema: 'core' });
   const users = isMap(doc.contents) ? doc.contents.get('sso_users', true) : undefined;
-  const index = isSeq(users) ? users.items.findIndex((item) => isMap(item) && String(item.get('login_name')).toLowerCase() === loginName.toLowerCase()) : -1;
+  const index = isSeq(users)
+    ? users.items.findIndex(
+        (item) => isMap(item) && String(item.get('login_name')).toLowerCase() === loginName.toLowerCase(),
+      )
+    : -1;
   if (!isSeq(users) || index === -1) {
-    throw new OperationalError(`${file}: cannot record that SSO user ${loginName} was created: the file no longer lists it in sso_users; add it back with created_at: "${createdAt}"`);
+    throw new OperationalError(
+      `${file}: cannot record that SSO user ${loginName} was created: the file no longer lists it in sso_users; add it back with created_at: "${createdAt}"`,
+    );
   }
   const user = users.items[index] as YAMLMap;
   if (user.has('created_at')) return null;
@@ -50,7 +66,9 @@ export function computeTextWithSsoUserCreated(file: string, text: string, loginN
   }
   const check = parseDocument(updated, { schema: 'core' });
   if (check.errors.length > 0 || check.getIn(['sso_users', index, 'created_at']) !== createdAt) {
-    throw new OperationalError(`${file}: could not record created_at for SSO user ${loginName} safely; add created_at: ${value} to its entry by hand`);
+    throw new OperationalError(
+      `${file}: could not record created_at for SSO user ${loginName} safely; add created_at: ${value} to its entry by hand`,
+    );
   }
   return updated;
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../errors.js';
 
@@ -29,9 +29,12 @@ export async function acquireApplyLock(stateDir: string): Promise<{ release(): P
     const holder = await readLock(file);
     const age = await ageOf(file);
     if (age === null) continue; // released in the meantime: try again
-    if (holder === null && age < FRESH_MS) throw new OperationalError(`another apply is starting (${shown} was just created); try again in a moment`);
+    if (holder === null && age < FRESH_MS)
+      throw new OperationalError(`another apply is starting (${shown} was just created); try again in a moment`);
     if (holder !== null && !isStale(holder)) {
-      throw new OperationalError(`another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${shown}. Wait for it, or remove the file if that process is gone.`);
+      throw new OperationalError(
+        `another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${shown}. Wait for it, or remove the file if that process is gone.`,
+      );
     }
     if (await takeOverStaleLock(file, holder, mine)) return held;
   }
@@ -40,7 +43,7 @@ export async function acquireApplyLock(stateDir: string): Promise<{ release(): P
 
 /** Creates the lock file with our content; false when it exists. */
 async function createLock(file: string, content: LockContent): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, 'wx');
   } catch (error) {
@@ -48,7 +51,7 @@ async function createLock(file: string, content: LockContent): Promise<boolean> 
     throw error;
   }
   try {
-    await handle.writeFile(JSON.stringify(content) + '\n');
+    await handle.writeFile(`${JSON.stringify(content)}\n`);
     await handle.sync();
   } finally {
     await handle.close();
@@ -62,7 +65,7 @@ async function createLock(file: string, content: LockContent): Promise<boolean> 
  */
 async function takeOverStaleLock(file: string, stale: LockContent | null, mine: LockContent): Promise<boolean> {
   const takeover = `${file}.takeover`;
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(takeover, 'wx');
   } catch (error) {
@@ -73,7 +76,13 @@ async function takeOverStaleLock(file: string, stale: LockContent | null, mine: 
   }
   try {
     const current = await readLock(file);
-    const same = current === null ? stale === null : stale !== null && current.pid === stale.pid && current.hostname === stale.hostname && current.started_at === stale.started_at;
+    const same =
+      current === null
+        ? stale === null
+        : stale !== null &&
+          current.pid === stale.pid &&
+          current.hostname === stale.hostname &&
+          current.started_at === stale.started_at;
     if (!same || (await ageOf(file)) === null) return false;
     await rm(file, { force: true });
     return await createLock(file, mine);

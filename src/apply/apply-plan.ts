@@ -3,10 +3,32 @@ import pLimit from 'p-limit';
 import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
 import { CreateOutcomeUnknownError, CtctApiError, QuotaExceededError } from '../ctct/ctct-api-error.js';
-import type { AccountCancellation, AccountPhysicalAddress, CustomerPut, PlanInfo, PlanTiers, ProvisionRequest, ProvisionResponse, SiteOwner } from '../ctct/ctct-types.js';
+import type {
+  AccountCancellation,
+  AccountPhysicalAddress,
+  CustomerPut,
+  PlanInfo,
+  PlanTiers,
+  ProvisionRequest,
+  ProvisionResponse,
+  SiteOwner,
+} from '../ctct/ctct-types.js';
 import { InternalError, OperationalError } from '../errors.js';
 import { findPasswordProblem } from '../settings/compute-password-env.js';
-import { isAppliedChange, type AppliedChange, type CancelChange, type Change, type CreateAfter, type CreateChange, type CreateFields, type CreateSsoUserChange, type Plan, type ReactivateChange, type UpdateChange, type UpdateProfileChange } from '../model.js';
+import {
+  isAppliedChange,
+  type AppliedChange,
+  type CancelChange,
+  type Change,
+  type CreateAfter,
+  type CreateChange,
+  type CreateFields,
+  type CreateSsoUserChange,
+  type Plan,
+  type ReactivateChange,
+  type UpdateChange,
+  type UpdateProfileChange,
+} from '../model.js';
 import { applySsoUserCreate, ssoUserKey, type SsoUserClient } from './apply-sso-user.js';
 import type { Journal } from './journal.js';
 
@@ -74,10 +96,24 @@ export interface ApplyContext {
 const DEFAULT_RESOLVE_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 /** The POST /partner/accounts body of a create; `state_code` is sent empty outside the US and Canada. */
-export function computeProvisionRequest(loginName: string, fields: CreateFields & Partial<PlanInfo>, env: NodeJS.ProcessEnv): ProvisionRequest {
-  const { password_env, plan_type: _planType, billing_day_of_month: _day, plan_group_id: _group, contact_email, country_code, state_code, ...rest } = fields;
+export function computeProvisionRequest(
+  loginName: string,
+  fields: CreateFields & Partial<PlanInfo>,
+  env: NodeJS.ProcessEnv,
+): ProvisionRequest {
+  const {
+    password_env,
+    plan_type: _planType,
+    billing_day_of_month: _day,
+    plan_group_id: _group,
+    contact_email,
+    country_code,
+    state_code,
+    ...rest
+  } = fields;
   // The schema requires both on a file without encoded_account_id; a create without them is a bug upstream.
-  if (contact_email === undefined || country_code === undefined) throw new InternalError(`the create of ${loginName} lacks contact_email or country_code`);
+  if (contact_email === undefined || country_code === undefined)
+    throw new InternalError(`the create of ${loginName} lacks contact_email or country_code`);
   return {
     ...rest,
     login_name: loginName,
@@ -92,7 +128,11 @@ export function computeProvisionRequest(loginName: string, fields: CreateFields 
 export function computeCreatePlan(after: CreateAfter): PlanInfo | null {
   const { plan_type, billing_day_of_month, plan_group_id } = after;
   if (plan_type === 'TRIAL') return null;
-  return { plan_type, ...(billing_day_of_month !== undefined && { billing_day_of_month }), ...(plan_group_id !== undefined && { plan_group_id }) };
+  return {
+    plan_type,
+    ...(billing_day_of_month !== undefined && { billing_day_of_month }),
+    ...(plan_group_id !== undefined && { plan_group_id }),
+  };
 }
 
 /**
@@ -110,7 +150,9 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   const claimed = new Set<string>();
   let stopped: string | null = null;
   let failed = 0;
-  const runId = actionable.some((change) => change.action === 'create' || change.action === 'create_sso_user') ? await context.journal.startRun(context.knownIds) : '';
+  const runId = actionable.some((change) => change.action === 'create' || change.action === 'create_sso_user')
+    ? await context.journal.startRun(context.knownIds)
+    : '';
 
   const run = (change: AppliedChange, work: () => Promise<string | null>) =>
     limit(async () => {
@@ -123,7 +165,12 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
           if (error instanceof SkippedChange) outcome = outcomeOf(change, 'skipped', null, error.message);
           else {
             if (error instanceof QuotaExceededError) stopped = `not attempted: ${error.message}`;
-            outcome = outcomeOf(change, 'failed', (error as { encodedAccountId?: string }).encodedAccountId ?? null, messageOf(error));
+            outcome = outcomeOf(
+              change,
+              'failed',
+              (error as { encodedAccountId?: string }).encodedAccountId ?? null,
+              messageOf(error),
+            );
           }
         }
       }
@@ -133,39 +180,70 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
     });
 
   const creates = actionable.filter((change): change is CreateChange => change.action === 'create');
-  const planChanges = actionable.filter((change): change is UpdateChange | ReactivateChange => change.action === 'update' || change.action === 'reactivate');
+  const planChanges = actionable.filter(
+    (change): change is UpdateChange | ReactivateChange => change.action === 'update' || change.action === 'reactivate',
+  );
   const ssoUsers = actionable.filter((change): change is CreateSsoUserChange => change.action === 'create_sso_user');
   const cancels = actionable.filter((change): change is CancelChange => change.action === 'cancel');
-  await Promise.all(creates.map((change) => run(change, () => applyCreate(change, context, runId, claimed, filesWritten))));
-  await Promise.all(planChanges.map((change) => run(change, async () => {
-    await context.client.setPlan(change.encoded_account_id, change.after);
-    return change.encoded_account_id;
-  })));
-  const profileChanges = actionable.filter((change): change is UpdateProfileChange => change.action === 'update_profile');
+  await Promise.all(
+    creates.map((change) => run(change, () => applyCreate(change, context, runId, claimed, filesWritten))),
+  );
+  await Promise.all(
+    planChanges.map((change) =>
+      run(change, async () => {
+        await context.client.setPlan(change.encoded_account_id, change.after);
+        return change.encoded_account_id;
+      }),
+    ),
+  );
+  const profileChanges = actionable.filter(
+    (change): change is UpdateProfileChange => change.action === 'update_profile',
+  );
   await Promise.all(profileChanges.map((change) => run(change, () => applyProfile(change, context.client))));
   // A new account's users go once it exists: its id from this run's create (which may have failed only at its plan).
-  const createdIds = new Map(outcomes.filter((o) => o?.action === 'create' && o.encoded_account_id !== null).map((o) => [o.file, o.encoded_account_id]));
-  await Promise.all(ssoUsers.map((change) => run(change, async () => {
-    const id = change.encoded_account_id ?? createdIds.get(change.file);
-    if (id === undefined || id === null) throw new SkippedChange(`not attempted: the account of ${change.file} was not created`);
-    if (context.unresolvedSsoUsers?.has(ssoUserKey(id, change.sso_user))) {
-      throw new OperationalError(`an earlier create of SSO user ${change.sso_user} in ${id} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not posted again`);
-    }
-    await applySsoUserCreate(context.client, context.journal, context.cwd, { runId, encodedAccountId: id, file: change.file, user: change.after }, context.resolveDelaysMs?.[0] ?? DEFAULT_RESOLVE_DELAYS_MS[0]!);
-    filesWritten.push(change.file);
-    return id;
-  })));
-  await Promise.all(cancels.map((change) => run(change, async () => {
-    const requestedAt = new Date().toISOString();
-    await context.client.cancelAccount(change.encoded_account_id, change.after);
-    // The account stays open until a future effective date; the file remembers the request.
-    const { effective_date } = change.after;
-    if (effective_date !== undefined && Date.parse(effective_date) > Date.parse(requestedAt)) {
-      await writeCancelRequested(context.cwd, change.file, requestedAt);
-      filesWritten.push(change.file);
-    }
-    return change.encoded_account_id;
-  })));
+  const createdIds = new Map(
+    outcomes
+      .filter((o) => o?.action === 'create' && o.encoded_account_id !== null)
+      .map((o) => [o.file, o.encoded_account_id]),
+  );
+  await Promise.all(
+    ssoUsers.map((change) =>
+      run(change, async () => {
+        const id = change.encoded_account_id ?? createdIds.get(change.file);
+        if (id === undefined || id === null)
+          throw new SkippedChange(`not attempted: the account of ${change.file} was not created`);
+        if (context.unresolvedSsoUsers?.has(ssoUserKey(id, change.sso_user))) {
+          throw new OperationalError(
+            `an earlier create of SSO user ${change.sso_user} in ${id} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not posted again`,
+          );
+        }
+        await applySsoUserCreate(
+          context.client,
+          context.journal,
+          context.cwd,
+          { runId, encodedAccountId: id, file: change.file, user: change.after },
+          context.resolveDelaysMs?.[0] ?? DEFAULT_RESOLVE_DELAYS_MS[0]!,
+        );
+        filesWritten.push(change.file);
+        return id;
+      }),
+    ),
+  );
+  await Promise.all(
+    cancels.map((change) =>
+      run(change, async () => {
+        const requestedAt = new Date().toISOString();
+        await context.client.cancelAccount(change.encoded_account_id, change.after);
+        // The account stays open until a future effective date; the file remembers the request.
+        const { effective_date } = change.after;
+        if (effective_date !== undefined && Date.parse(effective_date) > Date.parse(requestedAt)) {
+          await writeCancelRequested(context.cwd, change.file, requestedAt);
+          filesWritten.push(change.file);
+        }
+        return change.encoded_account_id;
+      }),
+    ),
+  );
 
   return {
     format_version: 1,
@@ -183,17 +261,27 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
 /** A change apply leaves alone on purpose; its outcome is `skipped` with the message as the reason. */
 class SkippedChange extends Error {}
 
-async function applyCreate(change: CreateChange, context: ApplyContext, runId: string, claimed: Set<string>, filesWritten: string[]): Promise<string> {
+async function applyCreate(
+  change: CreateChange,
+  context: ApplyContext,
+  runId: string,
+  claimed: Set<string>,
+  filesWritten: string[],
+): Promise<string> {
   const login = change.login_name;
   const passwordEnv = change.after.password_env;
   const problem = passwordEnv !== undefined ? findPasswordProblem(passwordEnv, context.env[passwordEnv], login) : null;
   if (problem !== null || change.blocked !== undefined) {
     // A saved plan that marked the create blocked is held to it, even if the password has come since.
     const reason = problem ?? `${change.blocked?.reason} (as the saved plan says; plan again to include it)`;
-    throw new SkippedChange(`not created: ${reason}. Set ${passwordEnv} (or add it to CTCT_INITIAL_PASSWORDS) and apply again`);
+    throw new SkippedChange(
+      `not created: ${reason}. Set ${passwordEnv} (or add it to CTCT_INITIAL_PASSWORDS) and apply again`,
+    );
   }
   if (context.unresolvedLogins?.has(login.toLowerCase())) {
-    throw new OperationalError(`an earlier create of ${login} is still pending or has an unproven outcome (see .ctct-gitops/journal.jsonl); it is not posted again`);
+    throw new OperationalError(
+      `an earlier create of ${login} is still pending or has an unproven outcome (see .ctct-gitops/journal.jsonl); it is not posted again`,
+    );
   }
   const body = computeProvisionRequest(login, change.after, context.env);
   const plan = computeCreatePlan(change.after);
@@ -209,14 +297,21 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
       throw new OperationalError(describeConflict(await context.client.listAccounts(), login, change.file));
     }
     if (!(error instanceof CreateOutcomeUnknownError)) {
-      if (error instanceof CtctApiError && error.status !== undefined && error.status < 500) await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
+      if (error instanceof CtctApiError && error.status !== undefined && error.status < 500)
+        await context.journal.recordAbandoned(intent.intent_id, messageOf(error));
       throw error;
     }
     const pending = error.status === 503;
     if (pending) await context.journal.recordPending(intent.intent_id, STORED_503);
-    const resolved = await resolveUnknownCreate(context.client, { login, knownIds: context.knownIds, claimed, body, pending }, context.resolveDelaysMs ?? DEFAULT_RESOLVE_DELAYS_MS, context.log);
+    const resolved = await resolveUnknownCreate(
+      context.client,
+      { login, knownIds: context.knownIds, claimed, body, pending },
+      context.resolveDelaysMs ?? DEFAULT_RESOLVE_DELAYS_MS,
+      context.log,
+    );
     if (resolved.kind === 'pending-now') await context.journal.recordPending(intent.intent_id, STORED_503);
-    if (resolved.kind !== 'found') throw new OperationalError(describeUnresolved(resolved, login, change.file, error.message));
+    if (resolved.kind !== 'found')
+      throw new OperationalError(describeUnresolved(resolved, login, change.file, error.message));
     id = resolved.id;
     await context.journal.recordCreated(intent.intent_id, id, resolved.how);
   }
@@ -224,7 +319,15 @@ async function applyCreate(change: CreateChange, context: ApplyContext, runId: s
 }
 
 /** Writes the new id into the file, then gives the account its plan when that is not TRIAL. */
-async function finishCreate(change: CreateChange, context: ApplyContext, intentId: string, id: string, plan: PlanInfo | null, claimed: Set<string>, filesWritten: string[]): Promise<string> {
+async function finishCreate(
+  change: CreateChange,
+  context: ApplyContext,
+  intentId: string,
+  id: string,
+  plan: PlanInfo | null,
+  claimed: Set<string>,
+  filesWritten: string[],
+): Promise<string> {
   const login = change.login_name;
   claimed.add(id);
   await writeAccountId(context.cwd, change.file, id);
@@ -236,7 +339,12 @@ async function finishCreate(change: CreateChange, context: ApplyContext, intentI
       await context.client.setPlan(id, plan);
       await context.journal.recordPlanned(intentId);
     } catch (error) {
-      throw Object.assign(new OperationalError(`created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`), { encodedAccountId: id });
+      throw Object.assign(
+        new OperationalError(
+          `created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`,
+        ),
+        { encodedAccountId: id },
+      );
     }
   }
   return id;
@@ -265,7 +373,8 @@ async function applyProfile(change: UpdateProfileChange, client: ApplyClient): P
   return id;
 }
 
-const STORED_503 = 'CTCT answered 503: the spec says the request is stored and provisioned later, so it is never posted again';
+const STORED_503 =
+  'CTCT answered 503: the spec says the request is stored and provisioned later, so it is never posted again';
 
 /** What a create whose outcome was unknown came to. */
 export type CreateResolution =
@@ -325,7 +434,9 @@ export async function resolveUnknownCreate(
     }
   }
   const totalMs = delaysMs.reduce((sum, ms) => sum + ms, 0);
-  log?.(`waiting up to ${Math.ceil(totalMs / 1000)} s for CTCT to list ${wanted.login} (${pending ? 'answered 503: stored, provisioned later' : 'the outcome of its create is unknown'})`);
+  log?.(
+    `waiting up to ${Math.ceil(totalMs / 1000)} s for CTCT to list ${wanted.login} (${pending ? 'answered 503: stored, provisioned later' : 'the outcome of its create is unknown'})`,
+  );
   let waitedMs = 0;
   for (let attempt = 0; ; attempt++) {
     const found = await list();
@@ -346,9 +457,16 @@ export async function resolveUnknownCreate(
  */
 export function findCreatedAccount(owners: readonly SiteOwner[], wanted: CreateIdentity): string | null {
   const login = wanted.login.toLowerCase();
-  const matches = owners.filter((owner) => owner.site_owner_name?.toLowerCase() === login && !wanted.knownIds.has(owner.encoded_account_id) && !wanted.claimed.has(owner.encoded_account_id));
+  const matches = owners.filter(
+    (owner) =>
+      owner.site_owner_name?.toLowerCase() === login &&
+      !wanted.knownIds.has(owner.encoded_account_id) &&
+      !wanted.claimed.has(owner.encoded_account_id),
+  );
   if (matches.length > 1) {
-    throw new OperationalError(`cannot prove which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}: each is new and lists it as site_owner_name; nothing is written; set encoded_account_id in its file by hand`);
+    throw new OperationalError(
+      `cannot prove which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}: each is new and lists it as site_owner_name; nothing is written; set encoded_account_id in its file by hand`,
+    );
   }
   return matches[0]?.encoded_account_id ?? null;
 }
@@ -358,23 +476,33 @@ export function describeConflict(owners: readonly SiteOwner[], login: string, fi
   const holders = owners.filter((owner) => owner.site_owner_name?.toLowerCase() === login.toLowerCase());
   const head = `CTCT answered 409 to the create of ${login} (${file}): the login name is in use`;
   if (holders.length !== 1) {
-    return `${head} by ${holders.length === 0 ? 'no account this partner lists (another partner\'s, or one CTCT has stored and not provisioned yet)' : `several listed accounts (${holders.map((h) => h.encoded_account_id).join(', ')})`}; nothing was changed. Choose another login_name, or, if the account is yours, set encoded_account_id in ${file} to its id once it is listed`;
+    return `${head} by ${holders.length === 0 ? "no account this partner lists (another partner's, or one CTCT has stored and not provisioned yet)" : `several listed accounts (${holders.map((h) => h.encoded_account_id).join(', ')})`}; nothing was changed. Choose another login_name, or, if the account is yours, set encoded_account_id in ${file} to its id once it is listed`;
   }
   const holder = holders[0]!;
-  const cancelled = holder.billing_status === 'Canceled' ? '; it is cancelled, so a paid plan in the file shows as a reactivate' : '';
+  const cancelled =
+    holder.billing_status === 'Canceled' ? '; it is cancelled, so a paid plan in the file shows as a reactivate' : '';
   return `${head} by live account ${holder.encoded_account_id} (${holder.organization_name ?? 'no organization name'}, ${holder.billing_status}); nothing was changed. To manage that account with this file, adopt it deliberately: set encoded_account_id: ${holder.encoded_account_id} in ${file} (or delete the file and run ctct-gitops import --account ${holder.encoded_account_id}); the next plan then shows what the file would change, under the usual gates${cancelled}. Otherwise choose another login_name`;
 }
 
 /** The message of a create that could not be proven: what is known, and how to resolve it. */
-export function describeUnresolved(resolution: Exclude<CreateResolution, { kind: 'found' }>, login: string, file: string, cause: string): string {
+export function describeUnresolved(
+  resolution: Exclude<CreateResolution, { kind: 'found' }>,
+  login: string,
+  file: string,
+  cause: string,
+): string {
   const waited = `${Math.round(resolution.waitedMs / 1000)} s`;
   const setId = `set encoded_account_id in ${file} to the id CTCT shows for ${login}`;
   if (resolution.kind !== 'unproven') {
     return `the create of ${login} is pending: CTCT answered 503, and the spec says such a request is stored and provisioned later, so it is never posted again. It was not listed after ${waited}; the journal (.ctct-gitops/journal.jsonl) keeps it pending and the next apply goes on waiting and writes its id once it is listed; or ${setId}`;
   }
   const conflict = resolution.conflict;
-  const answer = conflict?.status === 409 ? 'answered 409 (the login is in use)' : `refused with 400 (${conflict?.errors.map((e) => e.error_message ?? e.error_key).join('; ')}), which may mean the login is in use`;
-  const why = conflict === null ? 'no new account lists it' : `one more POST was ${answer}, yet no new account lists it`;
+  const answer =
+    conflict?.status === 409
+      ? 'answered 409 (the login is in use)'
+      : `refused with 400 (${conflict?.errors.map((e) => e.error_message ?? e.error_key).join('; ')}), which may mean the login is in use`;
+  const why =
+    conflict === null ? 'no new account lists it' : `one more POST was ${answer}, yet no new account lists it`;
   return `the outcome of creating ${login} is unproven (${cause}): ${why} after ${waited}; nothing was written on a guess. Run apply again later (the journal keeps it open), or ${setId}`;
 }
 

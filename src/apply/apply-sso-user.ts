@@ -31,7 +31,13 @@ export interface SsoUserTarget {
  * is settled by exactly one deliberate re-post: 201 creates it now, 409 says it exists. When even
  * that is unknown the intent stays open and the next apply re-posts once more, never blindly.
  */
-export async function applySsoUserCreate(client: SsoUserClient, journal: Journal, cwd: string, target: SsoUserTarget, resolveDelayMs: number): Promise<void> {
+export async function applySsoUserCreate(
+  client: SsoUserClient,
+  journal: Journal,
+  cwd: string,
+  target: SsoUserTarget,
+  resolveDelayMs: number,
+): Promise<void> {
   const { encodedAccountId: id, user } = target;
   const intent = await journal.recordSsoIntent(target.runId, id, user.login_name, target.file);
   let how: SsoCreatedRecord['how'];
@@ -47,12 +53,16 @@ export async function applySsoUserCreate(client: SsoUserClient, journal: Journal
     await sleep(resolveDelayMs);
     const resolved = await repostSsoUser(client, journal, intent.intent_id, id, user);
     if (resolved === null) {
-      throw new OperationalError(`the create of SSO user ${user.login_name} in ${id} has an unknown outcome (${error.message}), and so had the one re-post that should settle it; the next apply re-posts once more (409 then means the user exists), never blindly`);
+      throw new OperationalError(
+        `the create of SSO user ${user.login_name} in ${id} has an unknown outcome (${error.message}), and so had the one re-post that should settle it; the next apply re-posts once more (409 then means the user exists), never blindly`,
+      );
     }
     how = resolved;
   }
   await journal.recordSsoCreated(intent.intent_id, how);
-  await writeInTurn(path.resolve(cwd, target.file), () => writeSsoUserCreated(cwd, target.file, user.login_name, new Date().toISOString()));
+  await writeInTurn(path.resolve(cwd, target.file), () =>
+    writeSsoUserCreated(cwd, target.file, user.login_name, new Date().toISOString()),
+  );
   await journal.recordWritten(intent.intent_id, target.file);
 }
 
@@ -71,7 +81,13 @@ async function writeInTurn<T>(file: string, write: () => Promise<T>): Promise<T>
 }
 
 /** The re-post that settles an unknown outcome: `re-post` (201), `exists` (409), or null when unknown again. */
-async function repostSsoUser(client: SsoUserClient, journal: Journal, intentId: string, id: string, user: SsoUser): Promise<SsoCreatedRecord['how'] | null> {
+async function repostSsoUser(
+  client: SsoUserClient,
+  journal: Journal,
+  intentId: string,
+  id: string,
+  user: SsoUser,
+): Promise<SsoCreatedRecord['how'] | null> {
   try {
     await client.createSsoUser(id, user);
     return 're-post';
@@ -103,7 +119,11 @@ export interface SsoRecovery {
  * accepted the user, and settles an unknown outcome with one re-post of the user as the file
  * still describes it. A user the file no longer lists is not posted again.
  */
-export async function recoverSsoIntents(journal: Journal, client: SsoUserClient, context: { cwd: string; accounts: readonly DesiredAccount[] }): Promise<SsoRecovery> {
+export async function recoverSsoIntents(
+  journal: Journal,
+  client: SsoUserClient,
+  context: { cwd: string; accounts: readonly DesiredAccount[] },
+): Promise<SsoRecovery> {
   const result: SsoRecovery = { resolved: [], unresolved: [], files_written: [] };
   for (const open of journal.openSsoIntents()) {
     const { intent } = open;
@@ -123,7 +143,12 @@ export async function recoverSsoIntents(journal: Journal, client: SsoUserClient,
 }
 
 /** The file written, or null when the intent was closed without writing. */
-async function recoverSsoIntent({ intent, created }: OpenSsoIntent, journal: Journal, client: SsoUserClient, context: { cwd: string; accounts: readonly DesiredAccount[] }): Promise<string | null> {
+async function recoverSsoIntent(
+  { intent, created }: OpenSsoIntent,
+  journal: Journal,
+  client: SsoUserClient,
+  context: { cwd: string; accounts: readonly DesiredAccount[] },
+): Promise<string | null> {
   const login = intent.login_name.toLowerCase();
   const account = context.accounts.find((candidate) => candidate.encoded_account_id === intent.encoded_account_id);
   const user = account?.sso_users?.find((candidate) => candidate.login_name.toLowerCase() === login);
@@ -139,7 +164,10 @@ async function recoverSsoIntent({ intent, created }: OpenSsoIntent, journal: Jou
   if (created === undefined) {
     const { created_at: _none, ...body } = user;
     const how = await repostSsoUser(client, journal, intent.intent_id, intent.encoded_account_id, body);
-    if (how === null) throw new OperationalError(`the outcome of creating SSO user ${intent.login_name} in ${intent.encoded_account_id} is still unknown after one more re-post; run apply again later`);
+    if (how === null)
+      throw new OperationalError(
+        `the outcome of creating SSO user ${intent.login_name} in ${intent.encoded_account_id} is still unknown after one more re-post; run apply again later`,
+      );
     await journal.recordSsoCreated(intent.intent_id, how);
   }
   await writeSsoUserCreated(context.cwd, account.file, user.login_name, new Date().toISOString());

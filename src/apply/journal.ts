@@ -83,7 +83,16 @@ export interface SsoCreatedRecord {
   how: 'response' | 're-post' | 'exists';
   at: string;
 }
-export type JournalRecord = RunRecord | IntentRecord | CreatedRecord | PendingRecord | WrittenRecord | PlannedRecord | AbandonedRecord | SsoIntentRecord | SsoCreatedRecord;
+export type JournalRecord =
+  | RunRecord
+  | IntentRecord
+  | CreatedRecord
+  | PendingRecord
+  | WrittenRecord
+  | PlannedRecord
+  | AbandonedRecord
+  | SsoIntentRecord
+  | SsoCreatedRecord;
 
 /** An SSO user create with work left: its outcome unknown, or its created_at not yet in the file. */
 export interface OpenSsoIntent {
@@ -169,7 +178,14 @@ export class Journal {
         return;
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        problems.push(journalProblem(shown, index + 1, line, `a record is a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`));
+        problems.push(
+          journalProblem(
+            shown,
+            index + 1,
+            line,
+            `a record is a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+          ),
+        );
         return;
       }
       const parsed = parseYamlSource(shown, line);
@@ -177,11 +193,24 @@ export class Journal {
       const missing = found.flatMap((p) => /^missing required field (\S+)$/.exec(p.message)?.[1] ?? []);
       const why = [
         ...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []),
-        ...found.filter((p) => !p.message.startsWith('missing required field ')).map((p) => `${p.message} at column ${p.col}`),
+        ...found
+          .filter((p) => !p.message.startsWith('missing required field '))
+          .map((p) => `${p.message} at column ${p.col}`),
       ];
       // An account create's login (an SSO user's login is another namespace).
-      const login = (value as { type?: unknown }).type === 'sso_intent' ? undefined : (value as { login_name?: unknown }).login_name;
-      problems.push(journalProblem(shown, index + 1, line, why.length > 0 ? why.join('; ') : 'not a journal record', typeof login === 'string' ? login : undefined));
+      const login =
+        (value as { type?: unknown }).type === 'sso_intent'
+          ? undefined
+          : (value as { login_name?: unknown }).login_name;
+      problems.push(
+        journalProblem(
+          shown,
+          index + 1,
+          line,
+          why.length > 0 ? why.join('; ') : 'not a journal record',
+          typeof login === 'string' ? login : undefined,
+        ),
+      );
     });
     return new Journal(file, records, problems);
   }
@@ -192,8 +221,23 @@ export class Journal {
     return run_id;
   }
 
-  async recordIntent(runId: string, loginName: string, file: string, organizationName: string | undefined, plan: PlanInfo | null): Promise<IntentRecord> {
-    const record: IntentRecord = { type: 'intent', run_id: runId, intent_id: randomUUID(), login_name: loginName, file, organization_name: organizationName ?? null, plan, at: now() };
+  async recordIntent(
+    runId: string,
+    loginName: string,
+    file: string,
+    organizationName: string | undefined,
+    plan: PlanInfo | null,
+  ): Promise<IntentRecord> {
+    const record: IntentRecord = {
+      type: 'intent',
+      run_id: runId,
+      intent_id: randomUUID(),
+      login_name: loginName,
+      file,
+      organization_name: organizationName ?? null,
+      plan,
+      at: now(),
+    };
     await this.append(record);
     return record;
   }
@@ -214,8 +258,21 @@ export class Journal {
     return this.append({ type: 'planned', intent_id: intentId, at: now() });
   }
 
-  async recordSsoIntent(runId: string, encodedAccountId: string, loginName: string, file: string): Promise<SsoIntentRecord> {
-    const record: SsoIntentRecord = { type: 'sso_intent', run_id: runId, intent_id: randomUUID(), encoded_account_id: encodedAccountId, login_name: loginName, file, at: now() };
+  async recordSsoIntent(
+    runId: string,
+    encodedAccountId: string,
+    loginName: string,
+    file: string,
+  ): Promise<SsoIntentRecord> {
+    const record: SsoIntentRecord = {
+      type: 'sso_intent',
+      run_id: runId,
+      intent_id: randomUUID(),
+      encoded_account_id: encodedAccountId,
+      login_name: loginName,
+      file,
+      at: now(),
+    };
     await this.append(record);
     return record;
   }
@@ -233,7 +290,14 @@ export class Journal {
     const intents = new Map<string, OpenIntent>();
     for (const record of this.records) {
       if (record.type === 'run') runs.set(record.run_id, record);
-      else if (record.type === 'intent') intents.set(record.intent_id, { intent: record, run: runs.get(record.run_id), created: undefined, pending: undefined, written: undefined });
+      else if (record.type === 'intent')
+        intents.set(record.intent_id, {
+          intent: record,
+          run: runs.get(record.run_id),
+          created: undefined,
+          pending: undefined,
+          written: undefined,
+        });
       else if (record.type === 'pending') {
         const open = intents.get(record.intent_id);
         if (open) open.pending = record;
@@ -266,7 +330,7 @@ export class Journal {
   async compact(): Promise<void> {
     const pending = this.openIntents();
     const pendingSso = this.openSsoIntents();
-    const invalid = this.problems.map((problem) => problem.text + '\n').join('');
+    const invalid = this.problems.map((problem) => `${problem.text}\n`).join('');
     if (pending.length === 0 && pendingSso.length === 0 && invalid === '') {
       this.records = [];
       await rm(this.file, { force: true });
@@ -275,12 +339,16 @@ export class Journal {
     const keepRuns = new Set([...pending, ...pendingSso].map((item) => item.intent.run_id));
     const keepIntents = new Set([...pending, ...pendingSso].map((item) => item.intent.intent_id));
     const kept = this.records.filter((record) =>
-      record.type === 'run' ? keepRuns.has(record.run_id) : record.type === 'abandoned' || record.type === 'planned' ? false : keepIntents.has(record.intent_id),
+      record.type === 'run'
+        ? keepRuns.has(record.run_id)
+        : record.type === 'abandoned' || record.type === 'planned'
+          ? false
+          : keepIntents.has(record.intent_id),
     );
     const tmp = `${this.file}.${process.pid}.tmp`;
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(kept.map((record) => JSON.stringify(record) + '\n').join('') + invalid);
+      await handle.writeFile(kept.map((record) => `${JSON.stringify(record)}\n`).join('') + invalid);
       await handle.sync();
     } finally {
       await handle.close();
@@ -292,7 +360,7 @@ export class Journal {
   private async append(record: JournalRecord): Promise<void> {
     const handle = await open(this.file, 'a');
     try {
-      await handle.write(JSON.stringify(record) + '\n');
+      await handle.write(`${JSON.stringify(record)}\n`);
       await handle.sync();
     } finally {
       await handle.close();
@@ -302,7 +370,8 @@ export class Journal {
 }
 
 function journalProblem(file: string, line: number, text: string, what: string, login?: string): JournalProblem {
-  const about = login !== undefined ? ` It names ${login}, whose create is not posted again until the line is dealt with.` : '';
+  const about =
+    login !== undefined ? ` It names ${login}, whose create is not posted again until the line is dealt with.` : '';
   const message =
     `${file}:${line}: ignored, not a journal record: ${what}.${about}` +
     ' If it recorded a create, check in CTCT whether that account exists (import adopts it), then fix or delete the line by hand; the rest of the journal is used as usual';

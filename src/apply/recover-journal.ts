@@ -24,16 +24,33 @@ export interface RecoveryResult {
 export async function recoverJournal(
   journal: Journal,
   client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan' | 'createSsoUser'>,
-  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[]; log?: (line: string) => void },
+  context: {
+    cwd: string;
+    accounts: readonly DesiredAccount[];
+    env: NodeJS.ProcessEnv;
+    resolveDelaysMs?: readonly number[];
+    log?: (line: string) => void;
+  },
 ): Promise<RecoveryResult> {
-  const result: RecoveryResult = { resolved: [], unresolved: [], sso: { resolved: [], unresolved: [], files_written: [] }, files_written: [] };
-  const namedIds = new Set(context.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])));
+  const result: RecoveryResult = {
+    resolved: [],
+    unresolved: [],
+    sso: { resolved: [], unresolved: [], files_written: [] },
+    files_written: [],
+  };
+  const namedIds = new Set(
+    context.accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : [])),
+  );
   const claimed = new Set<string>();
   for (const open of journal.openIntents()) {
     try {
       await recoverIntent(open, journal, client, context, namedIds, claimed, result);
     } catch (error) {
-      result.unresolved.push({ login_name: open.intent.login_name, file: open.intent.file, reason: error instanceof Error ? error.message : String(error) });
+      result.unresolved.push({
+        login_name: open.intent.login_name,
+        file: open.intent.file,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   result.sso = await recoverSsoIntents(journal, client, context);
@@ -45,13 +62,21 @@ async function recoverIntent(
   { intent, run, created, pending, written }: OpenIntent,
   journal: Journal,
   client: Pick<ApplyClient, 'listAccounts' | 'createAccount' | 'setPlan'>,
-  context: { cwd: string; accounts: readonly DesiredAccount[]; env: NodeJS.ProcessEnv; resolveDelaysMs?: readonly number[]; log?: (line: string) => void },
+  context: {
+    cwd: string;
+    accounts: readonly DesiredAccount[];
+    env: NodeJS.ProcessEnv;
+    resolveDelaysMs?: readonly number[];
+    log?: (line: string) => void;
+  },
   namedIds: ReadonlySet<string>,
   claimed: Set<string>,
   result: RecoveryResult,
 ): Promise<void> {
   const login = intent.login_name;
-  const account = context.accounts.find((candidate) => candidate.file === intent.file && candidate.login_name?.toLowerCase() === login.toLowerCase());
+  const account = context.accounts.find(
+    (candidate) => candidate.file === intent.file && candidate.login_name?.toLowerCase() === login.toLowerCase(),
+  );
   let id = account?.encoded_account_id ?? created?.encoded_account_id;
   if (id === undefined) {
     const passwordEnv = account?.password_env;
@@ -59,13 +84,27 @@ async function recoverIntent(
     const body = canRepost ? computeProvisionRequest(login, computeCreateFields(account), context.env) : null;
     const resolution = await resolveUnknownCreate(
       client,
-      { login, knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]), claimed, body, pending: pending !== undefined },
+      {
+        login,
+        knownIds: new Set([...(run?.known_ids ?? []), ...namedIds]),
+        claimed,
+        body,
+        pending: pending !== undefined,
+      },
       context.resolveDelaysMs ?? [1000, 2000, 4000],
       context.log,
     );
-    if (resolution.kind === 'pending-now') await journal.recordPending(intent.intent_id, 'CTCT answered 503 to the re-post after an unknown outcome: stored, provisioned later');
+    if (resolution.kind === 'pending-now')
+      await journal.recordPending(
+        intent.intent_id,
+        'CTCT answered 503 to the re-post after an unknown outcome: stored, provisioned later',
+      );
     if (resolution.kind !== 'found') {
-      result.unresolved.push({ login_name: login, file: intent.file, reason: describeUnresolved(resolution, login, intent.file, 'an earlier run did not see the answer') });
+      result.unresolved.push({
+        login_name: login,
+        file: intent.file,
+        reason: describeUnresolved(resolution, login, intent.file, 'an earlier run did not see the answer'),
+      });
       return;
     }
     id = resolution.id;
@@ -74,8 +113,15 @@ async function recoverIntent(
   claimed.add(id);
   if (written === undefined) {
     if (account === undefined) {
-      await journal.recordAbandoned(intent.intent_id, `account ${id} was created for ${intent.file}, which no longer names ${login}; it is an orphan now`);
-      result.unresolved.push({ login_name: login, file: intent.file, reason: `account ${id} was created but ${intent.file} no longer names ${login}; import it or add the id by hand` });
+      await journal.recordAbandoned(
+        intent.intent_id,
+        `account ${id} was created for ${intent.file}, which no longer names ${login}; it is an orphan now`,
+      );
+      result.unresolved.push({
+        login_name: login,
+        file: intent.file,
+        reason: `account ${id} was created but ${intent.file} no longer names ${login}; import it or add the id by hand`,
+      });
       return;
     }
     if (await writeAccountId(context.cwd, account.file, id)) result.files_written.push(account.file);
@@ -85,7 +131,11 @@ async function recoverIntent(
   // Only while the file still asks for that plan; an edited file goes through a plan like any change.
   if (intent.plan) {
     const wanted = account?.plan;
-    const unchanged = wanted !== undefined && wanted.plan_type === intent.plan.plan_type && wanted.billing_day_of_month === intent.plan.billing_day_of_month && wanted.plan_group_id === intent.plan.plan_group_id;
+    const unchanged =
+      wanted !== undefined &&
+      wanted.plan_type === intent.plan.plan_type &&
+      wanted.billing_day_of_month === intent.plan.billing_day_of_month &&
+      wanted.plan_group_id === intent.plan.plan_group_id;
     if (unchanged) await client.setPlan(id, intent.plan);
     await journal.recordPlanned(intent.intent_id);
   }

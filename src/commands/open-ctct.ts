@@ -36,7 +36,10 @@ export interface OpenCtctOptions {
  */
 export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection> {
   if (!options.simulator) {
-    const client = new CtctClient({ ...readCtctClientOptions(options.env, options.settings), ...(options.log && { log: options.log }) });
+    const client = new CtctClient({
+      ...readCtctClientOptions(options.env, options.settings),
+      ...(options.log && { log: options.log }),
+    });
     return { client, simulatorStateFile: null, close: () => client.close() };
   }
   const stateFile = path.join(options.cwd, STATE_DIR, 'simulator.json');
@@ -44,12 +47,18 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
     const accounts = computeNewSimulatorAccounts(options.accounts, options.settings);
     writeStateFile(stateFile, { format_version: 1, accounts, pending_provisions: [] });
     const relative = path.relative(options.cwd, stateFile).split(path.sep).join('/');
-    options.notice?.(options.accounts.length === 0
-      ? `new simulator state ${relative}: ${accounts.length} example accounts, as there are no account files yet (import --simulator adopts them)`
-      : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} as the account files describe them; delete it to start again from the files`);
+    options.notice?.(
+      options.accounts.length === 0
+        ? `new simulator state ${relative}: ${accounts.length} example accounts, as there are no account files yet (import --simulator adopts them)`
+        : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} as the account files describe them; delete it to start again from the files`,
+    );
   }
   // A rehearsal assumes the partner's SSO arrangement covers the accounts it creates.
-  const simulator = await startSimulator({ stateFile, requestsPerSecond: options.settings.requests_per_second, ssoForNewAccounts: true });
+  const simulator = await startSimulator({
+    stateFile,
+    requestsPerSecond: options.settings.requests_per_second,
+    ssoForNewAccounts: true,
+  });
   const client = new CtctClient({
     baseUrl: simulator.baseUrl,
     tokenUrl: simulator.tokenUrl,
@@ -76,7 +85,11 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
  * What a new simulator state starts with: the live accounts the files name, as they describe
  * them, so an existing estate is rehearsed as it is; with no account files yet, the examples.
  */
-export function computeNewSimulatorAccounts(accounts: readonly DesiredAccount[], settings: Pick<Settings, 'account_type'>, now = new Date().toISOString()) {
+export function computeNewSimulatorAccounts(
+  accounts: readonly DesiredAccount[],
+  settings: Pick<Settings, 'account_type'>,
+  now = new Date().toISOString(),
+) {
   if (accounts.length === 0) return [...STARTER_ACCOUNTS];
   return computeMirrorAccounts(accounts, { now, accountType: settings.account_type });
 }

@@ -57,10 +57,19 @@ export type ApplyRunResult = {
  */
 export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult> {
   if (options.planFile !== undefined && options.targets !== undefined) {
-    throw new InvalidInputError([], `--target selects the accounts of a fresh plan; the saved plan ${options.planFile} holds only what its own plan run targeted`);
+    throw new InvalidInputError(
+      [],
+      `--target selects the accounts of a fresh plan; the saved plan ${options.planFile} holds only what its own plan run targeted`,
+    );
   }
-  if (options.appliedRef !== undefined && (options.planFile !== undefined || options.changedSince !== undefined || options.targets !== undefined)) {
-    throw new InvalidInputError([], '--applied-ref plans every file changed since the last fully applied commit; it goes with neither a saved plan, --changed-since nor --target');
+  if (
+    options.appliedRef !== undefined &&
+    (options.planFile !== undefined || options.changedSince !== undefined || options.targets !== undefined)
+  ) {
+    throw new InvalidInputError(
+      [],
+      '--applied-ref plans every file changed since the last fully applied commit; it goes with neither a saved plan, --changed-since nor --target',
+    );
   }
   const stateDir = path.join(options.cwd, STATE_DIR);
   await mkdir(stateDir, { recursive: true });
@@ -68,16 +77,36 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
   const lock = await acquireApplyLock(stateDir);
   try {
     let workspace = await readWorkspace(options);
-    const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
+    const connection = await openCtct({
+      cwd: options.cwd,
+      simulator: options.simulator,
+      settings: workspace.settings,
+      env: options.env,
+      accounts: workspace.accounts,
+      ...(options.log && { log: options.log }),
+      ...(options.notice && { notice: options.notice }),
+    });
     try {
       const { client } = connection;
-      const env = readPasswordEnv({ env: options.env, simulator: options.simulator, accounts: workspace.accounts, ...(options.notice && { notice: options.notice }) });
+      const env = readPasswordEnv({
+        env: options.env,
+        simulator: options.simulator,
+        accounts: workspace.accounts,
+        ...(options.notice && { notice: options.notice }),
+      });
       const journal = await Journal.open(stateDir);
       for (const problem of journal.problems) options.notice?.(escapeControl(problem.message));
       let recovery: RecoveryResult | null = null;
-      const resolveDelaysMs = options.resolveDelaysMs ?? computeWaitDelays(workspace.settings.create_wait_seconds * 1000);
+      const resolveDelaysMs =
+        options.resolveDelaysMs ?? computeWaitDelays(workspace.settings.create_wait_seconds * 1000);
       if (journal.openIntents().length + journal.openSsoIntents().length > 0) {
-        recovery = await recoverJournal(journal, client, { cwd: options.cwd, accounts: workspace.accounts, env, resolveDelaysMs, ...(options.onWait && { log: options.onWait }) });
+        recovery = await recoverJournal(journal, client, {
+          cwd: options.cwd,
+          accounts: workspace.accounts,
+          env,
+          resolveDelaysMs,
+          ...(options.onWait && { log: options.onWait }),
+        });
         options.onRecovery?.(recovery);
         await journal.compact();
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
@@ -86,20 +115,31 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       let applied: AppliedBase | null = null;
       if (options.appliedRef !== undefined) {
         applied = await readAppliedBase(options.cwd, options.appliedRef);
-        options.notice?.(applied.since !== null ? `planning the files changed since ${applied.since.slice(0, 12)}, the last fully applied commit (${applied.ref})` : `planning every account: ${applied.reason}`);
+        options.notice?.(
+          applied.since !== null
+            ? `planning the files changed since ${applied.since.slice(0, 12)}, the last fully applied commit (${applied.ref})`
+            : `planning every account: ${applied.reason}`,
+        );
       }
-      const changedSince = applied !== null ? applied.since ?? undefined : options.changedSince;
+      const changedSince = applied !== null ? (applied.since ?? undefined) : options.changedSince;
       let plan: Plan;
       let knownIds: Set<string> | null = null;
       if (options.planFile !== undefined) {
         plan = await readSavedPlan(options.cwd, options.planFile);
-        if (plan.refresh_only) throw new InvalidInputError([], `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`);
+        if (plan.refresh_only)
+          throw new InvalidInputError(
+            [],
+            `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`,
+          );
         // The plan of today's files and live state decides; the saved one only proposes.
-        const current = (await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env })).plan;
+        const current = (await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env }))
+          .plan;
         if (current.problems.length > 0) throw new InvalidInputError(current.problems);
         const stale = await explainUnaskedChanges(findUnaskedChanges(plan, current), client, workspace.accounts);
         if (stale.length > 0) {
-          throw new RefusedError(`the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`);
+          throw new RefusedError(
+            `the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`,
+          );
         }
         // Gates, protect and the orphan rule of today, whatever the saved plan says.
         plan = { ...plan, refusals: current.refusals, forced: current.forced };
@@ -113,23 +153,38 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         });
         plan = computed.plan;
         // Only the whole, unfiltered listing tells which accounts are new; a scoped or filtered read is listed again below.
-        if (computed.live.listed && workspace.settings.account_type === 'all') knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
+        if (computed.live.listed && workspace.settings.account_type === 'all')
+          knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
       }
       options.onPlan?.(plan);
       if (plan.problems.length > 0) throw new InvalidInputError(plan.problems);
       if (plan.refusals.length > 0) {
-        throw new RefusedError(`the plan is refused by safety gates:\n${plan.refusals.map((r) => `  - ${r.gate}: ${r.message}${r.override ? ` (to pass: ${r.override})` : ''}`).join('\n')}`);
+        throw new RefusedError(
+          `the plan is refused by safety gates:\n${plan.refusals.map((r) => `  - ${r.gate}: ${r.message}${r.override ? ` (to pass: ${r.override})` : ''}`).join('\n')}`,
+        );
       }
       if (!hasChanges(plan)) {
         if (options.reportFile !== undefined) {
-          const empty: ApplyReport = { format_version: 1, fingerprint: plan.fingerprint, summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [], files_written: recovery?.files_written ?? [] };
-          await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(empty, null, 2) + '\n');
+          const empty: ApplyReport = {
+            format_version: 1,
+            fingerprint: plan.fingerprint,
+            summary: { applied: 0, failed: 0, skipped: 0 },
+            outcomes: [],
+            files_written: recovery?.files_written ?? [],
+          };
+          await writeFile(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(empty, null, 2)}\n`);
         }
-        return { plan, report: null, recovery, ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, null) }) };
+        return {
+          plan,
+          report: null,
+          recovery,
+          ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, null) }),
+        };
       }
 
       if (!options.yes) {
-        if (options.confirm === null) throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
+        if (options.confirm === null)
+          throw new RefusedError('apply changes CTCT accounts and needs --yes where no terminal can confirm');
         if (!(await options.confirm(plan))) throw new RefusedError('apply cancelled: nothing was changed');
       }
       if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {
@@ -142,16 +197,29 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         env,
         concurrency: workspace.settings.concurrency,
         knownIds: knownIds ?? new Set(),
-        unresolvedLogins: new Set([...(recovery?.unresolved ?? []), ...journal.problems].flatMap((item) => (item.login_name !== undefined ? [item.login_name.toLowerCase()] : []))),
-        unresolvedSsoUsers: new Set((recovery?.sso.unresolved ?? []).map((item) => ssoUserKey(item.encoded_account_id, item.sso_user))),
+        unresolvedLogins: new Set(
+          [...(recovery?.unresolved ?? []), ...journal.problems].flatMap((item) =>
+            item.login_name !== undefined ? [item.login_name.toLowerCase()] : [],
+          ),
+        ),
+        unresolvedSsoUsers: new Set(
+          (recovery?.sso.unresolved ?? []).map((item) => ssoUserKey(item.encoded_account_id, item.sso_user)),
+        ),
         resolveDelaysMs,
         ...(options.onProgress && { onProgress: options.onProgress }),
         ...(options.onWait && { log: options.onWait }),
       });
-      if (recovery !== null) report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
+      if (recovery !== null)
+        report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
       await journal.compact();
-      if (options.reportFile !== undefined) await writeFile(path.resolve(options.cwd, options.reportFile), JSON.stringify(report, null, 2) + '\n');
-      return { plan, report, recovery, ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, report) }) };
+      if (options.reportFile !== undefined)
+        await writeFile(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(report, null, 2)}\n`);
+      return {
+        plan,
+        report,
+        recovery,
+        ...(applied && { recorded: await recordApplied(options.cwd, applied, recovery, report) }),
+      };
     } finally {
       await connection.close();
     }
@@ -161,8 +229,16 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
 }
 
 /** Records the commit in the applied ref only when nothing was left undone: a failed change stays pending. */
-async function recordApplied(cwd: string, applied: AppliedBase, recovery: RecoveryResult | null, report: ApplyReport | null): Promise<{ ref: string; commit: string } | null> {
-  const undone = (recovery?.unresolved.length ?? 0) + (recovery?.sso.unresolved.length ?? 0) + (report === null ? 0 : report.summary.failed + report.summary.skipped);
+async function recordApplied(
+  cwd: string,
+  applied: AppliedBase,
+  recovery: RecoveryResult | null,
+  report: ApplyReport | null,
+): Promise<{ ref: string; commit: string } | null> {
+  const undone =
+    (recovery?.unresolved.length ?? 0) +
+    (recovery?.sso.unresolved.length ?? 0) +
+    (report === null ? 0 : report.summary.failed + report.summary.skipped);
   if (undone > 0) return null;
   await writeAppliedRef(cwd, applied);
   return { ref: applied.ref, commit: applied.head };

@@ -36,18 +36,34 @@ export interface InitResult {
  */
 export async function runInit(options: { cwd: string; action?: string }): Promise<InitResult> {
   if (options.action !== undefined && !ACTION.test(options.action)) {
-    throw new InvalidInputError([], `--action ${options.action}: expected OWNER/REPO@REF, such as acme/ctct-gitops@v0.1.0`);
+    throw new InvalidInputError(
+      [],
+      `--action ${options.action}: expected OWNER/REPO@REF, such as acme/ctct-gitops@v0.1.0`,
+    );
   }
   const root = await readGitRoot(options.cwd);
-  const { action, placeholder } = options.action !== undefined ? { action: options.action, placeholder: false } : readDefaultAction();
+  const { action, placeholder } =
+    options.action !== undefined ? { action: options.action, placeholder: false } : readDefaultAction();
   const settings = await readSettings(root, undefined);
   const accountsDir = settings.accounts_dir.replace(/\/+$/, '');
   const schemaDir = findSchemaFolder(root) ?? 'schema';
   const relativeTo = (folder: string, file: string) => path.posix.relative(folder, `${schemaDir}/${file}`);
 
   const files: Array<{ file: string; text: string }> = [
-    ...(schemaDir === 'schema' ? ['account.schema.json', 'settings.schema.json'].map((name) => ({ file: `schema/${name}`, text: readFileSync(new URL(`schema/${name}`, PACKAGE_ROOT), 'utf8') })) : []),
-    { file: DEFAULT_SETTINGS_FILE, text: renderSettingsFile(JSON.parse(readFileSync(new URL('schema/settings.schema.json', PACKAGE_ROOT), 'utf8')), DEFAULT_SETTINGS, relativeTo('.', 'settings.schema.json')) },
+    ...(schemaDir === 'schema'
+      ? ['account.schema.json', 'settings.schema.json'].map((name) => ({
+          file: `schema/${name}`,
+          text: readFileSync(new URL(`schema/${name}`, PACKAGE_ROOT), 'utf8'),
+        }))
+      : []),
+    {
+      file: DEFAULT_SETTINGS_FILE,
+      text: renderSettingsFile(
+        JSON.parse(readFileSync(new URL('schema/settings.schema.json', PACKAGE_ROOT), 'utf8')),
+        DEFAULT_SETTINGS,
+        relativeTo('.', 'settings.schema.json'),
+      ),
+    },
     ...(['plan', 'apply', 'drift'] as WorkflowKind[]).map((kind) => ({
       file: `.github/workflows/ctct-gitops-${kind}.yml`,
       text: renderWorkflow(kind, { action, accountsDir, configFile: DEFAULT_SETTINGS_FILE }),
@@ -57,7 +73,10 @@ export async function runInit(options: { cwd: string; action?: string }): Promis
   const kept: string[] = [];
   if (existsSync(path.join(root, accountsDir))) kept.push(`${accountsDir}/`);
   else {
-    files.unshift({ file: `${accountsDir}/README.md`, text: renderAccountsReadme(relativeTo(accountsDir, 'account.schema.json')) });
+    files.unshift({
+      file: `${accountsDir}/README.md`,
+      text: renderAccountsReadme(relativeTo(accountsDir, 'account.schema.json')),
+    });
   }
   for (const { file, text } of files) {
     const target = path.join(root, file);
@@ -80,7 +99,11 @@ export async function runInit(options: { cwd: string; action?: string }): Promis
  * package's (kept up to date by npm), else the copy init made; null when there is neither.
  */
 export function findSchemaFolder(root: string): string | null {
-  return ['node_modules/ctct-gitops/schema', 'schema'].find((folder) => existsSync(path.join(root, folder, 'account.schema.json'))) ?? null;
+  return (
+    ['node_modules/ctct-gitops/schema', 'schema'].find((folder) =>
+      existsSync(path.join(root, folder, 'account.schema.json')),
+    ) ?? null
+  );
 }
 
 async function readGitRoot(cwd: string): Promise<string> {
@@ -88,13 +111,19 @@ async function readGitRoot(cwd: string): Promise<string> {
     const { stdout } = await promisify(execFile)('git', ['rev-parse', '--show-toplevel'], { cwd });
     return stdout.trim();
   } catch {
-    throw new InvalidInputError([], `${cwd} is not inside a git repository: init sets up a repository for ctct-gitops (run git init first)`);
+    throw new InvalidInputError(
+      [],
+      `${cwd} is not inside a git repository: init sets up a repository for ctct-gitops (run git init first)`,
+    );
   }
 }
 
 /** `OWNER/REPO@vVERSION` from this package's `repository` and `version`. */
 function readDefaultAction(): { action: string; placeholder: boolean } {
-  const pkg = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version: string; repository?: string | { url?: string } };
+  const pkg = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as {
+    version: string;
+    repository?: string | { url?: string };
+  };
   const url = typeof pkg.repository === 'string' ? pkg.repository : (pkg.repository?.url ?? '');
   const match = /github(?:\.com[/:]|:)([\w.-]+)\/([\w.-]+?)(?:\.git)?$/.exec(url);
   const [owner, repo] = match ? [match[1]!, match[2]!] : [PLACEHOLDER_OWNER, 'ctct-gitops'];
@@ -105,7 +134,9 @@ function readDefaultAction(): { action: string; placeholder: boolean } {
 async function addIgnoreLine(root: string): Promise<boolean> {
   const file = path.join(root, '.gitignore');
   const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-  const ignored = text.split(/\r?\n/).some((line) => [STATE_DIR, `${STATE_DIR}/`, `/${STATE_DIR}`, `/${STATE_DIR}/`].includes(line.trim()));
+  const ignored = text
+    .split(/\r?\n/)
+    .some((line) => [STATE_DIR, `${STATE_DIR}/`, `/${STATE_DIR}`, `/${STATE_DIR}/`].includes(line.trim()));
   if (ignored) return false;
   const separator = text === '' || text.endsWith('\n') ? '' : '\n';
   await appendFile(file, `${separator}# ctct-gitops: apply journal, lock and simulator state\n${STATE_DIR}/\n`);

@@ -42,12 +42,22 @@ export interface Workspace {
 
 /** Settings and validated account files; throws every problem at once (exit 3), or a target that names no account. */
 export async function readWorkspace(options: WorkspaceOptions): Promise<Workspace> {
-  const settings = await readSettings(options.cwd, options.config, { ...options.overrides, ...(options.dir !== undefined && { accounts_dir: options.dir }) });
-  const accounts = await readAccounts(options.cwd, settings.accounts_dir, { allowOutsideRepo: options.allowOutsideRepo ?? false });
+  const settings = await readSettings(options.cwd, options.config, {
+    ...options.overrides,
+    ...(options.dir !== undefined && { accounts_dir: options.dir }),
+  });
+  const accounts = await readAccounts(options.cwd, settings.accounts_dir, {
+    allowOutsideRepo: options.allowOutsideRepo ?? false,
+  });
   if (options.targets === undefined) return { settings, accounts };
   const { selected, unknown } = selectTargets(accounts, options.targets, options.cwd);
   if (unknown.length > 0) {
-    throw new InvalidInputError([], unknown.map((target) => `--target ${target}: no account file has this login_name, encoded_account_id or path`).join('\n'));
+    throw new InvalidInputError(
+      [],
+      unknown
+        .map((target) => `--target ${target}: no account file has this login_name, encoded_account_id or path`)
+        .join('\n'),
+    );
   }
   return { settings, accounts, targeted: selected };
 }
@@ -75,14 +85,19 @@ export async function computeWorkspacePlan(
   options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'maxApiCalls' | 'force' | 'refreshOnly' | 'env'>,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const stateDir = path.join(options.cwd, STATE_DIR);
-  const changes = options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
+  const changes =
+    options.changedSince !== undefined ? await readChangedFiles(options.cwd, options.changedSince) : undefined;
   const planned = workspace.targeted ?? workspace.accounts;
   const targets = workspace.targeted && new Set(workspace.targeted.map((account) => account.file));
   // --target and --changed-since each narrow what is read; together, to the targets that changed.
-  const scope = targets && changes ? new Set([...targets].filter((file) => changes.files.has(file))) : (targets ?? changes?.files);
+  const scope =
+    targets && changes ? new Set([...targets].filter((file) => changes.files.has(file))) : (targets ?? changes?.files);
   const maxCalls = options.maxApiCalls ?? workspace.settings.max_api_calls ?? undefined;
   const times = await readVerificationTimes(stateDir);
-  const detailBaselines = options.changedSince !== undefined && changes !== undefined ? await readDetailBaselines(options.cwd, options.changedSince, planned, changes.files) : undefined;
+  const detailBaselines =
+    options.changedSince !== undefined && changes !== undefined
+      ? await readDetailBaselines(options.cwd, options.changedSince, planned, changes.files)
+      : undefined;
   let live: LiveState;
   client.limitReads(maxCalls);
   try {
@@ -95,15 +110,26 @@ export async function computeWorkspacePlan(
       ...(times.list_pages !== null && { lastListPages: times.list_pages }),
     });
     // A pull request that leaves an account's details as they were needs no read of them.
-    const settled = changes && options.changedSince !== undefined ? await readSettledDetails(options.cwd, options.changedSince, planned, changes.files) : undefined;
-    live = await fetchLiveProfiles(client, settled ? planned.filter((account) => !settled.has(account.file)) : planned, listed, { accountType: workspace.settings.account_type, ...(detailBaselines !== undefined && { detailBaselines }) });
+    const settled =
+      changes && options.changedSince !== undefined
+        ? await readSettledDetails(options.cwd, options.changedSince, planned, changes.files)
+        : undefined;
+    live = await fetchLiveProfiles(
+      client,
+      settled ? planned.filter((account) => !settled.has(account.file)) : planned,
+      listed,
+      { accountType: workspace.settings.account_type, ...(detailBaselines !== undefined && { detailBaselines }) },
+    );
   } finally {
     // The budget is for reading live state; apply's own reads (resolving a create) are part of its writes.
     client.limitReads(undefined);
   }
   const now = new Date().toISOString();
   await writeVerificationTimes(stateDir, computeVerificationTimes(times, live, now));
-  const baseSsoUsers = options.changedSince !== undefined && changes !== undefined ? await readBaseSsoUsers(options.cwd, options.changedSince, planned, changes.files) : undefined;
+  const baseSsoUsers =
+    options.changedSince !== undefined && changes !== undefined
+      ? await readBaseSsoUsers(options.cwd, options.changedSince, planned, changes.files)
+      : undefined;
   const plan = computePlan(workspace.accounts, live, {
     ...(detailBaselines !== undefined && { detailBaselines }),
     ...(baseSsoUsers !== undefined && { baseSsoUsers }),
@@ -122,17 +148,36 @@ export async function computeWorkspacePlan(
  * The details each changed file of an existing account declared at the base of `--changed-since`:
  * CTCT cannot show an unmanaged account's details, so an edit is seen against the file as it was.
  */
-async function readDetailBaselines(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Map<string, ProfileValues>> {
-  const files = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file)).map((account) => account.file);
+async function readDetailBaselines(
+  cwd: string,
+  ref: string,
+  planned: readonly DesiredAccount[],
+  changedFiles: ReadonlySet<string>,
+): Promise<Map<string, ProfileValues>> {
+  const files = planned
+    .filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file))
+    .map((account) => account.file);
   const texts = await readFilesAtBase(cwd, ref, files);
   return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
 }
 
 /** The changed files of existing accounts whose details (PROFILE_FIELDS, physical_address) are the same as at the base of `ref`. */
-async function readSettledDetails(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Set<string>> {
-  const candidates = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file));
-  const texts = await readFilesAtBase(cwd, ref, candidates.map((account) => account.file));
-  const detailsOf = (record: Record<string, unknown>) => JSON.stringify([...PROFILE_FIELDS, 'physical_address'].map((field) => sortedKeys(record[field])));
+async function readSettledDetails(
+  cwd: string,
+  ref: string,
+  planned: readonly DesiredAccount[],
+  changedFiles: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const candidates = planned.filter(
+    (account) => account.encoded_account_id !== undefined && changedFiles.has(account.file),
+  );
+  const texts = await readFilesAtBase(
+    cwd,
+    ref,
+    candidates.map((account) => account.file),
+  );
+  const detailsOf = (record: Record<string, unknown>) =>
+    JSON.stringify([...PROFILE_FIELDS, 'physical_address'].map((field) => sortedKeys(record[field])));
   const settled = new Set<string>();
   for (const account of candidates) {
     const text = texts.get(account.file);
@@ -143,7 +188,12 @@ async function readSettledDetails(cwd: string, ref: string, planned: readonly De
     } catch {
       continue;
     }
-    if (typeof before === 'object' && before !== null && detailsOf(before as Record<string, unknown>) === detailsOf(account as unknown as Record<string, unknown>)) settled.add(account.file);
+    if (
+      typeof before === 'object' &&
+      before !== null &&
+      detailsOf(before as Record<string, unknown>) === detailsOf(account as unknown as Record<string, unknown>)
+    )
+      settled.add(account.file);
   }
   return settled;
 }
@@ -154,7 +204,10 @@ function sortedKeys(value: unknown): unknown {
 }
 
 /** The accounts named by removed account files, from their text at the base ref; a file that does not parse names none. */
-function readRemovedAccounts(removed: readonly { file: string; text: string }[], accountsDir: string): RemovedAccount[] {
+function readRemovedAccounts(
+  removed: readonly { file: string; text: string }[],
+  accountsDir: string,
+): RemovedAccount[] {
   const prefix = `${path.posix.normalize(accountsDir.split(path.sep).join('/')).replace(/\/$/, '')}/`;
   const accounts: RemovedAccount[] = [];
   for (const { file, text } of removed) {
@@ -167,7 +220,11 @@ function readRemovedAccounts(removed: readonly { file: string; text: string }[],
     }
     const record = value as { encoded_account_id?: unknown; organization_name?: unknown } | null;
     if (typeof record?.encoded_account_id !== 'string') continue;
-    accounts.push({ encoded_account_id: record.encoded_account_id, file, ...(typeof record.organization_name === 'string' && { organization_name: record.organization_name }) });
+    accounts.push({
+      encoded_account_id: record.encoded_account_id,
+      file,
+      ...(typeof record.organization_name === 'string' && { organization_name: record.organization_name }),
+    });
   }
   return accounts;
 }
@@ -177,8 +234,15 @@ function readRemovedAccounts(removed: readonly { file: string; text: string }[],
  * `--changed-since`: CTCT cannot list SSO users, so only the file as it was shows which users apply
  * created, and so an edit or a removal of one.
  */
-async function readBaseSsoUsers(cwd: string, ref: string, planned: readonly DesiredAccount[], changedFiles: ReadonlySet<string>): Promise<Map<string, DesiredSsoUser[]>> {
-  const files = planned.filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file)).map((account) => account.file);
+async function readBaseSsoUsers(
+  cwd: string,
+  ref: string,
+  planned: readonly DesiredAccount[],
+  changedFiles: ReadonlySet<string>,
+): Promise<Map<string, DesiredSsoUser[]>> {
+  const files = planned
+    .filter((account) => account.encoded_account_id !== undefined && changedFiles.has(account.file))
+    .map((account) => account.file);
   const users = new Map<string, DesiredSsoUser[]>();
   for (const [file, text] of await readFilesAtBase(cwd, ref, files)) {
     let value: unknown;
@@ -189,7 +253,13 @@ async function readBaseSsoUsers(cwd: string, ref: string, planned: readonly Desi
     }
     const list = (value as { sso_users?: unknown } | null)?.sso_users;
     if (!Array.isArray(list)) continue;
-    const created = list.filter((user): user is DesiredSsoUser => typeof user === 'object' && user !== null && typeof user.login_name === 'string' && typeof user.created_at === 'string');
+    const created = list.filter(
+      (user): user is DesiredSsoUser =>
+        typeof user === 'object' &&
+        user !== null &&
+        typeof user.login_name === 'string' &&
+        typeof user.created_at === 'string',
+    );
     if (created.length > 0) users.set(file, created);
   }
   return users;
@@ -198,9 +268,22 @@ async function readBaseSsoUsers(cwd: string, ref: string, planned: readonly Desi
 /** `plan`: reads files and live state, returns the plan; changes nothing. */
 export async function runPlan(options: PlanRunOptions): Promise<{ plan: Plan; workspace: Workspace }> {
   const workspace = await readWorkspace(options);
-  const connection = await openCtct({ cwd: options.cwd, simulator: options.simulator, settings: workspace.settings, env: options.env, accounts: workspace.accounts, ...(options.log && { log: options.log }), ...(options.notice && { notice: options.notice }) });
+  const connection = await openCtct({
+    cwd: options.cwd,
+    simulator: options.simulator,
+    settings: workspace.settings,
+    env: options.env,
+    accounts: workspace.accounts,
+    ...(options.log && { log: options.log }),
+    ...(options.notice && { notice: options.notice }),
+  });
   try {
-    const env = readPasswordEnv({ env: options.env, simulator: options.simulator, accounts: workspace.accounts, ...(options.notice && { notice: options.notice }) });
+    const env = readPasswordEnv({
+      env: options.env,
+      simulator: options.simulator,
+      accounts: workspace.accounts,
+      ...(options.notice && { notice: options.notice }),
+    });
     const { plan } = await computeWorkspacePlan(connection.client, workspace, { ...options, env });
     return { plan, workspace };
   } finally {

@@ -12,7 +12,12 @@ export interface ValidateResult {
 }
 
 /** Checks the settings and every account file; touches no API. */
-export async function runValidate(options: { cwd: string; dir?: string; config?: string; allowOutsideRepo?: boolean }): Promise<ValidateResult> {
+export async function runValidate(options: {
+  cwd: string;
+  dir?: string;
+  config?: string;
+  allowOutsideRepo?: boolean;
+}): Promise<ValidateResult> {
   let settingsProblems: Problem[] = [];
   let accountsDir = options.dir;
   try {
@@ -22,7 +27,13 @@ export async function runValidate(options: { cwd: string; dir?: string; config?:
     if (!(error instanceof InvalidInputError)) throw error;
     settingsProblems = error.problems;
   }
-  const { files, problems: readProblems, found } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts', { allowOutsideRepo: options.allowOutsideRepo ?? false });
+  const {
+    files,
+    problems: readProblems,
+    found,
+  } = await readAccountFiles(options.cwd, accountsDir ?? 'accounts', {
+    allowOutsideRepo: options.allowOutsideRepo ?? false,
+  });
   const { accounts, problems } = validateAccounts(files);
   return {
     files: found,
@@ -35,12 +46,18 @@ export type ValidateFormat = 'text' | 'json' | 'github';
 
 /** Pure renderers of a validation result. */
 export function renderValidateResult(result: ValidateResult, format: ValidateFormat): string {
-  if (format === 'json') return JSON.stringify({ valid: result.problems.length === 0, files: result.files, problems: result.problems }, null, 2) + '\n';
+  if (format === 'json')
+    return (
+      JSON.stringify({ valid: result.problems.length === 0, files: result.files, problems: result.problems }, null, 2) +
+      '\n'
+    );
   if (format === 'github') {
-    const annotations = result.problems.map((p) => workflowCommand('error', { file: p.file, line: p.line, col: p.col, title: 'ctct-gitops validate' }, p.message));
-    return annotations.join('') + `${summaryOf(result)}\n`;
+    const annotations = result.problems.map((p) =>
+      workflowCommand('error', { file: p.file, line: p.line, col: p.col, title: 'ctct-gitops validate' }, p.message),
+    );
+    return `${annotations.join('')}${summaryOf(result)}\n`;
   }
-  return result.problems.map((problem) => `${escapeControl(formatProblem(problem))}\n`).join('') + `${summaryOf(result)}\n`;
+  return `${result.problems.map((problem) => `${escapeControl(formatProblem(problem))}\n`).join('')}${summaryOf(result)}\n`;
 }
 
 function summaryOf(result: ValidateResult): string {

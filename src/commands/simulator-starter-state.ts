@@ -1,6 +1,13 @@
 import type { SimAccount } from '../simulator/simulator.js';
 
-const account = (id: string, login: string, organization: string, plan: string, day: number, seq: number): SimAccount => ({
+const account = (
+  id: string,
+  login: string,
+  organization: string,
+  plan: string,
+  day: number,
+  seq: number,
+): SimAccount => ({
   encoded_account_id: id,
   provision_uuid: `00000000-0000-4000-8000-00000000000${seq}`,
   login_name: login,

@@ -32,26 +32,45 @@ function renderBash(spec: CompletionSpec): string {
   ];
   for (const command of spec.commands) {
     for (const option of command.options) {
-      if (option.choices) lines.push(`    ${command.name}:${option.flag}) COMPREPLY=($(compgen -W "${option.choices.join(' ')}" -- "$cur")); return ;;`);
+      if (option.choices)
+        lines.push(
+          `    ${command.name}:${option.flag}) COMPREPLY=($(compgen -W "${option.choices.join(' ')}" -- "$cur")); return ;;`,
+        );
     }
   }
   lines.push('  esac', '  case "$command" in');
   for (const command of spec.commands) {
-    lines.push(`    ${command.name}) COMPREPLY=($(compgen -W "${[...(command.arguments ?? []), ...command.options.map((o) => o.flag)].join(' ')}" -- "$cur")) ;;`);
+    lines.push(
+      `    ${command.name}) COMPREPLY=($(compgen -W "${[...(command.arguments ?? []), ...command.options.map((o) => o.flag)].join(' ')}" -- "$cur")) ;;`,
+    );
   }
-  lines.push('  esac', '  if [[ "$cur" != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi', '}', `complete -o filenames -F ${fn} ${spec.program}`, '');
+  lines.push(
+    '  esac',
+    '  if [[ "$cur" != -* ]]; then COMPREPLY+=($(compgen -f -- "$cur")); fi',
+    '}',
+    `complete -o filenames -F ${fn} ${spec.program}`,
+    '',
+  );
   return lines.join('\n');
 }
 
 function renderFish(spec: CompletionSpec): string {
   const p = spec.program;
   const names = spec.commands.map((c) => c.name).join(' ');
-  const lines = [`# ${p} completion; load it with: ${p} completion fish | source`, `complete -c ${p} -n "not __fish_seen_subcommand_from ${names}" -f -a "${names}"`];
+  const lines = [
+    `# ${p} completion; load it with: ${p} completion fish | source`,
+    `complete -c ${p} -n "not __fish_seen_subcommand_from ${names}" -f -a "${names}"`,
+  ];
   for (const command of spec.commands) {
-    if (command.arguments) lines.push(`complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" -f -a "${command.arguments.join(' ')}"`);
+    if (command.arguments)
+      lines.push(
+        `complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" -f -a "${command.arguments.join(' ')}"`,
+      );
     for (const option of command.options) {
       const values = option.choices ? ` -x -a "${option.choices.join(' ')}"` : '';
-      lines.push(`complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" -l ${option.flag.replace(/^--/, '')}${values}`);
+      lines.push(
+        `complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" -l ${option.flag.replace(/^--/, '')}${values}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -112,7 +112,10 @@ export class SsoUserOutcomeUnknownError extends CtctApiError {
   readonly encodedAccountId: string;
   readonly loginName: string;
   constructor(details: CtctApiErrorDetails, encodedAccountId: string, loginName: string) {
-    super(details, `the outcome of creating SSO user ${loginName} in ${encodedAccountId} is unknown: CTCT may have stored it`);
+    super(
+      details,
+      `the outcome of creating SSO user ${loginName} in ${encodedAccountId} is unknown: CTCT may have stored it`,
+    );
     this.encodedAccountId = encodedAccountId;
     this.loginName = loginName;
   }
@@ -120,7 +123,10 @@ export class SsoUserOutcomeUnknownError extends CtctApiError {
 
 /** The token endpoint refused the request: the credentials, the scope or the grant; `hint` says which and what to change. */
 export class CtctAuthenticationError extends CtctApiError {
-  constructor(details: CtctApiErrorDetails, hint = 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)') {
+  constructor(
+    details: CtctApiErrorDetails,
+    hint = 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)',
+  ) {
     super(details, hint);
   }
 }
@@ -181,7 +187,9 @@ function formatMessage(details: CtctApiErrorDetails, errors: CtctErrorEntry[]): 
   const head = `${details.method} ${details.path} → `;
   if (details.status === undefined) return `${head}no response: ${details.detail ?? details.code ?? 'request failed'}`;
   const described = errors
-    .map((e) => (e.error_message && e.error_key ? `${e.error_message} (${e.error_key})` : (e.error_message ?? e.error_key)))
+    .map((e) =>
+      e.error_message && e.error_key ? `${e.error_message} (${e.error_key})` : (e.error_message ?? e.error_key),
+    )
     .join('; ');
   return `${head}${details.status}: ${described || 'no error details in the response body'}`;
 }

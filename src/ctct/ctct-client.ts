@@ -28,7 +28,14 @@ import type {
 } from './ctct-types.js';
 import { RateLimiter, type ReleaseSlot } from './rate-limiter.js';
 import { Redactor } from './redact.js';
-import { computeRetryDelay, DEFAULT_RETRY, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
+import {
+  computeRetryDelay,
+  DEFAULT_RETRY,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  sleep,
+  type RetryOptions,
+} from './retry-delay.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
 import { SHORT_TOKEN_LIFETIME_MS, TokenProvider } from './token-provider.js';
 
@@ -70,7 +77,15 @@ export interface CtctClientOptions {
 }
 
 /** Operations counted in {@link CtctClient.calls}; `token` is the partner token endpoint. */
-export type CtctOperation = 'listAccounts' | 'getPlan' | 'setPlan' | 'cancelAccount' | 'createAccount' | 'createSsoUser' | 'accountOperationsSync' | 'token';
+export type CtctOperation =
+  | 'listAccounts'
+  | 'getPlan'
+  | 'setPlan'
+  | 'cancelAccount'
+  | 'createAccount'
+  | 'createSsoUser'
+  | 'accountOperationsSync'
+  | 'token';
 
 /** Counters of what the client met on the wire. */
 export interface CtctClientStats {
@@ -143,10 +158,14 @@ export class CtctClient {
     parseUrl(options.tokenUrl, 'tokenUrl');
     const concurrency = options.concurrency ?? 4;
     const rps = options.requestsPerSecond ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw invalid(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
     if (!(rps >= 0)) throw invalid(`requestsPerSecond must be ≥ 0, got ${rps}`);
     // The key travels as a header value, which undici refuses outside printable ASCII (RFC 9110 §5.5); said once, not retried.
-    if (!HEADER_SAFE.test(options.apiKey)) throw invalid('the API key (CTCT_API_KEY) holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed');
+    if (!HEADER_SAFE.test(options.apiKey))
+      throw invalid(
+        'the API key (CTCT_API_KEY) holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed',
+      );
     this.#apiKey = options.apiKey;
     this.#scheme = options.authorizationScheme ?? 'bearer';
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -193,7 +212,10 @@ export class CtctClient {
       if (seen.has(url.href)) throw this.#unexpected(call, 200, '_links.next points at a page already read');
       seen.add(url.href);
       const page = await this.#send<PartnerAccountPage>(call);
-      if (!Array.isArray(page?.site_owner_list) || !page.site_owner_list.every((a) => typeof a?.encoded_account_id === 'string')) {
+      if (
+        !Array.isArray(page?.site_owner_list) ||
+        !page.site_owner_list.every((a) => typeof a?.encoded_account_id === 'string')
+      ) {
         throw this.#unexpected(call, 200, 'the response has no site_owner_list of accounts');
       }
       accounts.push(...page.site_owner_list);
@@ -212,7 +234,12 @@ export class CtctClient {
   }
 
   cancelAccount(encodedAccountId: string, body: AccountCancellation): Promise<AccountCancellation> {
-    return this.#send({ operation: 'cancelAccount', method: 'PUT', url: this.#accountUrl(encodedAccountId, 'status/cancel'), body });
+    return this.#send({
+      operation: 'cancelAccount',
+      method: 'PUT',
+      url: this.#accountUrl(encodedAccountId, 'status/cancel'),
+      body,
+    });
   }
 
   /**
@@ -233,7 +260,8 @@ export class CtctClient {
       ...(write && { noBlindRetry: true }),
       inner: `${request.account_operation_method} ${request.account_operation_url}`,
       // Sync works "on behalf of a managed client account" only (spec/ctct-v3-partner-subset-3.0.178.yaml line 329).
-      forbiddenHint: 'CTCT acts on behalf of managed accounts only: check that GET /partner/accounts?account_type=managed lists this account',
+      forbiddenHint:
+        'CTCT acts on behalf of managed accounts only: check that GET /partner/accounts?account_type=managed lists this account',
     });
   }
 
@@ -248,17 +276,29 @@ export class CtctClient {
 
   /** PUT /account/summary (spec/ctct-v3-swagger-3.0.178.yaml lines 154-201): a partial update, so send only what changes. */
   updateAccountSummary(encodedAccountId: string, body: CustomerPut): Promise<CustomerPut> {
-    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(body) });
+    return this.syncOperation(encodedAccountId, {
+      account_operation_url: '/account/summary',
+      account_operation_method: 'PUT',
+      account_operation_payload: JSON.stringify(body),
+    });
   }
 
   /** POST /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 242-295): 409 when the account has one already. */
   addPhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
-    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: JSON.stringify(address) });
+    return this.syncOperation(encodedAccountId, {
+      account_operation_url: '/account/summary/physical_address',
+      account_operation_method: 'POST',
+      account_operation_payload: JSON.stringify(address),
+    });
   }
 
   /** PUT /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 296-353): replaces the whole address; a field left out is removed. */
   updatePhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
-    return this.syncOperation(encodedAccountId, { account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: JSON.stringify(address) });
+    return this.syncOperation(encodedAccountId, {
+      account_operation_url: '/account/summary/physical_address',
+      account_operation_method: 'PUT',
+      account_operation_payload: JSON.stringify(address),
+    });
   }
 
   /**
@@ -269,7 +309,13 @@ export class CtctClient {
   async createAccount(body: ProvisionRequest): Promise<ProvisionResponse> {
     // Known exactly, the password is redacted however an echoing server escapes or nests it.
     this.#redactor.add(body.password);
-    const call: Call = { operation: 'createAccount', method: 'POST', url: this.#url('/partner/accounts'), body, outcomeUnknown: (details) => new CreateOutcomeUnknownError(details, body.login_name) };
+    const call: Call = {
+      operation: 'createAccount',
+      method: 'POST',
+      url: this.#url('/partner/accounts'),
+      body,
+      outcomeUnknown: (details) => new CreateOutcomeUnknownError(details, body.login_name),
+    };
     const res = await this.#exchange(call);
     let created: Partial<ProvisionResponse> | undefined;
     try {
@@ -279,7 +325,10 @@ export class CtctClient {
     }
     if (typeof created?.encoded_account_id === 'string') return created as ProvisionResponse;
     // CTCT said yes but not to what: the account exists, and only listing can find its id.
-    const details = { ...this.#responseDetails(call, res), errors: [{ error_message: 'the response has no encoded_account_id' }] };
+    const details = {
+      ...this.#responseDetails(call, res),
+      errors: [{ error_message: 'the response has no encoded_account_id' }],
+    };
     throw new CreateOutcomeUnknownError(details, body.login_name);
   }
 
@@ -321,7 +370,11 @@ export class CtctClient {
     try {
       return JSON.parse(res.text) as T;
     } catch (error) {
-      throw new CtctApiError({ ...this.#responseDetails(call, res), errors: [{ error_message: 'the response body is not JSON' }], cause: error });
+      throw new CtctApiError({
+        ...this.#responseDetails(call, res),
+        errors: [{ error_message: 'the response body is not JSON' }],
+        cause: error,
+      });
     }
   }
 
@@ -336,7 +389,8 @@ export class CtctClient {
       if (outcome instanceof TransportError) {
         const details = this.#transportDetails(call, outcome);
         if (call.outcomeUnknown !== undefined && outcome.mayHaveBeenSent) throw call.outcomeUnknown(details);
-        if (attempt >= policy.maxAttempts || (call.noBlindRetry && outcome.mayHaveBeenSent)) throw new CtctApiError(details);
+        if (attempt >= policy.maxAttempts || (call.noBlindRetry && outcome.mayHaveBeenSent))
+          throw new CtctApiError(details);
         this.#retryLine(call, outcome.code, attempt);
       } else {
         const { status } = outcome;
@@ -358,8 +412,13 @@ export class CtctClient {
         if (throttled) this.stats.throttled++;
         if (call.outcomeUnknown !== undefined && status >= 500) throw call.outcomeUnknown(details);
         retryAfter = parseRetryAfter(outcome.headers['retry-after']);
-        const retryable = status === 429 || (call.outcomeUnknown === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
-        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details, status === 403 && call.forbiddenHint !== undefined ? call.forbiddenHint : this.#hintFor(status));
+        const retryable =
+          status === 429 || (call.outcomeUnknown === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
+        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS)
+          throw new CtctApiError(
+            details,
+            status === 403 && call.forbiddenHint !== undefined ? call.forbiddenHint : this.#hintFor(status),
+          );
         this.#retryLine(call, String(status), attempt);
       }
 
@@ -421,9 +480,11 @@ export class CtctClient {
   /** What a person can check when CTCT refuses every request of a misconfigured run. */
   #hintFor(status: number): string | undefined {
     // 403: "… you lack the necessary user privileges, or the application is deactivated" (spec/ctct-v3-partner-subset-3.0.178.yaml:83).
-    if (status === 403) return 'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active';
+    if (status === 403)
+      return 'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active';
     // basePath: /v3 (spec/ctct-v3-partner-subset-3.0.178.yaml:16).
-    if (status === 404 && !/\/v3\/?$/.test(this.#baseUrl.pathname)) return `CTCT_BASE_URL does not end with /v3; the V3 API root is ${DEFAULT_BASE_URL}`;
+    if (status === 404 && !/\/v3\/?$/.test(this.#baseUrl.pathname))
+      return `CTCT_BASE_URL does not end with /v3; the V3 API root is ${DEFAULT_BASE_URL}`;
     return undefined;
   }
 
@@ -475,7 +536,11 @@ export class CtctClient {
       status: res.status,
       errors: parseCtctErrorBody(res.text, (t) => this.#redactor.redact(t)),
       request: this.#requestInfo(call),
-      response: { status: res.status, headers: this.#redactor.redactHeaders(res.headers), body: body.slice(0, ERROR_BODY_KEEP) },
+      response: {
+        status: res.status,
+        headers: this.#redactor.redactHeaders(res.headers),
+        body: body.slice(0, ERROR_BODY_KEEP),
+      },
     };
   }
 
@@ -500,7 +565,13 @@ export class CtctClient {
   }
 
   #unexpected(call: Call, status: number, message: string): CtctApiError {
-    return new CtctApiError({ method: call.method, path: this.#display(call.url), status, errors: [{ error_message: message }], request: this.#requestInfo(call) });
+    return new CtctApiError({
+      method: call.method,
+      path: this.#display(call.url),
+      status,
+      errors: [{ error_message: message }],
+      request: this.#requestInfo(call),
+    });
   }
 }
 
@@ -516,19 +587,23 @@ const REQUIRED_ENV = ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SE
  */
 export function readCtctClientOptions(
   env: NodeJS.ProcessEnv,
-  settings: Pick<Settings, 'requests_per_second' | 'concurrency' | 'authorization_scheme'> & Partial<Pick<Settings, 'token_url' | 'token_scope'>>,
+  settings: Pick<Settings, 'requests_per_second' | 'concurrency' | 'authorization_scheme'> &
+    Partial<Pick<Settings, 'token_url' | 'token_scope'>>,
 ): CtctClientOptions {
   const value = (name: string): string | undefined => env[name]?.trim() || undefined;
   const missing = REQUIRED_ENV.filter((name) => value(name) === undefined);
   if (missing.length > 0) {
-    throw invalid(`missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`);
+    throw invalid(
+      `missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`,
+    );
   }
   const baseUrl = value('CTCT_BASE_URL') ?? DEFAULT_BASE_URL;
   checkEnvUrl('CTCT_BASE_URL', baseUrl);
   const tokenUrl = value('CTCT_TOKEN_URL') ?? settings.token_url ?? DEFAULT_TOKEN_URL;
   checkEnvUrl(value('CTCT_TOKEN_URL') === undefined ? 'token_url' : 'CTCT_TOKEN_URL', tokenUrl);
   // Set but empty is meaningful here: ask for no scope.
-  const tokenScope = env['CTCT_TOKEN_SCOPE'] !== undefined ? env['CTCT_TOKEN_SCOPE'].trim() : (settings.token_scope ?? PARTNER_SCOPE);
+  const tokenScope =
+    env['CTCT_TOKEN_SCOPE'] !== undefined ? env['CTCT_TOKEN_SCOPE'].trim() : (settings.token_scope ?? PARTNER_SCOPE);
   const scheme = value('CTCT_AUTHORIZATION_SCHEME')?.toLowerCase() ?? settings.authorization_scheme;
   if (scheme !== 'bearer' && scheme !== 'raw') throw invalid('CTCT_AUTHORIZATION_SCHEME must be bearer or raw');
   return {

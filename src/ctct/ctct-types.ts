@@ -7,7 +7,6 @@
 
 /** Current plan types, then the legacy ones CTCT still supports. */
 export const KNOWN_PLAN_TYPES = ['TRIAL', 'BRONZE', 'SILVER', 'GOLD', 'GOOD', 'BETTER', 'BEST', 'LITE'] as const;
-export type KnownPlanType = (typeof KNOWN_PLAN_TYPES)[number];
 
 /** Cancellation reasons, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html */
 export const CANCEL_REASON_IDS = [1, 2, 3, 11, 12, 14, 21, 27, 30] as const;

@@ -34,7 +34,11 @@ export interface RetryCircumstances {
  * window when throttled; or the server's `Retry-After` when it sent one. CTCT documents no
  * `Retry-After`, so it is honoured only if present.
  */
-export function computeRetryDelay(retry: number, policy: Required<RetryOptions>, circumstances: RetryCircumstances = {}): number {
+export function computeRetryDelay(
+  retry: number,
+  policy: Required<RetryOptions>,
+  circumstances: RetryCircumstances = {},
+): number {
   if (circumstances.retryAfterMs !== undefined) return circumstances.retryAfterMs;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   const jitter = Math.round((circumstances.random ?? Math.random)() * ceiling);

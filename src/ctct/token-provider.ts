@@ -1,5 +1,11 @@
 import type { Dispatcher } from 'undici';
-import { CtctApiError, CtctAuthenticationError, QuotaExceededError, parseCtctErrorBody, type CtctApiErrorDetails } from './ctct-api-error.js';
+import {
+  CtctApiError,
+  CtctAuthenticationError,
+  QuotaExceededError,
+  parseCtctErrorBody,
+  type CtctApiErrorDetails,
+} from './ctct-api-error.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
 import { computeRetryDelay, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
@@ -101,7 +107,10 @@ export class TokenProvider {
             'content-type': 'application/x-www-form-urlencoded',
             accept: 'application/json',
           },
-          body: new URLSearchParams({ grant_type: 'client_credentials', ...(this.#options.scope !== '' && { scope: this.#options.scope }) }).toString(),
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            ...(this.#options.scope !== '' && { scope: this.#options.scope }),
+          }).toString(),
           timeoutMs: this.#options.timeoutMs,
           dispatcher: this.#options.dispatcher,
         });
@@ -111,17 +120,21 @@ export class TokenProvider {
       } finally {
         release();
       }
-      if (!(outcome instanceof TransportError) && outcome.status >= 200 && outcome.status < 300) return this.#accept(outcome);
+      if (!(outcome instanceof TransportError) && outcome.status >= 200 && outcome.status < 300)
+        return this.#accept(outcome);
 
       const details = this.#details(outcome);
       const status = details.status;
-      if (status === 400 || status === 401 || status === 403) throw new CtctAuthenticationError(details, this.#explainRefusal(details));
+      if (status === 400 || status === 401 || status === 403)
+        throw new CtctAuthenticationError(details, this.#explainRefusal(details));
       const key = details.errors?.[0]?.error_key;
       if (status === 429 && key === 'quota_exceeded') throw new QuotaExceededError(details);
       if (status === 429) this.#options.onEvent?.('throttled');
       const retryable = status === undefined || status === 429 || status >= 500;
-      const retryAfter = outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'], this.#now());
-      if (!retryable || attempt >= retry.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS) throw new CtctApiError(details);
+      const retryAfter =
+        outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'], this.#now());
+      if (!retryable || attempt >= retry.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS)
+        throw new CtctApiError(details);
       const delay = computeRetryDelay(attempt, retry, { retryAfterMs: retryAfter, throttled: status === 429 });
       this.#options.onEvent?.('retry');
       this.#log(`token request: ${status ?? details.code}; retry ${attempt + 1}/${retry.maxAttempts} in ${delay} ms`);
@@ -138,11 +151,15 @@ export class TokenProvider {
     }
     const token = typeof body?.access_token === 'string' ? body.access_token : '';
     if (token === '') {
-      throw new CtctApiError({ ...this.#details(res), errors: [{ error_message: 'the token response has no access_token' }] });
+      throw new CtctApiError({
+        ...this.#details(res),
+        errors: [{ error_message: 'the token response has no access_token' }],
+      });
     }
     this.#options.redactor.add(token);
     const now = this.#now();
-    const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TTL_SECONDS;
+    const expiresIn =
+      typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TTL_SECONDS;
     let expiresAt = now + expiresIn * 1000;
     const exp = readJwtExpiry(token);
     // A JWT `exp` already in the past means the clocks disagree; expires_in is then the better guide.
@@ -165,7 +182,11 @@ export class TokenProvider {
       const asked = scope === '' ? 'no scope' : `the scope "${scope}"`;
       return `the token endpoint refused ${asked} (invalid_scope), not the credentials: set token_scope in ctct-gitops.yaml or CTCT_TOKEN_SCOPE to ${PARTNER_SCOPE} (CTCT's partner scope)${scope === '' ? '' : ', or to "" to ask for none'}`;
     }
-    if (codes.some((code) => code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'unauthorized_client')) {
+    if (
+      codes.some(
+        (code) => code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'unauthorized_client',
+      )
+    ) {
       return `the token endpoint refused the client_credentials grant (${codes.join(', ')}), not the credentials: check that the token URL (${this.#options.redactor.redact(tokenUrl)}; token_url or CTCT_TOKEN_URL) is CTCT's partner token endpoint and that these partner credentials may use it`;
     }
     return 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and the token URL)';
@@ -180,7 +201,14 @@ export class TokenProvider {
     };
     const path = redactor.redact(this.#options.tokenUrl);
     if (outcome instanceof TransportError) {
-      return { method: 'POST', path, code: outcome.code, detail: redactor.redact(outcome.message), request, cause: outcome };
+      return {
+        method: 'POST',
+        path,
+        code: outcome.code,
+        detail: redactor.redact(outcome.message),
+        request,
+        cause: outcome,
+      };
     }
     const body = redactor.redact(outcome.text);
     return {

@@ -24,6 +24,8 @@ export function validatePassword(password: string, loginName: string | undefined
 export function findLoginPart(password: string, loginName: string | undefined): string | undefined {
   if (loginName === undefined) return undefined;
   const lower = password.toLowerCase();
-  const parts = [loginName, ...loginName.split(/[-_@.+]/)].map((part) => part.toLowerCase()).filter((part) => part.length >= MIN_LOGIN_PART);
+  const parts = [loginName, ...loginName.split(/[-_@.+]/)]
+    .map((part) => part.toLowerCase())
+    .filter((part) => part.length >= MIN_LOGIN_PART);
   return parts.find((part) => lower.includes(part));
 }

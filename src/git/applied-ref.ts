@@ -32,18 +32,35 @@ export async function readAppliedBase(cwd: string, ref: string): Promise<Applied
   try {
     head = (await git('rev-parse', '--verify', 'HEAD^{commit}')).trim();
   } catch (error) {
-    throw new InvalidInputError([], `--applied-ref ${ref}: ${cwd} is not a git checkout with a commit (${firstLine(error)})`);
+    throw new InvalidInputError(
+      [],
+      `--applied-ref ${ref}: ${cwd} is not a git checkout with a commit (${firstLine(error)})`,
+    );
   }
-  const recorded = (await git('rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`).catch(() => '')).trim() || null;
-  if (recorded === null) return { ref, head, recorded, since: null, reason: `${ref} records no fully applied commit yet` };
-  const ancestor = await git('merge-base', '--is-ancestor', recorded, head).then(() => true, () => false);
-  if (!ancestor) return { ref, head, recorded, since: null, reason: `${ref} (${recorded.slice(0, 12)}) is not an ancestor of HEAD` };
+  const recorded =
+    (await git('rev-parse', '-q', '--verify', '--end-of-options', `${ref}^{commit}`).catch(() => '')).trim() || null;
+  if (recorded === null)
+    return { ref, head, recorded, since: null, reason: `${ref} records no fully applied commit yet` };
+  const ancestor = await git('merge-base', '--is-ancestor', recorded, head).then(
+    () => true,
+    () => false,
+  );
+  if (!ancestor)
+    return { ref, head, recorded, since: null, reason: `${ref} (${recorded.slice(0, 12)}) is not an ancestor of HEAD` };
   return { ref, head, recorded, since: recorded };
 }
 
 /** Records `base.head` in the ref, only if nobody moved it since it was read. */
 export async function writeAppliedRef(cwd: string, base: AppliedBase): Promise<void> {
-  await gitIn(cwd)('update-ref', '-m', 'ctct-gitops: apply fully succeeded', '--', checkGitRef(base.ref, '--applied-ref'), base.head, base.recorded ?? '');
+  await gitIn(cwd)(
+    'update-ref',
+    '-m',
+    'ctct-gitops: apply fully succeeded',
+    '--',
+    checkGitRef(base.ref, '--applied-ref'),
+    base.head,
+    base.recorded ?? '',
+  );
 }
 
 function gitIn(cwd: string) {
@@ -51,6 +68,6 @@ function gitIn(cwd: string) {
 }
 
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error);
+  const text = error instanceof Error ? (error as { stderr?: string }).stderr || error.message : String(error);
   return text.trim().split('\n')[0] ?? '';
 }

@@ -27,7 +27,10 @@ export async function readChangedFiles(cwd: string, ref: string): Promise<Change
   try {
     base = (await git('merge-base', '--end-of-options', ref, 'HEAD')).trim();
   } catch (error) {
-    throw new InvalidInputError([], `--changed-since ${ref}: git cannot find a common ancestor with HEAD (${firstLine(error)}); fetch the ref first (actions/checkout with fetch-depth: 0)`);
+    throw new InvalidInputError(
+      [],
+      `--changed-since ${ref}: git cannot find a common ancestor with HEAD (${firstLine(error)}); fetch the ref first (actions/checkout with fetch-depth: 0)`,
+    );
   }
   const top = (await git('rev-parse', '--show-toplevel')).trim();
   // --no-renames: a moved file is its old path removed and its new path added; both matter.
@@ -47,6 +50,6 @@ export async function readChangedFiles(cwd: string, ref: string): Promise<Change
 }
 
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? ((error as { stderr?: string }).stderr || error.message) : String(error);
+  const text = error instanceof Error ? (error as { stderr?: string }).stderr || error.message : String(error);
   return text.trim().split('\n')[0] ?? '';
 }

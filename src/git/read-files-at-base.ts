@@ -10,13 +10,20 @@ const run = promisify(execFile);
  * commit `--changed-since` compares with; a file that did not exist there is left out. One
  * `git cat-file --batch` for all of them.
  */
-export async function readFilesAtBase(cwd: string, ref: string, files: readonly string[]): Promise<Map<string, string>> {
+export async function readFilesAtBase(
+  cwd: string,
+  ref: string,
+  files: readonly string[],
+): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   if (files.length === 0) return texts;
   const git = async (...args: string[]) => (await run('git', args, { cwd })).stdout.trim();
   const base = await git('merge-base', '--end-of-options', checkGitRef(ref, '--changed-since'), 'HEAD');
   const prefix = await git('rev-parse', '--show-prefix');
-  const output = await catFiles(cwd, files.map((file) => `${base}:${prefix}${file}`));
+  const output = await catFiles(
+    cwd,
+    files.map((file) => `${base}:${prefix}${file}`),
+  );
   let offset = 0;
   for (const file of files) {
     const end = output.indexOf(0x0a, offset);
@@ -38,7 +45,9 @@ function catFiles(cwd: string, objects: readonly string[]): Promise<Buffer> {
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file exited ${code}: ${stderr.trim()}`)),
+    );
     child.stdin.end(objects.map((object) => `${object}\n`).join(''));
   });
 }

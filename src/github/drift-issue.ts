@@ -5,7 +5,15 @@ import { COMMENT_LIMIT, splitComment } from './split-comment.js';
 export const DRIFT_TITLE = 'Drift: live CTCT accounts differ from main';
 export const DRIFT_LABEL = 'ctct-gitops-drift';
 const DRIFT_MARKER = '<!-- ctct-gitops:drift -->';
-const SUMMARY_KEYS = ['create', 'update', 'update_profile', 'reactivate', 'cancel', 'drift', 'orphan'] as const satisfies ReadonlyArray<keyof PlanSummary>;
+const SUMMARY_KEYS = [
+  'create',
+  'update',
+  'update_profile',
+  'reactivate',
+  'cancel',
+  'drift',
+  'orphan',
+] as const satisfies ReadonlyArray<keyof PlanSummary>;
 
 /** A scheduled plan to report: its summary decides whether there is drift, the Markdown is the issue body. */
 export interface DriftIssueInput {
@@ -31,7 +39,10 @@ export interface DriftIssueResult {
  * once a plan comes back empty. A new drift after that opens a new issue, so each has its own history.
  */
 export async function writeDriftIssue(
-  client: Pick<GithubClient, 'listIssues' | 'createIssue' | 'updateIssue' | 'closeIssue' | 'createIssueComment' | 'ensureLabel'>,
+  client: Pick<
+    GithubClient,
+    'listIssues' | 'createIssue' | 'updateIssue' | 'closeIssue' | 'createIssueComment' | 'ensureLabel'
+  >,
   input: DriftIssueInput,
 ): Promise<DriftIssueResult> {
   const title = input.title ?? DRIFT_TITLE;
@@ -51,7 +62,11 @@ export async function writeDriftIssue(
 
   const body = renderDriftBody(input.markdown, input.plan.summary, input.runUrl);
   if (!current) {
-    await client.ensureLabel(input.repo, { name: label, color: 'd93f0b', description: 'Live CTCT accounts differ from the account files' });
+    await client.ensureLabel(input.repo, {
+      name: label,
+      color: 'd93f0b',
+      description: 'Live CTCT accounts differ from the account files',
+    });
     const created = await client.createIssue(input.repo, { title, body, labels: [label] });
     return { action: 'opened', issue: { number: created.number, url: created.html_url } };
   }
@@ -66,7 +81,9 @@ export function hasDrift(summary: PlanSummary): boolean {
 
 /** The issue body: marker, what to do about it, then the plan (cut short when it does not fit one issue). */
 export function renderDriftBody(markdown: string, summary: PlanSummary, runUrl?: string): string {
-  const counts = SUMMARY_KEYS.filter((key) => summary[key] > 0).map((key) => `${summary[key]} ${key}`).join(', ');
+  const counts = SUMMARY_KEYS.filter((key) => summary[key] > 0)
+    .map((key) => `${summary[key]} ${key}`)
+    .join(', ');
   const checked = runUrl ? ` ([workflow run](${runUrl}))` : '';
   const head = [
     DRIFT_MARKER,

@@ -97,7 +97,10 @@ export class GithubClient {
 
   constructor(options: GithubClientOptions) {
     if (!options.token) throw new OperationalError('GITHUB_TOKEN is not set: the GitHub commands need a token');
-    if (!HEADER_SAFE.test(options.token)) throw new OperationalError('GITHUB_TOKEN holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed');
+    if (!HEADER_SAFE.test(options.token))
+      throw new OperationalError(
+        'GITHUB_TOKEN holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed',
+      );
     this.#redactor = new Redactor([options.token]);
     this.#base = new URL(`${(options.baseUrl ?? DEFAULT_API_URL).replace(/\/+$/, '')}/`);
     const dispatcher = options.dispatcher;
@@ -109,12 +112,19 @@ export class GithubClient {
       request: {
         fetch: (input: string | URL, init?: RequestInit) => {
           const url = new URL(String(input));
-          if (url.origin !== base.origin) throw new OperationalError(`GitHub API pagination pointed to another origin (${url.origin}); not sending the token there`);
+          if (url.origin !== base.origin)
+            throw new OperationalError(
+              `GitHub API pagination pointed to another origin (${url.origin}); not sending the token there`,
+            );
           return undiciFetch(url, { ...(init as object), ...(dispatcher && { dispatcher }) });
         },
       },
       // A 4xx is GitHub's answer, not a passing fault: never asked again.
-      retry: { retries: options.retries ?? 2, retryAfterBaseValue: options.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
+      retry: {
+        retries: options.retries ?? 2,
+        retryAfterBaseValue: options.retryBaseMs ?? 1000,
+        doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451],
+      },
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
     const token = options.token;
@@ -150,7 +160,12 @@ export class GithubClient {
   }
 
   /** Issues with this exact title and label; GitHub's search is not used because its index lags. */
-  async findIssuesByTitle(repo: string, title: string, label: string, state: 'open' | 'closed' | 'all' = 'open'): Promise<Issue[]> {
+  async findIssuesByTitle(
+    repo: string,
+    title: string,
+    label: string,
+    state: 'open' | 'closed' | 'all' = 'open',
+  ): Promise<Issue[]> {
     const issues = await this.listIssues(repo, { labels: [label], state });
     return issues.filter((issue) => issue.title === title);
   }
@@ -163,7 +178,11 @@ export class GithubClient {
     return this.#call<Issue>('PATCH', `/repos/${repoPath(repo)}/issues/${issueNumber}`, update);
   }
 
-  async closeIssue(repo: string, issueNumber: number, reason: 'completed' | 'not_planned' = 'completed'): Promise<Issue> {
+  async closeIssue(
+    repo: string,
+    issueNumber: number,
+    reason: 'completed' | 'not_planned' = 'completed',
+  ): Promise<Issue> {
     return this.updateIssue(repo, issueNumber, { state: 'closed', state_reason: reason });
   }
 
@@ -188,8 +207,15 @@ export class GithubClient {
     let pages = 0;
     try {
       for await (const response of this.#octokit.paginate.iterator(route, { ...query, per_page: PAGE_SIZE })) {
-        if (++pages > MAX_PAGES) throw new OperationalError(`GitHub API ${route}: more than ${MAX_PAGES} pages, giving up`);
-        if (!Array.isArray(response.data)) throw new GithubApiError({ status: 200, method: 'GET', url: this.#redact(response.url), githubMessage: 'expected a JSON array' });
+        if (++pages > MAX_PAGES)
+          throw new OperationalError(`GitHub API ${route}: more than ${MAX_PAGES} pages, giving up`);
+        if (!Array.isArray(response.data))
+          throw new GithubApiError({
+            status: 200,
+            method: 'GET',
+            url: this.#redact(response.url),
+            githubMessage: 'expected a JSON array',
+          });
         items.push(...(response.data as T[]));
       }
     } catch (error) {
@@ -210,14 +236,18 @@ export class GithubClient {
   /** Every failure as one {@link GithubApiError} with GitHub's own message, the token redacted. */
   #translate(error: unknown, method: string, route: string): Error {
     if (error instanceof GithubApiError) return error;
-    const url = this.#redact(error instanceof RequestError ? error.request.url : new URL(route.replace(/^([A-Z]+ )?\//, ''), this.#base).href);
+    const url = this.#redact(
+      error instanceof RequestError ? error.request.url : new URL(route.replace(/^([A-Z]+ )?\//, ''), this.#base).href,
+    );
     if (error instanceof RequestError && error.response !== undefined) {
       const data: unknown = error.response.data;
       return new GithubApiError({
         status: error.status,
         method,
         url,
-        githubMessage: this.#redact(githubMessageOf(data) ?? ((typeof data === 'string' && data.slice(0, 200)) || '(empty body)')),
+        githubMessage: this.#redact(
+          githubMessageOf(data) ?? ((typeof data === 'string' && data.slice(0, 200)) || '(empty body)'),
+        ),
         documentationUrl: isRecord(data) && typeof data.documentation_url === 'string' ? data.documentation_url : null,
       });
     }
@@ -225,7 +255,12 @@ export class GithubClient {
     let cause: unknown = error instanceof RequestError ? error.cause : error;
     if (cause instanceof OperationalError) return cause;
     while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-    return new GithubApiError({ status: null, method, url, githubMessage: this.#redact(cause instanceof Error ? cause.message : String(cause)) });
+    return new GithubApiError({
+      status: null,
+      method,
+      url,
+      githubMessage: this.#redact(cause instanceof Error ? cause.message : String(cause)),
+    });
   }
 
   #redact(text: string): string {
@@ -256,7 +291,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function githubMessageOf(body: unknown): string | null {
   if (!isRecord(body) || typeof body.message !== 'string') return null;
   const details = Array.isArray(body.errors)
-    ? body.errors.map((e) => (isRecord(e) ? (typeof e.message === 'string' ? e.message : [e.resource, e.field, e.code].filter(Boolean).join(' ')) : String(e)))
+    ? body.errors.map((e) =>
+        isRecord(e)
+          ? typeof e.message === 'string'
+            ? e.message
+            : [e.resource, e.field, e.code].filter(Boolean).join(' ')
+          : String(e),
+      )
     : [];
   return details.length ? `${body.message} (${details.join('; ')})` : body.message;
 }

@@ -32,7 +32,11 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
   const env = io.env ?? process.env;
   const stdout = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stderr = io.stderr ?? ((text: string) => void process.stderr.write(text));
-  const setExitCode = io.setExitCode ?? ((code: number) => void (process.exitCode = code));
+  const setExitCode =
+    io.setExitCode ??
+    ((code: number) => {
+      process.exitCode = code;
+    });
   const client = () => createGithubClientFromEnv(env, io.dispatcher);
   const run =
     <A extends unknown[]>(action: (...args: A) => Promise<void>) =>
@@ -90,7 +94,11 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
           ...(options.label ? { label: options.label } : {}),
           ...(runUrl ? { runUrl } : {}),
         });
-        stdout(result.issue ? `${result.action} issue #${result.issue.number}: ${result.issue.url}\n` : 'no drift and no open drift issue\n');
+        stdout(
+          result.issue
+            ? `${result.action} issue #${result.issue.number}: ${result.issue.url}\n`
+            : 'no drift and no open drift issue\n',
+        );
       }),
     );
 
@@ -101,10 +109,14 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
     .option('--body-file <file>', 'Markdown file to append as it is')
     .action(
       run(async (options: { report?: string; bodyFile?: string }) => {
-        if (!options.report === !options.bodyFile) throw new OperationalError('summary needs exactly one of --report and --body-file');
-        const markdown = options.report ? renderApplyReport(await readJsonDocument('apply-report', process.cwd(), options.report)) : await readText(options.bodyFile!);
+        if (!options.report === !options.bodyFile)
+          throw new OperationalError('summary needs exactly one of --report and --body-file');
+        const markdown = options.report
+          ? renderApplyReport(await readJsonDocument('apply-report', process.cwd(), options.report))
+          : await readText(options.bodyFile!);
         const summary = fitSummary(markdown);
-        if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : `${summary}\n`);
+        if (env.GITHUB_STEP_SUMMARY)
+          await appendFile(env.GITHUB_STEP_SUMMARY, summary.endsWith('\n') ? summary : `${summary}\n`);
         else stdout(summary.endsWith('\n') ? summary : `${summary}\n`);
       }),
     );
@@ -128,7 +140,8 @@ function parsePositiveInteger(value: string): number {
 }
 
 function parseMarker(value: string): string {
-  if (!MARKER_PATTERN.test(value)) throw new InvalidArgumentError('a marker may hold only letters, digits and . : / _ -');
+  if (!MARKER_PATTERN.test(value))
+    throw new InvalidArgumentError('a marker may hold only letters, digits and . : / _ -');
   return value;
 }
 
@@ -145,7 +158,9 @@ function runUrlOf(env: NodeJS.ProcessEnv): string | undefined {
 
 function renderFooter(env: NodeJS.ProcessEnv, sha: string | undefined): string {
   const runUrl = runUrlOf(env);
-  const facts = [sha ? `commit \`${sha.slice(0, 7)}\`` : null, runUrl ? `[workflow run](${runUrl})` : null].filter(Boolean);
+  const facts = [sha ? `commit \`${sha.slice(0, 7)}\`` : null, runUrl ? `[workflow run](${runUrl})` : null].filter(
+    Boolean,
+  );
   return facts.length ? `\n\n<sub>ctct-gitops · ${facts.join(' · ')}</sub>\n` : '';
 }
 
@@ -163,6 +178,8 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new OperationalError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new OperationalError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -3,7 +3,11 @@ import { writtenFields } from '../render/render-apply.js';
 import { markdownCode, markdownText } from '../render/escape-markdown.js';
 
 const STATUS_ORDER: Record<Outcome['status'], number> = { failed: 0, applied: 1, skipped: 2 };
-const STATUS_LABEL: Record<Outcome['status'], string> = { failed: '❌ failed', applied: '✅ applied', skipped: '⏭️ skipped' };
+const STATUS_LABEL: Record<Outcome['status'], string> = {
+  failed: '❌ failed',
+  applied: '✅ applied',
+  skipped: '⏭️ skipped',
+};
 
 /** The apply report as Markdown for the job summary: counts, failures first, then the files written back. */
 export function renderApplyReport(report: ApplyReport): string {
@@ -29,7 +33,10 @@ export function renderApplyReport(report: ApplyReport): string {
     for (const { file, field } of writtenFields(report)) lines.push(`- ${code(file)}: \`${field}\``);
   }
   if (failed > 0) {
-    lines.push('', 'Changes that failed stay in the account files; the next apply tries them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.');
+    lines.push(
+      '',
+      'Changes that failed stay in the account files; the next apply tries them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.',
+    );
   }
   lines.push('', `<sub>Plan fingerprint ${code(report.fingerprint)}</sub>`, '');
   return lines.join('\n');

@@ -68,7 +68,12 @@ function advance(state: BlockState, line: string): BlockState {
   }
   const fence = FENCE_OPEN.exec(line);
   if (fence) {
-    return { ...state, fence: { open: line, char: fence[1]![0]!, length: fence[1]!.length }, tableHeader: null, tableCandidate: null };
+    return {
+      ...state,
+      fence: { open: line, char: fence[1]![0]!, length: fence[1]!.length },
+      tableHeader: null,
+      tableCandidate: null,
+    };
   }
   const details = state.details.map((d) => ({ lines: [...d.lines], complete: d.complete }));
   const top = details.at(-1);
@@ -171,7 +176,10 @@ function packLines(lines: string[], budget: number): string[] {
     currentLength = joinedLength(current);
   }
   if (current.length > 0) parts.push(current);
-  return parts.map(trimBlankLines).filter((part) => part.length > 0).map((part) => part.join('\n'));
+  return parts
+    .map(trimBlankLines)
+    .filter((part) => part.length > 0)
+    .map((part) => part.join('\n'));
 }
 
 function trimBlankLines(lines: string[]): string[] {

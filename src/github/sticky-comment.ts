@@ -36,7 +36,8 @@ export async function writeStickyComment(
   input: StickyCommentInput,
 ): Promise<StickyCommentResult> {
   const marker = input.marker ?? PLAN_MARKER;
-  if (!MARKER_PATTERN.test(marker)) throw new RangeError(`marker "${marker}" may hold only letters, digits and . : / _ -`);
+  if (!MARKER_PATTERN.test(marker))
+    throw new RangeError(`marker "${marker}" may hold only letters, digits and . : / _ -`);
   const limit = input.limit ?? COMMENT_LIMIT;
   const header = (part: number): string => `<!-- ${marker} part=${part} -->\n`;
   const parts = splitComment(input.body, limit - header(limit).length);

@@ -6,7 +6,11 @@ import { escapeControl } from '../render/escape-control.js';
  * the runner decodes them, every other control character shown as an escape.
  * https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions
  */
-export function workflowCommand(command: string, properties: Record<string, string | number | undefined>, message: string): string {
+export function workflowCommand(
+  command: string,
+  properties: Record<string, string | number | undefined>,
+  message: string,
+): string {
   const props = Object.entries(properties)
     .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
     .map(([name, value]) => `${name}=${escapeProperty(String(value))}`)

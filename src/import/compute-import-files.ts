@@ -1,4 +1,4 @@
-import { CANCEL_REASON_IDS, type CustomerSummary, type PlanTiers, type SiteOwner } from '../ctct/ctct-types.js';
+import type { CANCEL_REASON_IDS, CustomerSummary, PlanTiers, SiteOwner } from '../ctct/ctct-types.js';
 import { normaliseAddress, PROFILE_FIELDS } from '../plan/compute-profile-changes.js';
 
 /** A live account to import, with its plan where it was read, and for a managed account its details. */
@@ -24,18 +24,30 @@ export const PLACEHOLDER_REASON_ID = 27 satisfies (typeof CANCEL_REASON_IDS)[num
  * The files import writes, one per live account, named after the organization (slugged, unique
  * against `takenNames`, the lower-cased names already in the folder). Pure and deterministic.
  */
-export function computeImportFiles(sources: readonly ImportSource[], options: { accountsDir: string; schemaPath: string | null; takenNames: ReadonlySet<string> }): ImportFile[] {
+export function computeImportFiles(
+  sources: readonly ImportSource[],
+  options: { accountsDir: string; schemaPath: string | null; takenNames: ReadonlySet<string> },
+): ImportFile[] {
   const taken = new Set(options.takenNames);
   return sources.map(({ owner, plan, profile }) => {
     const base = slugOf(owner.organization_name) || owner.encoded_account_id;
     let name = base;
     for (let n = 2; taken.has(`${name}.yaml`) || taken.has(`${name}.yml`); n++) name = `${base}-${n}`;
     taken.add(`${name}.yaml`);
-    return { file: `${options.accountsDir.replace(/\/+$/, '')}/${name}.yaml`, encoded_account_id: owner.encoded_account_id, text: renderImportFile(owner, plan, profile, options.schemaPath) };
+    return {
+      file: `${options.accountsDir.replace(/\/+$/, '')}/${name}.yaml`,
+      encoded_account_id: owner.encoded_account_id,
+      text: renderImportFile(owner, plan, profile, options.schemaPath),
+    };
   });
 }
 
-function renderImportFile(owner: SiteOwner, plan: PlanTiers | null, profile: CustomerSummary | undefined, schemaPath: string | null): string {
+function renderImportFile(
+  owner: SiteOwner,
+  plan: PlanTiers | null,
+  profile: CustomerSummary | undefined,
+  schemaPath: string | null,
+): string {
   const planType = plan?.plan_type ?? (owner.billing_status === 'Trial' ? 'TRIAL' : undefined);
   const lines = [
     // Without a schema in the repository (ctct-gitops init copies one) the modeline would point nowhere.
@@ -53,11 +65,13 @@ function renderImportFile(owner: SiteOwner, plan: PlanTiers | null, profile: Cus
           '# a change to them here is applied. CTCT returns no login name and no partner_account_id.',
         ]),
   ];
-  if (owner.site_owner_name) lines.push(`# CTCT lists the site owner name as ${JSON.stringify(owner.site_owner_name)}.`);
+  if (owner.site_owner_name)
+    lines.push(`# CTCT lists the site owner name as ${JSON.stringify(owner.site_owner_name)}.`);
   lines.push(`encoded_account_id: ${owner.encoded_account_id}`);
   if (profile !== undefined) lines.push('managed_site_owner: true', ...renderProfile(profile));
   const organization = owner.organization_name?.trim();
-  if (profile === undefined && organization && organization.length <= 50) lines.push(`organization_name: ${yamlString(organization)}`);
+  if (profile === undefined && organization && organization.length <= 50)
+    lines.push(`organization_name: ${yamlString(organization)}`);
   if (planType !== undefined) {
     lines.push('plan:', `  plan_type: ${yamlString(planType)}`);
     const day = plan?.billing_day_of_month;
@@ -71,7 +85,7 @@ function renderImportFile(owner: SiteOwner, plan: PlanTiers | null, profile: Cus
       `  reason_id: ${PLACEHOLDER_REASON_ID}`,
     );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** What an account file accepts of each detail (schema/account.schema.json); a live value outside it is left out, with a note. */
@@ -94,12 +108,17 @@ function renderProfile(profile: CustomerSummary): string[] {
   for (const field of PROFILE_FIELDS) {
     const value = profile[field];
     if (value === undefined || value === '' || (field === 'state_code' && !inUsOrCa)) continue;
-    if (PROFILE_RULES[field].test(value) && !(field === 'contact_email' && value.length > 80)) lines.push(`${field}: ${yamlString(value)}`);
-    else lines.push(`# ${field} is left out: the live value ${JSON.stringify(value)} does not fit the account file's rules`);
+    if (PROFILE_RULES[field].test(value) && !(field === 'contact_email' && value.length > 80))
+      lines.push(`${field}: ${yamlString(value)}`);
+    else
+      lines.push(
+        `# ${field} is left out: the live value ${JSON.stringify(value)} does not fit the account file's rules`,
+      );
   }
   if (profile.physical_address !== undefined) {
     lines.push('physical_address:');
-    for (const [key, value] of Object.entries(normaliseAddress(profile.physical_address))) lines.push(`  ${key}: ${yamlString(value as string)}`);
+    for (const [key, value] of Object.entries(normaliseAddress(profile.physical_address)))
+      lines.push(`  ${key}: ${yamlString(value as string)}`);
   }
   return lines;
 }
@@ -118,5 +137,9 @@ export function slugOf(name: string | undefined): string {
 
 /** A plain scalar where YAML reads it back as the same string, else a JSON (double-quoted) string. */
 function yamlString(value: string): string {
-  return /^[A-Za-z][A-Za-z0-9 _.'&()/-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(value) && !/\s$/.test(value) ? value : JSON.stringify(value);
+  return /^[A-Za-z][A-Za-z0-9 _.'&()/-]*$/.test(value) &&
+    !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(value) &&
+    !/\s$/.test(value)
+    ? value
+    : JSON.stringify(value);
 }

@@ -12,8 +12,12 @@ export function renderInitResult(result: InitResult, cwd: string): string {
   if (result.written.length === 0) {
     lines.push('Nothing to write: ctct-gitops is already set up here, and every file was kept as it is.');
   }
-  for (const file of result.written) lines.push(file === '.gitignore' ? `added .ctct-gitops/ to ${shown(file)}` : `wrote ${shown(file)}`);
-  for (const file of result.kept) lines.push(file === '.gitignore' ? `kept  ${shown(file)} (already ignores .ctct-gitops/)` : `kept  ${shown(file)} (exists)`);
+  for (const file of result.written)
+    lines.push(file === '.gitignore' ? `added .ctct-gitops/ to ${shown(file)}` : `wrote ${shown(file)}`);
+  for (const file of result.kept)
+    lines.push(
+      file === '.gitignore' ? `kept  ${shown(file)} (already ignores .ctct-gitops/)` : `kept  ${shown(file)} (exists)`,
+    );
   const wroteWorkflows = result.written.some((file) => file.startsWith('.github/workflows/'));
   if (wroteWorkflows) lines.push('', `The workflows run the action ${result.action}.`);
   if (wroteWorkflows && result.placeholderAction) {
@@ -28,6 +32,9 @@ export function renderInitResult(result: InitResult, cwd: string): string {
     const command = s.kind === 'secret' ? `gh secret set ${s.name}` : `gh variable set ${s.name} --body VALUE`;
     lines.push(`  ${command.padEnd(width)}# ${s.required ? 'required' : 'optional'}: ${s.what}`);
   }
-  lines.push('', 'Then add account files (npx ctct-gitops import writes one per live account) and try a plan: npx ctct-gitops plan --simulator');
+  lines.push(
+    '',
+    'Then add account files (npx ctct-gitops import writes one per live account) and try a plan: npx ctct-gitops plan --simulator',
+  );
   return `${lines.join('\n')}\n`;
 }

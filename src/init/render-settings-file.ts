@@ -19,7 +19,12 @@ export function renderSettingsFile(schema: SchemaProperty, defaults: object, sch
   return `${lines.join('\n')}\n`;
 }
 
-function renderProperties(properties: Record<string, SchemaProperty>, defaults: Record<string, unknown>, indent: string, lines: string[]): void {
+function renderProperties(
+  properties: Record<string, SchemaProperty>,
+  defaults: Record<string, unknown>,
+  indent: string,
+  lines: string[],
+): void {
   for (const [index, [key, property]] of Object.entries(properties).entries()) {
     if (index > 0 || indent === '') lines.push('');
     for (const line of wrap(property.description ?? '', 100 - indent.length - 2)) lines.push(`${indent}# ${line}`);

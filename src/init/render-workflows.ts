@@ -12,18 +12,40 @@ export interface WorkflowOptions {
 
 /** Secrets and variables the workflows read; `init` prints them. */
 export const WORKFLOW_SECRETS = [
-  { name: 'CTCT_API_KEY', kind: 'secret', required: true, what: 'the API key of your Constant Contact technology-partner application' },
+  {
+    name: 'CTCT_API_KEY',
+    kind: 'secret',
+    required: true,
+    what: 'the API key of your Constant Contact technology-partner application',
+  },
   { name: 'CTCT_PARTNER_CLIENT_ID', kind: 'secret', required: true, what: 'the partner client id' },
   { name: 'CTCT_PARTNER_SECRET', kind: 'secret', required: true, what: 'the partner client secret' },
-  { name: 'CTCT_INITIAL_PASSWORDS', kind: 'secret', required: false, what: 'a JSON or YAML map from each password_env name to its initial password, for accounts to create' },
-  { name: 'CTCT_BASE_URL', kind: 'variable', required: false, what: 'the V3 API root, when not https://api.cc.email/v3' },
-  { name: 'CTCT_TOKEN_URL', kind: 'variable', required: false, what: 'the partner token endpoint, when not the default' },
+  {
+    name: 'CTCT_INITIAL_PASSWORDS',
+    kind: 'secret',
+    required: false,
+    what: 'a JSON or YAML map from each password_env name to its initial password, for accounts to create',
+  },
+  {
+    name: 'CTCT_BASE_URL',
+    kind: 'variable',
+    required: false,
+    what: 'the V3 API root, when not https://api.cc.email/v3',
+  },
+  {
+    name: 'CTCT_TOKEN_URL',
+    kind: 'variable',
+    required: false,
+    what: 'the partner token endpoint, when not the default',
+  },
 ] as const;
 
 function envBlock(withPasswords: boolean): string[] {
   return [
     '    env:',
-    ...WORKFLOW_SECRETS.filter((s) => withPasswords || s.name !== 'CTCT_INITIAL_PASSWORDS').map((s) => `      ${s.name}: \${{ ${s.kind === 'secret' ? 'secrets' : 'vars'}.${s.name} }}`),
+    ...WORKFLOW_SECRETS.filter((s) => withPasswords || s.name !== 'CTCT_INITIAL_PASSWORDS').map(
+      (s) => `      ${s.name}: \${{ ${s.kind === 'secret' ? 'secrets' : 'vars'}.${s.name} }}`,
+    ),
   ];
 }
 
@@ -39,7 +61,11 @@ function actionStep(options: WorkflowOptions, command: WorkflowKind, extra: stri
 }
 
 function paths(options: WorkflowOptions): string[] {
-  return ['    paths:', `      - ${yamlScalar(`${options.accountsDir.replace(/\/+$/, '')}/**`)}`, `      - ${yamlScalar(options.configFile)}`];
+  return [
+    '    paths:',
+    `      - ${yamlScalar(`${options.accountsDir.replace(/\/+$/, '')}/**`)}`,
+    `      - ${yamlScalar(options.configFile)}`,
+  ];
 }
 
 /** One workflow file's text; pure. */

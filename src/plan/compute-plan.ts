@@ -51,7 +51,16 @@ export interface PlanOptions {
   baseSsoUsers?: ReadonlyMap<string, readonly DesiredSsoUser[]>;
 }
 
-const ACTION_ORDER: readonly ChangeAction[] = ['create', 'update', 'update_profile', 'reactivate', 'create_sso_user', 'cancel', 'drift', 'orphan'];
+const ACTION_ORDER: readonly ChangeAction[] = [
+  'create',
+  'update',
+  'update_profile',
+  'reactivate',
+  'create_sso_user',
+  'cancel',
+  'drift',
+  'orphan',
+];
 
 /** What we know of a live account's plan, from its plan where read, or from the list. */
 interface LiveView {
@@ -83,8 +92,11 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
       continue;
     }
     if (id === undefined) {
-      if (account.login_name === undefined) throw new InternalError(`${account.file} has neither encoded_account_id nor login_name`);
-      changes.push(computeCreate({ ...account, login_name: account.login_name }, options.passwordProblems ?? new Map()));
+      if (account.login_name === undefined)
+        throw new InternalError(`${account.file} has neither encoded_account_id nor login_name`);
+      changes.push(
+        computeCreate({ ...account, login_name: account.login_name }, options.passwordProblems ?? new Map()),
+      );
       changes.push(...computeSsoUserChanges(account, null, undefined));
       continue;
     }
@@ -96,19 +108,41 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
     }
     const liveAccount = liveById.get(id);
     if (liveAccount === undefined) {
-      const how = live.listed ? 'GET /partner/accounts does not list it' : 'GET /partner/accounts/{encoded_account_id}/plan answers 404';
-      problems.push(at(account, 'encoded_account_id', `encoded_account_id "${id}" is not a live account of this partner (${how})`));
+      const how = live.listed
+        ? 'GET /partner/accounts does not list it'
+        : 'GET /partner/accounts/{encoded_account_id}/plan answers 404';
+      problems.push(
+        at(account, 'encoded_account_id', `encoded_account_id "${id}" is not a live account of this partner (${how})`),
+      );
       continue;
     }
     managed++;
-    if (account.status === 'cancelled' && liveAccount.billing_status !== 'Canceled' && isCancelPending(account.cancel, options.now)) {
-      pending.push(at(account, 'cancel.requested_at', `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`));
+    if (
+      account.status === 'cancelled' &&
+      liveAccount.billing_status !== 'Canceled' &&
+      isCancelPending(account.cancel, options.now)
+    ) {
+      pending.push(
+        at(
+          account,
+          'cancel.requested_at',
+          `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`,
+        ),
+      );
     }
     const result = computeExisting(account, liveAccount, options.now);
-    changes.push(...result.changes, ...computeSsoUserChanges(account, liveAccount, options.baseSsoUsers?.get(account.file)));
+    changes.push(
+      ...result.changes,
+      ...computeSsoUserChanges(account, liveAccount, options.baseSsoUsers?.get(account.file)),
+    );
     problems.push(...result.problems);
     if (account.status === 'active') {
-      const profile = computeProfileChanges(account, liveAccount, baseOf(account, liveAccount), options.detailBaselines?.get(account.file));
+      const profile = computeProfileChanges(
+        account,
+        liveAccount,
+        baseOf(account, liveAccount),
+        options.detailBaselines?.get(account.file),
+      );
       changes.push(...profile.changes);
       problems.push(...profile.problems);
     }
@@ -132,10 +166,20 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   }
 
   changes.sort(compareChanges);
-  const notices = [...computePlanGroupNotices(desired.filter((account) => options.targets === undefined || options.targets.has(account.file)), changes), ...pending].sort(compareProblems);
+  const notices = [
+    ...computePlanGroupNotices(
+      desired.filter((account) => options.targets === undefined || options.targets.has(account.file)),
+      changes,
+    ),
+    ...pending,
+  ].sort(compareProblems);
   const summary = summarise(changes);
-  const touched = new Set(changes.filter((change) => TOUCHING.has(change.action)).map((change) => change.encoded_account_id)).size;
-  const { refusals, forced } = options.refreshOnly ? { refusals: [], forced: [] } : evaluateGates(summary, touched, managed, protectedCancels, options);
+  const touched = new Set(
+    changes.filter((change) => TOUCHING.has(change.action)).map((change) => change.encoded_account_id),
+  ).size;
+  const { refusals, forced } = options.refreshOnly
+    ? { refusals: [], forced: [] }
+    : evaluateGates(summary, touched, managed, protectedCancels, options);
   const applyCalls = options.refreshOnly ? 0 : changes.reduce((sum, change) => sum + applyCallsOf(change), 0);
   const rps = options.settings.requests_per_second;
   return {
@@ -165,7 +209,8 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   };
 }
 
-const PLAN_GROUP_UNREADABLE = 'CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it';
+const PLAN_GROUP_UNREADABLE =
+  'CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it';
 
 /**
  * `plan_group_id` is never silently ignored. CTCT takes it only in PUT …/plan (spec `PlanInfo`,
@@ -175,7 +220,11 @@ const PLAN_GROUP_UNREADABLE = 'CTCT cannot read it back (GET /partner/accounts/{
 function computePlanGroupNotices(desired: readonly DesiredAccount[], changes: readonly Change[]): Problem[] {
   const changeByFile = new Map<string, Change>();
   for (const change of changes) {
-    if (change.file !== null && (change.action === 'create' || change.action === 'update' || change.action === 'reactivate')) changeByFile.set(change.file, change);
+    if (
+      change.file !== null &&
+      (change.action === 'create' || change.action === 'update' || change.action === 'reactivate')
+    )
+      changeByFile.set(change.file, change);
   }
   const notices: Problem[] = [];
   for (const account of desired) {
@@ -206,7 +255,10 @@ export function needsPlanRead(account: DesiredAccount, billingStatus: string): b
   return true;
 }
 
-function computeCreate(account: DesiredAccount & { login_name: string }, passwordProblems: ReadonlyMap<string, string>): CreateChange {
+function computeCreate(
+  account: DesiredAccount & { login_name: string },
+  passwordProblems: ReadonlyMap<string, string>,
+): CreateChange {
   const name = account.password_env;
   const problem = name !== undefined ? passwordProblems.get(account.file) : undefined;
   return {
@@ -224,14 +276,18 @@ function computeCreate(account: DesiredAccount & { login_name: string }, passwor
 
 /** The fields a create of this account sends (with `password_env`, never a password). */
 export function computeCreateFields(account: DesiredAccount): CreateFields {
-  return { ...createOnlyFields(account), ...(account.password_env !== undefined && { password_env: account.password_env }) };
+  return {
+    ...createOnlyFields(account),
+    ...(account.password_env !== undefined && { password_env: account.password_env }),
+  };
 }
 
 /** The body of PUT …/plan for the file's plan; the billing day only where CTCT takes it (leaving TRIAL). */
 function computePlanInfo(plan: DesiredPlan, withBillingDay = true): PlanInfo {
   return {
     plan_type: plan.plan_type,
-    ...(withBillingDay && plan.billing_day_of_month !== undefined && { billing_day_of_month: plan.billing_day_of_month }),
+    ...(withBillingDay &&
+      plan.billing_day_of_month !== undefined && { billing_day_of_month: plan.billing_day_of_month }),
     ...(plan.plan_group_id !== undefined && { plan_group_id: plan.plan_group_id }),
   };
 }
@@ -256,7 +312,11 @@ function baseOf(account: DesiredAccount, live: LiveAccount) {
   };
 }
 
-function computeExisting(account: DesiredAccount, live: LiveAccount, now: string | undefined): { changes: Change[]; problems: Problem[] } {
+function computeExisting(
+  account: DesiredAccount,
+  live: LiveAccount,
+  now: string | undefined,
+): { changes: Change[]; problems: Problem[] } {
   const view = viewOf(live);
   const base = baseOf(account, live);
   const assumed: Assumed = {
@@ -268,7 +328,8 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
   const wanted = account.plan;
 
   if (account.status === 'cancelled') {
-    if (view.billing_status === 'Canceled' || isCancelPending(account.cancel, now)) return { changes: [], problems: [] };
+    if (view.billing_status === 'Canceled' || isCancelPending(account.cancel, now))
+      return { changes: [], problems: [] };
     const cancel: AccountCancellation = {
       ...(account.cancel?.reason_id !== undefined && { reason_id: account.cancel.reason_id }),
       ...(account.cancel?.effective_date !== undefined && { effective_date: account.cancel.effective_date }),
@@ -281,7 +342,16 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
 
   if (view.billing_status === 'Canceled') {
     if (wanted.plan_type === 'TRIAL') {
-      return { changes: [], problems: [at(account, 'plan.plan_type', 'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled')] };
+      return {
+        changes: [],
+        problems: [
+          at(
+            account,
+            'plan.plan_type',
+            'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled',
+          ),
+        ],
+      };
     }
     return {
       changes: [{ action: 'reactivate', ...base, assumed, before, after: computePlanInfo(wanted, false) }],
@@ -290,9 +360,20 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
   }
 
   if (wanted.plan_type === 'TRIAL') {
-    if (view.plan_type === 'TRIAL' || (view.plan_type === undefined && view.billing_status === 'Trial')) return { changes: [], problems: [] };
-    const current = view.plan_type !== undefined ? `it is on ${view.plan_type}` : `its billing_status is ${view.billing_status}`;
-    return { changes: [], problems: [at(account, 'plan.plan_type', `plan_type TRIAL is out of reach: the account has left TRIAL (${current}) and CTCT never returns an account to TRIAL`)] };
+    if (view.plan_type === 'TRIAL' || (view.plan_type === undefined && view.billing_status === 'Trial'))
+      return { changes: [], problems: [] };
+    const current =
+      view.plan_type !== undefined ? `it is on ${view.plan_type}` : `its billing_status is ${view.billing_status}`;
+    return {
+      changes: [],
+      problems: [
+        at(
+          account,
+          'plan.plan_type',
+          `plan_type TRIAL is out of reach: the account has left TRIAL (${current}) and CTCT never returns an account to TRIAL`,
+        ),
+      ],
+    };
   }
 
   if (view.plan_type === undefined) {
@@ -311,7 +392,12 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
     changes.push({ action: 'update', ...base, assumed, before, after: computePlanInfo(wanted, false) });
   }
   const liveDay = view.billing_day_of_month;
-  if (wanted.billing_day_of_month !== undefined && liveDay !== undefined && liveDay !== null && liveDay !== wanted.billing_day_of_month) {
+  if (
+    wanted.billing_day_of_month !== undefined &&
+    liveDay !== undefined &&
+    liveDay !== null &&
+    liveDay !== wanted.billing_day_of_month
+  ) {
     changes.push({
       action: 'drift',
       ...base,
@@ -323,7 +409,15 @@ function computeExisting(account: DesiredAccount, live: LiveAccount, now: string
   return { changes, problems: [] };
 }
 
-const SSO_USER_FIELDS = ['login_name', 'first_name', 'last_name', 'contact_email', 'role_name', 'external_id', 'external_provider'] as const;
+const SSO_USER_FIELDS = [
+  'login_name',
+  'first_name',
+  'last_name',
+  'contact_email',
+  'role_name',
+  'external_id',
+  'external_provider',
+] as const;
 
 /**
  * A `create_sso_user` for each user without `created_at`. CTCT can create an SSO user but neither
@@ -331,14 +425,22 @@ const SSO_USER_FIELDS = ['login_name', 'first_name', 'last_name', 'contact_email
  * is never sent again; where the base version of the file shows one, its edit or removal is
  * reported as drift, never applied.
  */
-function computeSsoUserChanges(account: DesiredAccount, live: LiveAccount | null, baseUsers: readonly DesiredSsoUser[] | undefined): Change[] {
+function computeSsoUserChanges(
+  account: DesiredAccount,
+  live: LiveAccount | null,
+  baseUsers: readonly DesiredSsoUser[] | undefined,
+): Change[] {
   const base = {
     login_name: account.login_name ?? null,
     organization_name: account.organization_name ?? live?.organization_name ?? null,
     file: account.file,
   };
   const users = account.sso_users ?? [];
-  const created = new Map((baseUsers ?? []).filter((user) => user.created_at !== undefined).map((user) => [user.login_name.toLowerCase(), user]));
+  const created = new Map(
+    (baseUsers ?? [])
+      .filter((user) => user.created_at !== undefined)
+      .map((user) => [user.login_name.toLowerCase(), user]),
+  );
   const changes: Change[] = [];
   users.forEach((user, index) => {
     const line = account.positions[`sso_users.${index}`]?.line ?? account.positions['']?.line ?? 1;
@@ -346,7 +448,15 @@ function computeSsoUserChanges(account: DesiredAccount, live: LiveAccount | null
     created.delete(user.login_name.toLowerCase());
     if (earlier === undefined && user.created_at === undefined) {
       const { created_at: _none, ...body } = user;
-      changes.push({ action: 'create_sso_user', ...base, encoded_account_id: live?.encoded_account_id ?? null, line, sso_user: user.login_name, before: null, after: body });
+      changes.push({
+        action: 'create_sso_user',
+        ...base,
+        encoded_account_id: live?.encoded_account_id ?? null,
+        line,
+        sso_user: user.login_name,
+        before: null,
+        after: body,
+      });
       return;
     }
     if (earlier === undefined || live === null) return;
@@ -361,9 +471,10 @@ function computeSsoUserChanges(account: DesiredAccount, live: LiveAccount | null
       sso_user: user.login_name,
       before: Object.fromEntries(edited.map((field) => [field, earlier[field] ?? null])),
       after: Object.fromEntries(edited.map((field) => [field, user[field] ?? null])),
-      reason: user.created_at === undefined
-        ? `SSO user ${user.login_name} was created on ${earlier.created_at}; CTCT answers 409 to a second create, so apply never posts it again: put created_at back`
-        : `CTCT can neither read nor change an SSO user once created, so this edit of ${user.login_name} is not applied; the user keeps the values it was created with`,
+      reason:
+        user.created_at === undefined
+          ? `SSO user ${user.login_name} was created on ${earlier.created_at}; CTCT answers 409 to a second create, so apply never posts it again: put created_at back`
+          : `CTCT can neither read nor change an SSO user once created, so this edit of ${user.login_name} is not applied; the user keeps the values it was created with`,
     });
   });
   if (live === null) return changes;
@@ -384,28 +495,51 @@ function computeSsoUserChanges(account: DesiredAccount, live: LiveAccount | null
 
 function viewOf(live: LiveAccount): LiveView {
   if (live.plan !== undefined) {
-    return { billing_status: live.plan.billing_status, plan_type: live.plan.plan_type, billing_day_of_month: live.plan.billing_day_of_month };
+    return {
+      billing_status: live.plan.billing_status,
+      plan_type: live.plan.plan_type,
+      billing_day_of_month: live.plan.billing_day_of_month,
+    };
   }
-  if (live.billing_status === 'Trial') return { billing_status: 'Trial', plan_type: 'TRIAL', billing_day_of_month: null };
+  if (live.billing_status === 'Trial')
+    return { billing_status: 'Trial', plan_type: 'TRIAL', billing_day_of_month: null };
   return { billing_status: live.billing_status, plan_type: undefined, billing_day_of_month: undefined };
 }
 
 /** Changes that count toward the share of managed accounts one run may touch. */
 const TOUCHING: ReadonlySet<ChangeAction> = new Set(['update', 'update_profile', 'cancel', 'reactivate']);
 
-function evaluateGates(summary: PlanSummary, touched: number, managed: number, protectedCancels: DesiredAccount[], options: PlanOptions): { refusals: Refusal[]; forced: Refusal[] } {
+function evaluateGates(
+  summary: PlanSummary,
+  touched: number,
+  managed: number,
+  protectedCancels: DesiredAccount[],
+  options: PlanOptions,
+): { refusals: Refusal[]; forced: Refusal[] } {
   const refusals: Refusal[] = [];
   const forced: Refusal[] = [];
   const gate = (refusal: Refusal) => (options.force && refusal.override !== null ? forced : refusals).push(refusal);
   for (const account of protectedCancels) {
-    gate({ gate: 'protected', message: `${account.file} has protect: true and status: cancelled; a protected account is never cancelled`, override: null });
+    gate({
+      gate: 'protected',
+      message: `${account.file} has protect: true and status: cancelled; a protected account is never cancelled`,
+      override: null,
+    });
   }
   const { max_cancels, max_creates, max_changed_share, min_accounts_for_share } = options.settings.safety;
   if (summary.cancel > max_cancels) {
-    gate({ gate: 'max_cancels', message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`, override: raiseLimit('max_cancels', summary.cancel) });
+    gate({
+      gate: 'max_cancels',
+      message: `the plan cancels ${summary.cancel} accounts; the limit is ${max_cancels} in one run`,
+      override: raiseLimit('max_cancels', summary.cancel),
+    });
   }
   if (summary.create > max_creates) {
-    gate({ gate: 'max_creates', message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`, override: raiseLimit('max_creates', summary.create) });
+    gate({
+      gate: 'max_creates',
+      message: `the plan creates ${summary.create} accounts; the limit is ${max_creates} in one run`,
+      override: raiseLimit('max_creates', summary.create),
+    });
   }
   if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {
     gate({
@@ -415,7 +549,11 @@ function evaluateGates(summary: PlanSummary, touched: number, managed: number, p
     });
   }
   if (options.settings.orphans === 'fail' && summary.orphan > 0) {
-    gate({ gate: 'orphans', message: `${summary.orphan} live accounts are named by no file (orphans: fail)`, override: 'adopt them with ctct-gitops import, set orphans: report in ctct-gitops.yaml, or rerun with --force' });
+    gate({
+      gate: 'orphans',
+      message: `${summary.orphan} live accounts are named by no file (orphans: fail)`,
+      override: 'adopt them with ctct-gitops import, set orphans: report in ctct-gitops.yaml, or rerun with --force',
+    });
   }
   return { refusals, forced };
 }
@@ -448,7 +586,16 @@ export function applyCallsOf(change: Change): number {
 }
 
 function summarise(changes: readonly Change[]): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, update_profile: 0, reactivate: 0, cancel: 0, create_sso_user: 0, drift: 0, orphan: 0 };
+  const summary: PlanSummary = {
+    create: 0,
+    update: 0,
+    update_profile: 0,
+    reactivate: 0,
+    cancel: 0,
+    create_sso_user: 0,
+    drift: 0,
+    orphan: 0,
+  };
   for (const change of changes) summary[change.action]++;
   return summary;
 }
@@ -472,7 +619,16 @@ function at(account: DesiredAccount, field: string, message: string): Problem {
 
 function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, options: PlanOptions): string {
   const hash = createHash('sha256');
-  hash.update(canonicalJson({ orphans: options.settings.orphans, safety: options.settings.safety, force: options.force, not_refreshed: [...live.notRefreshed].sort(), ...(options.targets !== undefined && { targets: [...options.targets].sort() }), ...(options.refreshOnly && { refresh_only: true }) }));
+  hash.update(
+    canonicalJson({
+      orphans: options.settings.orphans,
+      safety: options.settings.safety,
+      force: options.force,
+      not_refreshed: [...live.notRefreshed].sort(),
+      ...(options.targets !== undefined && { targets: [...options.targets].sort() }),
+      ...(options.refreshOnly && { refresh_only: true }),
+    }),
+  );
   // Account by account: one large string for 10,000 accounts would cost more than the hashing.
   const byFile = [...desired].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const { positions: _positions, ...account } of byFile) hash.update(`\n${canonicalJson(account)}`);
@@ -481,7 +637,8 @@ function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, opti
   for (const account of byId) hash.update(`\n${canonicalJson(account)}`);
   if (options.baseSsoUsers !== undefined) {
     hash.update('\nbase sso users');
-    for (const file of [...options.baseSsoUsers.keys()].sort()) hash.update(`\n${canonicalJson({ file, users: options.baseSsoUsers.get(file) })}`);
+    for (const file of [...options.baseSsoUsers.keys()].sort())
+      hash.update(`\n${canonicalJson({ file, users: options.baseSsoUsers.get(file) })}`);
   }
   return `sha256:${hash.digest('hex')}`;
 }
@@ -489,7 +646,8 @@ function fingerprintOf(desired: readonly DesiredAccount[], live: LiveState, opti
 /** JSON with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {

@@ -5,12 +5,27 @@ import type { DesiredAccount, DriftChange, LiveAccount, ProfileValues, UpdatePro
 
 /** The fields of `CustomerPut` (spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes. */
 export const PROFILE_FIELDS = [
-  'contact_email', 'contact_phone', 'country_code', 'state_code', 'organization_name', 'organization_phone',
-  'time_zone_id', 'website', 'first_name', 'last_name',
+  'contact_email',
+  'contact_phone',
+  'country_code',
+  'state_code',
+  'organization_name',
+  'organization_phone',
+  'time_zone_id',
+  'website',
+  'first_name',
+  'last_name',
 ] as const satisfies readonly (keyof CustomerPut)[];
 
 const ADDRESS_FIELDS = [
-  'address_line1', 'address_line2', 'address_line3', 'city', 'state_code', 'state_name', 'postal_code', 'country_code',
+  'address_line1',
+  'address_line2',
+  'address_line3',
+  'city',
+  'state_code',
+  'state_name',
+  'postal_code',
+  'country_code',
 ] as const satisfies readonly (keyof AccountPhysicalAddress)[];
 
 export const UNMANAGED_REASON =
@@ -25,11 +40,25 @@ export const UNMANAGED_REASON =
  * listed name (or, where no list was read, none known) and no such edit costs no call (assumed: the
  * list and the summary show the same organization name).
  */
-export function needsProfileRead(account: DesiredAccount, listedOrganizationName: string | undefined, baseline?: ProfileValues): boolean {
-  const declares = account.physical_address !== undefined || PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined);
+export function needsProfileRead(
+  account: DesiredAccount,
+  listedOrganizationName: string | undefined,
+  baseline?: ProfileValues,
+): boolean {
+  const declares =
+    account.physical_address !== undefined ||
+    PROFILE_FIELDS.some((field) => field !== 'organization_name' && account[field] !== undefined);
   if (account.managed_site_owner === true && declares) return true;
-  if (listedOrganizationName !== undefined && account.organization_name !== undefined && account.organization_name !== listedOrganizationName) return true;
-  return baseline !== undefined && PROFILE_FIELDS.some((field) => account[field] !== undefined && account[field] !== baseline[field]);
+  if (
+    listedOrganizationName !== undefined &&
+    account.organization_name !== undefined &&
+    account.organization_name !== listedOrganizationName
+  )
+    return true;
+  return (
+    baseline !== undefined &&
+    PROFILE_FIELDS.some((field) => account[field] !== undefined && account[field] !== baseline[field])
+  );
 }
 
 type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'encoded_account_id' | 'file' | 'line'>;
@@ -42,12 +71,21 @@ type Base = Pick<UpdateProfileChange, 'login_name' | 'organization_name' | 'enco
  * `--changed-since`) are drift; a `physical_address` there is a problem. Nothing is decided for an
  * account whose managed status was not read.
  */
-export function computeProfileChanges(account: DesiredAccount, live: LiveAccount, base: Base, baseline?: ProfileValues): { changes: Array<UpdateProfileChange | DriftChange>; problems: Problem[] } {
+export function computeProfileChanges(
+  account: DesiredAccount,
+  live: LiveAccount,
+  base: Base,
+  baseline?: ProfileValues,
+): { changes: Array<UpdateProfileChange | DriftChange>; problems: Problem[] } {
   if (live.managed === false) {
     const problems: Problem[] = [];
     if (account.physical_address !== undefined) {
       const position = account.positions['physical_address'] ?? account.positions[''] ?? { line: 1, col: 1 };
-      problems.push({ file: account.file, ...position, message: `physical_address: GET /partner/accounts?account_type=managed does not list ${live.encoded_account_id}, and CTCT changes the address only of a managed account; remove physical_address and managed_site_owner from the file` });
+      problems.push({
+        file: account.file,
+        ...position,
+        message: `physical_address: GET /partner/accounts?account_type=managed does not list ${live.encoded_account_id}, and CTCT changes the address only of a managed account; remove physical_address and managed_site_owner from the file`,
+      });
     }
     // What can be seen: the listed organization name, and the details the file changed since the
     // base of --changed-since (their live values cannot be read).
@@ -77,12 +115,14 @@ export function computeProfileChanges(account: DesiredAccount, live: LiveAccount
     const wanted = account[field];
     const current = blankToUndefined(live.profile[field]);
     if (wanted === undefined || wanted === current) continue;
-    if (!reconciled && field !== 'organization_name' && (baseline === undefined || wanted === baseline[field])) continue;
+    if (!reconciled && field !== 'organization_name' && (baseline === undefined || wanted === baseline[field]))
+      continue;
     if (current !== undefined) before[field] = current;
     after[field] = wanted;
   }
   const wantedAddress = account.physical_address;
-  const currentAddress = live.profile.physical_address === undefined ? undefined : normaliseAddress(live.profile.physical_address);
+  const currentAddress =
+    live.profile.physical_address === undefined ? undefined : normaliseAddress(live.profile.physical_address);
   if (wantedAddress !== undefined && !sameAddress(wantedAddress, currentAddress)) {
     before.physical_address = currentAddress ?? null;
     after.physical_address = normaliseAddress(wantedAddress);

@@ -25,30 +25,44 @@ export interface FetchProfilesOptions {
  * or targeted files only in `--changed-since` and `--target` runs, whose other accounts are not
  * refreshed. Any failure is fatal, as for every live read.
  */
-export async function fetchLiveProfiles(reader: ProfileReader, desired: readonly DesiredAccount[], live: LiveState, options: FetchProfilesOptions): Promise<LiveState> {
+export async function fetchLiveProfiles(
+  reader: ProfileReader,
+  desired: readonly DesiredAccount[],
+  live: LiveState,
+  options: FetchProfilesOptions,
+): Promise<LiveState> {
   const notRefreshed = new Set(live.notRefreshed);
   const byId = new Map(live.accounts.map((account) => [account.encoded_account_id, account]));
   const declaring = desired.filter((account) => {
     const id = account.encoded_account_id;
-    return id !== undefined && byId.has(id) && !notRefreshed.has(id) && account.status === 'active' && needsProfileRead(account, byId.get(id)?.organization_name, options.detailBaselines?.get(account.file));
+    return (
+      id !== undefined &&
+      byId.has(id) &&
+      !notRefreshed.has(id) &&
+      account.status === 'active' &&
+      needsProfileRead(account, byId.get(id)?.organization_name, options.detailBaselines?.get(account.file))
+    );
   });
   const calls = { ...live.calls, managed_list: 0, summary: 0 };
   if (declaring.length === 0) return { ...live, calls };
 
   const listBefore = reader.calls.listAccounts;
-  const managedIds = options.accountType === 'managed'
-    ? new Set(byId.keys())
-    : new Set((await reader.listAccounts({ accountType: 'managed' })).map((owner) => owner.encoded_account_id));
+  const managedIds =
+    options.accountType === 'managed'
+      ? new Set(byId.keys())
+      : new Set((await reader.listAccounts({ accountType: 'managed' })).map((owner) => owner.encoded_account_id));
   calls.managed_list = reader.calls.listAccounts - listBefore;
 
   const syncBefore = reader.calls.accountOperationsSync;
   const accounts = live.accounts.map((account) => ({ ...account }));
   const copies = new Map(accounts.map((account) => [account.encoded_account_id, account]));
-  const results = await Promise.allSettled(declaring.map(async (account) => {
-    const copy = copies.get(account.encoded_account_id!)!;
-    copy.managed = managedIds.has(copy.encoded_account_id);
-    if (copy.managed) copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
-  }));
+  const results = await Promise.allSettled(
+    declaring.map(async (account) => {
+      const copy = copies.get(account.encoded_account_id!)!;
+      copy.managed = managedIds.has(copy.encoded_account_id);
+      if (copy.managed) copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
+    }),
+  );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   calls.summary = reader.calls.accountOperationsSync - syncBefore;

@@ -49,11 +49,17 @@ const PAGE_SIZE = 50;
  * each. Any failure is fatal: a partial read is never taken as "no account". Only the budget
  * leaves accounts unread on purpose, and each one is named in `notRefreshed`.
  */
-export async function fetchLiveState(reader: LiveReader, desired: readonly DesiredAccount[], options: FetchLiveOptions): Promise<LiveState> {
+export async function fetchLiveState(
+  reader: LiveReader,
+  desired: readonly DesiredAccount[],
+  options: FetchLiveOptions,
+): Promise<LiveState> {
   const listBefore = reader.calls.listAccounts;
   const planBefore = reader.calls.getPlan;
   const budget = options.maxCalls ?? Number.POSITIVE_INFINITY;
-  const named = desired.filter((account): account is DesiredAccount & { encoded_account_id: string } => account.encoded_account_id !== undefined);
+  const named = desired.filter(
+    (account): account is DesiredAccount & { encoded_account_id: string } => account.encoded_account_id !== undefined,
+  );
   const notRefreshed: string[] = [];
   const skipped: NotRefreshed[] = [];
   const spent = () => reader.calls.listAccounts - listBefore + reader.calls.getPlan - planBefore;
@@ -77,23 +83,33 @@ export async function fetchLiveState(reader: LiveReader, desired: readonly Desir
     const byId = new Map(accounts.map((account) => [account.encoded_account_id, account]));
     for (const account of named) {
       const live = byId.get(account.encoded_account_id);
-      if (live !== undefined && needsPlanRead(account, live.billing_status)) wanted.push({ id: live.encoded_account_id, file: account.file, listed: live });
+      if (live !== undefined && needsPlanRead(account, live.billing_status))
+        wanted.push({ id: live.encoded_account_id, file: account.file, listed: live });
     }
   } else {
     const seen = new Set<string>();
     for (const account of named) {
-      if (options.scope !== undefined && !options.scope.has(account.file)) notRefreshed.push(account.encoded_account_id);
+      if (options.scope !== undefined && !options.scope.has(account.file))
+        notRefreshed.push(account.encoded_account_id);
       else wanted.push({ id: account.encoded_account_id, file: account.file });
       seen.add(account.encoded_account_id);
     }
     for (const removed of options.removed ?? []) {
-      if (!seen.has(removed.encoded_account_id)) wanted.push({ id: removed.encoded_account_id, file: removed.file, ...(removed.organization_name !== undefined && { organization_name: removed.organization_name }) });
+      if (!seen.has(removed.encoded_account_id))
+        wanted.push({
+          id: removed.encoded_account_id,
+          file: removed.file,
+          ...(removed.organization_name !== undefined && { organization_name: removed.organization_name }),
+        });
     }
   }
 
   // Least recently verified first (never verified before all), then by id, so runs under a budget take turns.
   const verifiedAt = options.verifiedAt ?? new Map<string, string>();
-  if (options.maxCalls !== undefined) wanted.sort((a, b) => compareVerified(verifiedAt.get(a.id), verifiedAt.get(b.id)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (options.maxCalls !== undefined)
+    wanted.sort(
+      (a, b) => compareVerified(verifiedAt.get(a.id), verifiedAt.get(b.id)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   const affordable = Math.max(0, budget - spent());
   const toRead = wanted.slice(0, affordable);
   const leftOut = (item: (typeof wanted)[number]) => {
@@ -103,20 +119,32 @@ export async function fetchLiveState(reader: LiveReader, desired: readonly Desir
   for (const item of wanted.slice(affordable)) leftOut(item);
 
   const notFound: string[] = [];
-  const results = await Promise.allSettled(toRead.map(async (item) => {
-    let plan: PlanTiers;
-    try {
-      plan = await reader.getPlan(item.id);
-    } catch (error) {
-      if (error instanceof ReadBudgetSpentError) return leftOut(item);
-      // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).
-      if (!listed && error instanceof CtctApiError && error.status === 404) return void notFound.push(item.id);
-      throw error;
-    }
-    const livePlan = { plan_type: plan.plan_type, billing_status: plan.billing_status, billing_day_of_month: plan.billing_day_of_month ?? null };
-    if (item.listed !== undefined) item.listed.plan = livePlan;
-    else accounts.push({ encoded_account_id: item.id, billing_status: plan.billing_status, ...(item.organization_name !== undefined && { organization_name: item.organization_name }), plan: livePlan });
-  }));
+  const results = await Promise.allSettled(
+    toRead.map(async (item) => {
+      let plan: PlanTiers;
+      try {
+        plan = await reader.getPlan(item.id);
+      } catch (error) {
+        if (error instanceof ReadBudgetSpentError) return leftOut(item);
+        // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).
+        if (!listed && error instanceof CtctApiError && error.status === 404) return void notFound.push(item.id);
+        throw error;
+      }
+      const livePlan = {
+        plan_type: plan.plan_type,
+        billing_status: plan.billing_status,
+        billing_day_of_month: plan.billing_day_of_month ?? null,
+      };
+      if (item.listed !== undefined) item.listed.plan = livePlan;
+      else
+        accounts.push({
+          encoded_account_id: item.id,
+          billing_status: plan.billing_status,
+          ...(item.organization_name !== undefined && { organization_name: item.organization_name }),
+          plan: livePlan,
+        });
+    }),
+  );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 

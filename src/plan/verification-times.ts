@@ -29,9 +29,11 @@ export async function readVerificationTimes(stateDir: string): Promise<Verificat
     return { ...EMPTY, accounts: {} };
   }
   const record = value as Partial<VerificationTimes> | null;
-  if (record?.format_version !== 1 || typeof record.accounts !== 'object' || record.accounts === null) return { ...EMPTY, accounts: {} };
+  if (record?.format_version !== 1 || typeof record.accounts !== 'object' || record.accounts === null)
+    return { ...EMPTY, accounts: {} };
   const accounts: Record<string, string> = {};
-  for (const [id, at] of Object.entries(record.accounts)) if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) accounts[id] = at;
+  for (const [id, at] of Object.entries(record.accounts))
+    if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) accounts[id] = at;
   return { format_version: 1, list_pages: typeof record.list_pages === 'number' ? record.list_pages : null, accounts };
 }
 
@@ -39,12 +41,19 @@ export async function readVerificationTimes(stateDir: string): Promise<Verificat
 export function computeVerificationTimes(previous: VerificationTimes, live: LiveState, now: string): VerificationTimes {
   const accounts = { ...previous.accounts };
   for (const id of live.refreshed) accounts[id] = now;
-  const listPages = live.listed ? live.calls.list : live.calls.list > 0 ? Math.max(live.calls.list + 1, previous.list_pages ?? 0) : previous.list_pages;
+  const listPages = live.listed
+    ? live.calls.list
+    : live.calls.list > 0
+      ? Math.max(live.calls.list + 1, previous.list_pages ?? 0)
+      : previous.list_pages;
   return { format_version: 1, list_pages: listPages, accounts };
 }
 
 export async function writeVerificationTimes(stateDir: string, times: VerificationTimes): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   const sorted = Object.fromEntries(Object.entries(times.accounts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  await writeFileAtomic(path.join(stateDir, VERIFICATION_FILE), `${JSON.stringify({ ...times, accounts: sorted }, null, 1)}\n`);
+  await writeFileAtomic(
+    path.join(stateDir, VERIFICATION_FILE),
+    `${JSON.stringify({ ...times, accounts: sorted }, null, 1)}\n`,
+  );
 }

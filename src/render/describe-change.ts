@@ -15,7 +15,10 @@ export const ACTION_LABELS: Record<ChangeAction, { symbol: string; emoji: string
 /** How a change names its account (login name, id, organization name, whichever it has), and its SSO user. */
 export function identityOf(change: Change): string {
   const name = change.login_name ?? change.organization_name;
-  const account = name !== null && change.encoded_account_id !== null ? `${name} (${change.encoded_account_id})` : (name ?? change.encoded_account_id ?? change.file ?? '(unnamed)');
+  const account =
+    name !== null && change.encoded_account_id !== null
+      ? `${name} (${change.encoded_account_id})`
+      : (name ?? change.encoded_account_id ?? change.file ?? '(unnamed)');
   const user = change.action === 'create_sso_user' || change.action === 'drift' ? change.sso_user : undefined;
   return user === undefined ? account : `${user} in ${account}`;
 }
@@ -26,9 +29,14 @@ export function fieldRows(change: Change): [string, unknown, unknown][] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   if (change.action === 'update' || change.action === 'reactivate') {
     // An update shows what moves; the unchanged context stays in the JSON plan.
-    return keys.filter((key) => key in after && before[key] !== after[key]).map((key) => [key, before[key], after[key]]);
+    return keys
+      .filter((key) => key in after && before[key] !== after[key])
+      .map((key) => [key, before[key], after[key]]);
   }
-  if (change.action === 'update_profile') return keys.flatMap((key) => (key === 'physical_address' ? addressRows(before[key], after[key]) : [[key, before[key], after[key]]]));
+  if (change.action === 'update_profile')
+    return keys.flatMap((key) =>
+      key === 'physical_address' ? addressRows(before[key], after[key]) : [[key, before[key], after[key]]],
+    );
   return keys.map((key) => [key, before[key], after[key]]);
 }
 
@@ -121,15 +129,25 @@ export function summaryLine(plan: Plan): string {
     summary.update_profile && `${summary.update_profile} profile${summary.update_profile === 1 ? '' : 's'} to update`,
     summary.reactivate && `${summary.reactivate} to reactivate`,
     summary.cancel && `${summary.cancel} to cancel`,
-    summary.create_sso_user && `${summary.create_sso_user} SSO user${summary.create_sso_user === 1 ? '' : 's'} to create`,
+    summary.create_sso_user &&
+      `${summary.create_sso_user} SSO user${summary.create_sso_user === 1 ? '' : 's'} to create`,
   ].filter(Boolean);
-  const reported = [summary.drift && `${summary.drift} drift`, summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`].filter(Boolean);
+  const reported = [
+    summary.drift && `${summary.drift} drift`,
+    summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`,
+  ].filter(Boolean);
   // A refused plan is never read as what will happen.
-  const head = applied.length === 0 ? 'no changes' : plan.refusals.length > 0 ? `refused by safety gates, nothing will be applied (it would: ${applied.join(', ')})` : applied.join(', ');
+  const head =
+    applied.length === 0
+      ? 'no changes'
+      : plan.refusals.length > 0
+        ? `refused by safety gates, nothing will be applied (it would: ${applied.join(', ')})`
+        : applied.join(', ');
   return reported.length > 0 ? `${head}; ${reported.join(', ')} reported` : head;
 }
 
-export const REFRESH_ONLY_NOTE = 'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';
+export const REFRESH_ONLY_NOTE =
+  'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';
 
 /** A refresh-only plan proposes nothing: it counts where live state differs from the files. */
 function refreshSummaryLine(summary: Plan['summary']): string {
@@ -153,7 +171,10 @@ export function hasDifferences(plan: Plan): boolean {
 
 /** The creates apply will skip because their initial password is missing. */
 export function blockedCreates(plan: Plan): (CreateChange & { blocked: CreateBlocked })[] {
-  return plan.changes.filter((change): change is CreateChange & { blocked: CreateBlocked } => change.action === 'create' && change.blocked !== undefined);
+  return plan.changes.filter(
+    (change): change is CreateChange & { blocked: CreateBlocked } =>
+      change.action === 'create' && change.blocked !== undefined,
+  );
 }
 
 /** The line that says why a create is blocked and what apply does about it. */
@@ -165,29 +186,57 @@ export function blockedLine(blocked: CreateBlocked): string {
 export function hasChanges(plan: Plan): boolean {
   const { summary } = plan;
   if (plan.refresh_only) return false;
-  return summary.create + summary.update + summary.update_profile + summary.reactivate + summary.cancel + (summary.create_sso_user ?? 0) > 0;
+  return (
+    summary.create +
+      summary.update +
+      summary.update_profile +
+      summary.reactivate +
+      summary.cancel +
+      (summary.create_sso_user ?? 0) >
+    0
+  );
 }
 
 export function apiLine(plan: Plan): string {
   const { api } = plan;
   const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
-  const profile = api.managed_list_calls + api.summary_calls > 0 ? [plural(api.managed_list_calls, 'managed-list call'), plural(api.summary_calls, 'account-summary call')] : [];
+  const profile =
+    api.managed_list_calls + api.summary_calls > 0
+      ? [plural(api.managed_list_calls, 'managed-list call'), plural(api.summary_calls, 'account-summary call')]
+      : [];
   // A scoped plan reads no list: "0 list calls" would read as a fault.
-  const parts = [...(api.list_calls > 0 ? [plural(api.list_calls, 'list call')] : []), ...(api.list_calls > 0 || api.plan_calls > 0 ? [plural(api.plan_calls, 'plan call')] : []), ...profile];
-  const calls = parts.length === 0 ? 'no API call' : parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+  const parts = [
+    ...(api.list_calls > 0 ? [plural(api.list_calls, 'list call')] : []),
+    ...(api.list_calls > 0 || api.plan_calls > 0 ? [plural(api.plan_calls, 'plan call')] : []),
+    ...profile,
+  ];
+  const calls =
+    parts.length === 0
+      ? 'no API call'
+      : parts.length === 1
+        ? parts[0]
+        : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
   const read = `read live state with ${calls}`;
   const budget = api.max_calls !== null ? ` within a budget of ${plural(api.max_calls, 'call')}` : '';
   const overBudget = plan.over_budget.length;
-  const skipped = overBudget > 0
-    ? ` (${plural(api.refreshed, 'account')} refreshed, ${overBudget} left for a later run${api.not_refreshed > overBudget ? `, ${api.not_refreshed - overBudget} unchanged not refreshed` : ''})`
-    : api.not_refreshed > 0 ? ` (${plural(api.not_refreshed, 'unchanged account')} not refreshed)` : '';
-  const apply = api.apply_calls > 0 ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s` : '';
+  const skipped =
+    overBudget > 0
+      ? ` (${plural(api.refreshed, 'account')} refreshed, ${overBudget} left for a later run${api.not_refreshed > overBudget ? `, ${api.not_refreshed - overBudget} unchanged not refreshed` : ''})`
+      : api.not_refreshed > 0
+        ? ` (${plural(api.not_refreshed, 'unchanged account')} not refreshed)`
+        : '';
+  const apply =
+    api.apply_calls > 0
+      ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s`
+      : '';
   return `API: ${read}${budget}${skipped}${apply}.`;
 }
 
 /** Accounts the read budget left unread, as rows of identity, file and last verification; at most `limit`. */
 export function overBudgetRows(plan: Plan, limit: number): { rows: [string, string, string][]; more: number } {
-  const rows = plan.over_budget.slice(0, limit).map((item): [string, string, string] => [item.encoded_account_id, item.file, item.last_verified ?? 'never']);
+  const rows = plan.over_budget
+    .slice(0, limit)
+    .map((item): [string, string, string] => [item.encoded_account_id, item.file, item.last_verified ?? 'never']);
   return { rows, more: Math.max(0, plan.over_budget.length - limit) };
 }
 

@@ -7,7 +7,8 @@ const STATUS_MARK = { applied: '✓', failed: '✗', skipped: '–' } as const;
 /** One log line for a finished change (CI and other non-terminals). */
 export function renderOutcomeLine(outcome: Outcome): string {
   const name = outcome.login_name ?? outcome.encoded_account_id ?? outcome.file ?? '';
-  const id = outcome.encoded_account_id !== null && outcome.login_name !== null ? ` (${outcome.encoded_account_id})` : '';
+  const id =
+    outcome.encoded_account_id !== null && outcome.login_name !== null ? ` (${outcome.encoded_account_id})` : '';
   const user = outcome.sso_user !== undefined ? `${outcome.sso_user} in ` : '';
   const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
   return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${escapeControl(`${user}${name}${id}`)} ${outcome.status}${escapeControl(error)}`;
@@ -22,14 +23,19 @@ export function renderProgressLine(event: ProgressEvent, elapsedMs: number): str
 
 /** The closing summary of an apply. */
 export function renderApplySummary(report: ApplyReport): string {
-  const lines = [`Apply: ${report.summary.applied} applied, ${report.summary.failed} failed, ${report.summary.skipped} skipped.`];
+  const lines = [
+    `Apply: ${report.summary.applied} applied, ${report.summary.failed} failed, ${report.summary.skipped} skipped.`,
+  ];
   const failed = report.outcomes.filter((outcome) => outcome.status !== 'applied');
   if (failed.length > 0) lines.push(...failed.map((outcome) => `  ${renderOutcomeLine(outcome)}`));
   const written = writtenFields(report);
   if (written.length > 0) {
-    lines.push(`Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`, ...written.map(({ file, field }) => `  ${escapeControl(file)}: ${field}`));
+    lines.push(
+      `Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`,
+      ...written.map(({ file, field }) => `  ${escapeControl(file)}: ${field}`),
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -37,11 +43,20 @@ export function renderApplySummary(report: ApplyReport): string {
  * `cancel.requested_at`; a created SSO user its `created_at`; a create (this run's or a recovered
  * one) its `encoded_account_id`.
  */
-export function writtenFields(report: { outcomes: readonly { action: string; file: string | null; status: string }[]; files_written: readonly string[] }): { file: string; field: string }[] {
+export function writtenFields(report: {
+  outcomes: readonly { action: string; file: string | null; status: string }[];
+  files_written: readonly string[];
+}): { file: string; field: string }[] {
   const fieldsOf = (file: string): string[] => {
-    const actions = new Set(report.outcomes.filter((outcome) => outcome.file === file && outcome.status !== 'skipped').map((outcome) => outcome.action));
+    const actions = new Set(
+      report.outcomes
+        .filter((outcome) => outcome.file === file && outcome.status !== 'skipped')
+        .map((outcome) => outcome.action),
+    );
     const fields = [
-      ...(actions.has('create') || (!actions.has('cancel') && !actions.has('create_sso_user')) ? ['encoded_account_id'] : []),
+      ...(actions.has('create') || (!actions.has('cancel') && !actions.has('create_sso_user'))
+        ? ['encoded_account_id']
+        : []),
       ...(actions.has('cancel') ? ['cancel.requested_at'] : []),
       ...(actions.has('create_sso_user') ? ['sso_users[].created_at'] : []),
     ];

@@ -1,6 +1,19 @@
 import { formatProblem } from '../errors.js';
 import type { Change, OrphanChange, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, blockedCreates, blockedLine, describeReason, fieldRows, formatValue, identityOf, keyDifference, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import {
+  ACTION_LABELS,
+  apiLine,
+  blockedCreates,
+  blockedLine,
+  describeReason,
+  fieldRows,
+  formatValue,
+  identityOf,
+  keyDifference,
+  overBudgetRows,
+  REFRESH_ONLY_NOTE,
+  summaryLine,
+} from './describe-change.js';
 import { escapeHtml, htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
@@ -14,17 +27,26 @@ export function renderMarkdown(plan: Plan): string {
   if (plan.refresh_only && plan.changes.length > 0) out.push('> [!NOTE]', `> ${REFRESH_ONLY_NOTE}`, '');
 
   if (plan.problems.length > 0) {
-    out.push(`> [!CAUTION]`, `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`);
+    out.push(
+      `> [!CAUTION]`,
+      `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`,
+    );
     for (const problem of plan.problems) out.push(`> - ${markdownCode(formatProblem(problem))}`);
     out.push('');
   }
   if (plan.refusals.length > 0) {
     out.push('> [!CAUTION]', '> **Refused by safety gates**; apply will not run:');
-    for (const refusal of plan.refusals) out.push(`> - **${refusal.gate}**: ${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`);
+    for (const refusal of plan.refusals)
+      out.push(
+        `> - **${refusal.gate}**: ${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`,
+      );
     out.push('');
   }
   if (plan.notices !== undefined) {
-    out.push('> [!NOTE]', `> **${plan.notices.length} note${plan.notices.length === 1 ? '' : 's'}** on what the plan cannot check:`);
+    out.push(
+      '> [!NOTE]',
+      `> **${plan.notices.length} note${plan.notices.length === 1 ? '' : 's'}** on what the plan cannot check:`,
+    );
     for (const notice of plan.notices) out.push(`> - ${markdownCode(formatProblem(notice))}`);
     out.push('');
   }
@@ -35,30 +57,52 @@ export function renderMarkdown(plan: Plan): string {
   const verb = (does: string, would: string) => (refused ? `would ${would}` : does);
   const unless = refused ? ' (refused: nothing will be applied)' : '';
   if (cancels.length > 0) {
-    out.push('> [!WARNING]', `> **This plan ${verb('cancels', 'cancel')} ${cancels.length} account${cancels.length === 1 ? '' : 's'}${unless}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
+    out.push(
+      '> [!WARNING]',
+      `> **This plan ${verb('cancels', 'cancel')} ${cancels.length} account${cancels.length === 1 ? '' : 's'}${unless}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`,
+      '',
+    );
   }
   if (reactivations.length > 0) {
-    out.push('> [!IMPORTANT]', `> **This plan ${verb('reactivates', 'reactivate')} ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes)${unless}:** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`, '');
+    out.push(
+      '> [!IMPORTANT]',
+      `> **This plan ${verb('reactivates', 'reactivate')} ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes)${unless}:** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`,
+      '',
+    );
   }
   const blocked = blockedCreates(plan);
   if (blocked.length > 0) {
-    out.push('> [!WARNING]', `> **${blocked.length} create${blocked.length === 1 ? '' : 's'} cannot run: no initial password.** Apply skips ${blocked.length === 1 ? 'it' : 'them'} and carries out the rest; set the variable${blocked.length === 1 ? '' : 's'} (or \`CTCT_INITIAL_PASSWORDS\`) for the apply workflow:`);
-    for (const change of blocked) out.push(`> - ${markdownCode(identityOf(change))}: ${markdownText(change.blocked.reason)}`);
+    out.push(
+      '> [!WARNING]',
+      `> **${blocked.length} create${blocked.length === 1 ? '' : 's'} cannot run: no initial password.** Apply skips ${blocked.length === 1 ? 'it' : 'them'} and carries out the rest; set the variable${blocked.length === 1 ? '' : 's'} (or \`CTCT_INITIAL_PASSWORDS\`) for the apply workflow:`,
+    );
+    for (const change of blocked)
+      out.push(`> - ${markdownCode(identityOf(change))}: ${markdownText(change.blocked.reason)}`);
     out.push('');
   }
-  for (const refusal of plan.forced) out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
+  for (const refusal of plan.forced)
+    out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
   for (const change of plan.changes) if (change.action !== 'orphan') out.push(...renderSection(change));
   out.push(...renderOrphans(plan.changes.filter((change): change is OrphanChange => change.action === 'orphan')));
   if (plan.over_budget.length > 0) {
     const { rows, more } = overBudgetRows(plan, 50);
-    out.push('<details>', `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`, '');
+    out.push(
+      '<details>',
+      `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`,
+      '',
+    );
     out.push('| account | file | last verified |', '|---|---|---|');
     for (const [id, file, verified] of rows) out.push(`| ${cell(id)} | ${cell(file)} | ${verified} |`);
     if (more > 0) out.push('', `… and ${more} more (\`plan --format json\` lists them all).`);
     out.push('', '</details>', '');
   }
-  out.push(apiLine(plan), '', `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`, '');
+  out.push(
+    apiLine(plan),
+    '',
+    `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -67,10 +111,19 @@ function renderSection(change: Change): string[] {
   const where = change.file !== null ? ` · ${htmlCode(change.file)}` : '';
   const key = keyDifference(change);
   const what = key !== null ? ` · ${escapeHtml(key)}` : '';
-  const lines = ['<details>', `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}${what}</summary>`, ''];
+  const lines = [
+    '<details>',
+    `<summary>${label.emoji} <b>${label.verb}</b> ${htmlCode(identityOf(change))}${where}${what}</summary>`,
+    '',
+  ];
   const rows = fieldRows(change);
   if (rows.length > 0) {
-    const header = change.action !== 'drift' ? '| field | before | after |' : change.sso_user !== undefined ? '| field | created | file |' : '| field | live | file |';
+    const header =
+      change.action !== 'drift'
+        ? '| field | before | after |'
+        : change.sso_user !== undefined
+          ? '| field | created | file |'
+          : '| field | live | file |';
     lines.push(header, '|---|---|---|');
     for (const [field, before, after] of rows) {
       const shownBefore = change.action === 'drift' && before === undefined ? '(cannot be read)' : cell(before, field);
@@ -78,9 +131,14 @@ function renderSection(change: Change): string[] {
     }
     lines.push('');
   }
-  if (change.action === 'create' && change.blocked !== undefined) lines.push(`⛔ ${markdownText(blockedLine(change.blocked))}`, '');
+  if (change.action === 'create' && change.blocked !== undefined)
+    lines.push(`⛔ ${markdownText(blockedLine(change.blocked))}`, '');
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');
-  if (change.action === 'create_sso_user') lines.push('CTCT cannot read, change or remove an SSO user once created: apply writes `created_at` into the file and never sends this user again.', '');
+  if (change.action === 'create_sso_user')
+    lines.push(
+      'CTCT cannot read, change or remove an SSO user once created: apply writes `created_at` into the file and never sends this user again.',
+      '',
+    );
   lines.push('</details>', '');
   return lines;
 }
@@ -96,7 +154,9 @@ function renderOrphans(orphans: readonly OrphanChange[]): string[] {
     '|---|---|---|',
   ];
   for (const orphan of orphans) {
-    lines.push(`| ${orphan.organization_name !== null ? markdownText(orphan.organization_name) : '_unnamed_'} | ${markdownCode(orphan.encoded_account_id, { inTable: true })} | ${markdownCode(orphan.before.billing_status, { inTable: true })} |`);
+    lines.push(
+      `| ${orphan.organization_name !== null ? markdownText(orphan.organization_name) : '_unnamed_'} | ${markdownCode(orphan.encoded_account_id, { inTable: true })} | ${markdownCode(orphan.before.billing_status, { inTable: true })} |`,
+    );
   }
   lines.push('', '</details>', '');
   return lines;

@@ -1,6 +1,16 @@
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
-import { ACTION_LABELS, apiLine, blockedLine, fieldRows, formatValue, identityOf, overBudgetRows, REFRESH_ONLY_NOTE, summaryLine } from './describe-change.js';
+import {
+  ACTION_LABELS,
+  apiLine,
+  blockedLine,
+  fieldRows,
+  formatValue,
+  identityOf,
+  overBudgetRows,
+  REFRESH_ONLY_NOTE,
+  summaryLine,
+} from './describe-change.js';
 import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
@@ -8,7 +18,16 @@ export interface TextOptions {
   color: boolean;
 }
 
-const COLORS = { create: 32, update: 33, update_profile: 33, reactivate: 36, cancel: 31, create_sso_user: 32, drift: 35, orphan: 90 } as const;
+const COLORS = {
+  create: 32,
+  update: 33,
+  update_profile: 33,
+  reactivate: 36,
+  cancel: 31,
+  create_sso_user: 32,
+  drift: 35,
+  orphan: 90,
+} as const;
 
 /** The plan for a terminal, Terraform-style. */
 export function renderText(plan: Plan, options: TextOptions = { color: false }): string {
@@ -19,12 +38,17 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   for (const change of plan.changes) {
     const label = ACTION_LABELS[change.action];
     const where = change.file !== null ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}` : '';
-    lines.push(`${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`);
+    lines.push(
+      `${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`,
+    );
     lines.push(...renderFields(change));
-    if (change.action === 'create' && change.blocked !== undefined) lines.push(paint(COLORS.cancel, `      ${shown(blockedLine(change.blocked))}`));
+    if (change.action === 'create' && change.blocked !== undefined)
+      lines.push(paint(COLORS.cancel, `      ${shown(blockedLine(change.blocked))}`));
     if (change.action === 'drift') lines.push(`      ${shown(change.reason)}`);
-    if (change.action === 'orphan') lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
-    if (change.action === 'create_sso_user' && change.encoded_account_id === null) lines.push('      in the account created above, once it exists');
+    if (change.action === 'orphan')
+      lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
+    if (change.action === 'create_sso_user' && change.encoded_account_id === null)
+      lines.push('      in the account created above, once it exists');
   }
   if (plan.problems.length > 0) {
     lines.push('', bold(`Problems (${plan.problems.length}): the files ask for what CTCT cannot do`));
@@ -36,7 +60,10 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   }
   if (plan.refusals.length > 0) {
     lines.push('', bold('Refused by safety gates:'));
-    for (const refusal of plan.refusals) lines.push(`  ${refusal.gate}: ${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`);
+    for (const refusal of plan.refusals)
+      lines.push(
+        `  ${refusal.gate}: ${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`,
+      );
   }
   if (plan.forced.length > 0) {
     lines.push('', bold('Passed with --force:'));
@@ -44,13 +71,16 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   }
   if (plan.over_budget.length > 0) {
     const { rows, more } = overBudgetRows(plan, 20);
-    lines.push('', bold(`Not refreshed (${plan.over_budget.length}): the read budget ran out; a later run reads them first`));
+    lines.push(
+      '',
+      bold(`Not refreshed (${plan.over_budget.length}): the read budget ran out; a later run reads them first`),
+    );
     for (const [id, file, verified] of rows) lines.push(`  ${shown(id)}  ${shown(file)}  last verified ${verified}`);
     if (more > 0) lines.push(`  … and ${more} more (plan --format json lists them all)`);
   }
   if (lines.length > 0) lines.push('');
   lines.push(bold(`${plan.refresh_only ? 'Refresh-only' : 'Plan'}: ${summaryLine(plan)}.`), apiLine(plan));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function renderFields(change: Change): string[] {
@@ -60,9 +90,14 @@ function renderFields(change: Change): string[] {
     if (change.action === 'orphan') return `      ${field}: ${value(before)}`;
     if (change.action === 'drift' && change.sso_user !== undefined) {
       // An SSO user cannot be read back: the comparison is with what apply created.
-      return after === undefined ? `      ${field}: ${value(before)} (removed from the file)` : `      ${field}: created ${value(before)} ≠ file ${value(after)}`;
+      return after === undefined
+        ? `      ${field}: ${value(before)} (removed from the file)`
+        : `      ${field}: created ${value(before)} ≠ file ${value(after)}`;
     }
-    if (change.action === 'drift') return before === undefined ? `      ${field}: file ${value(after)} (CTCT cannot show the live value)` : `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
+    if (change.action === 'drift')
+      return before === undefined
+        ? `      ${field}: file ${value(after)} (CTCT cannot show the live value)`
+        : `      ${field}: live ${value(before)} ≠ file ${value(after)}`;
     if (after === undefined) return `      ${field}: ${value(before)}`;
     if (before === undefined) return `      ${field}: ${value(after)}`;
     return `      ${field}: ${value(before)} → ${value(after)}`;

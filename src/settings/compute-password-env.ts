@@ -23,12 +23,17 @@ export function computePasswordEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     map = undefined;
   }
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {
-    throw new InvalidInputError([], `${INITIAL_PASSWORDS_VAR} is not a JSON or YAML map from password_env names to passwords, such as {"HANKS_INITIAL_PASSWORD": "..."}`);
+    throw new InvalidInputError(
+      [],
+      `${INITIAL_PASSWORDS_VAR} is not a JSON or YAML map from password_env names to passwords, such as {"HANKS_INITIAL_PASSWORD": "..."}`,
+    );
   }
   const expanded: NodeJS.ProcessEnv = { ...env };
   for (const [name, value] of Object.entries(map)) {
-    if (!VARIABLE_NAME.test(name)) throw new InvalidInputError([], `${INITIAL_PASSWORDS_VAR}: "${name}" is not an environment variable name`);
-    if (typeof value !== 'string' && typeof value !== 'number') throw new InvalidInputError([], `${INITIAL_PASSWORDS_VAR}: the password of ${name} is not a string`);
+    if (!VARIABLE_NAME.test(name))
+      throw new InvalidInputError([], `${INITIAL_PASSWORDS_VAR}: "${name}" is not an environment variable name`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new InvalidInputError([], `${INITIAL_PASSWORDS_VAR}: the password of ${name} is not a string`);
     if (expanded[name] === undefined || expanded[name] === '') expanded[name] = String(value);
   }
   return expanded;
@@ -45,7 +50,10 @@ export function findPasswordProblem(name: string, value: string | undefined, log
 }
 
 /** For each account to create (by file) whose `password_env` cannot give its password (unset, or unfit by CTCT's rules), why not. */
-export function computePasswordProblems(accounts: readonly DesiredAccount[], env: NodeJS.ProcessEnv): Map<string, string> {
+export function computePasswordProblems(
+  accounts: readonly DesiredAccount[],
+  env: NodeJS.ProcessEnv,
+): Map<string, string> {
   const problems = new Map<string, string>();
   for (const account of accounts) {
     const name = account.password_env;
@@ -55,4 +63,3 @@ export function computePasswordProblems(accounts: readonly DesiredAccount[], env
   }
   return problems;
 }
-

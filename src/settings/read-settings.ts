@@ -15,7 +15,11 @@ export type SettingsOverrides = Partial<Omit<Settings, 'safety'>> & { safety?: P
  * Reads `ctct-gitops.yaml` (or `configFile`) from the working directory, validates it and merges
  * defaults ← file ← overrides. A missing default file is fine; a missing named one is an error.
  */
-export async function readSettings(cwd: string, configFile: string | undefined, overrides: SettingsOverrides = {}): Promise<Settings> {
+export async function readSettings(
+  cwd: string,
+  configFile: string | undefined,
+  overrides: SettingsOverrides = {},
+): Promise<Settings> {
   const file = configFile ?? DEFAULT_SETTINGS_FILE;
   const absolute = path.resolve(cwd, file);
   const display = path.relative(cwd, absolute).split(path.sep).join('/');
@@ -24,7 +28,9 @@ export async function readSettings(cwd: string, configFile: string | undefined, 
     text = await readFile(absolute, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || configFile !== undefined) {
-      throw new InvalidInputError([{ file: display, line: 1, col: 1, message: `cannot read the settings file: ${(error as Error).message}` }]);
+      throw new InvalidInputError([
+        { file: display, line: 1, col: 1, message: `cannot read the settings file: ${(error as Error).message}` },
+      ]);
     }
     text = null;
   }

@@ -34,7 +34,11 @@ export function readStateFile(file: string): SimulatorState | undefined {
   if (!existsSync(file)) return undefined;
   const result = validateJsonDocument('simulator-state', file, readFileSync(file, 'utf8'));
   if (result.document === null) throw new InvalidInputError(result.problems);
-  return { format_version: 1, accounts: result.document.accounts, pending_provisions: result.document.pending_provisions ?? [] };
+  return {
+    format_version: 1,
+    accounts: result.document.accounts,
+    pending_provisions: result.document.pending_provisions ?? [],
+  };
 }
 
 /** Write to a temporary file in the same folder, then rename: a reader never sees half a file. */

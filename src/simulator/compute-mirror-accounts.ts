@@ -9,8 +9,13 @@ import type { SimAccount } from './sim-account.js';
  * simulator: one per file naming an `encoded_account_id`, with the file's plan, status, managed
  * flag, details and address, so that a converged repository plans to zero changes. Pure: `now` dates the accounts.
  */
-export function computeMirrorAccounts(accounts: readonly DesiredAccount[], options: { now: string; accountType: AccountType }): SimAccount[] {
-  const named = accounts.filter((account): account is DesiredAccount & { encoded_account_id: string } => account.encoded_account_id !== undefined);
+export function computeMirrorAccounts(
+  accounts: readonly DesiredAccount[],
+  options: { now: string; accountType: AccountType },
+): SimAccount[] {
+  const named = accounts.filter(
+    (account): account is DesiredAccount & { encoded_account_id: string } => account.encoded_account_id !== undefined,
+  );
   return named.map((account, index) => {
     const id = account.encoded_account_id;
     const trial = account.plan.plan_type === 'TRIAL';
@@ -22,7 +27,15 @@ export function computeMirrorAccounts(accounts: readonly DesiredAccount[], optio
       contact_email: account.contact_email ?? `${id}@example.invalid`,
       country_code: account.country_code ?? 'US',
       state_code: account.state_code ?? '',
-      ...Object.fromEntries(PROFILE_FIELDS.filter((field) => account[field] !== undefined && field !== 'contact_email' && field !== 'country_code' && field !== 'state_code').map((field) => [field, account[field]])),
+      ...Object.fromEntries(
+        PROFILE_FIELDS.filter(
+          (field) =>
+            account[field] !== undefined &&
+            field !== 'contact_email' &&
+            field !== 'country_code' &&
+            field !== 'state_code',
+        ).map((field) => [field, account[field]]),
+      ),
       ...(account.physical_address !== undefined && { physical_address: account.physical_address }),
       has_password: true,
       // A file without the flag is listed by the account_type the settings read, as import found it.
@@ -34,7 +47,9 @@ export function computeMirrorAccounts(accounts: readonly DesiredAccount[], optio
       subscriber_count: 0,
       // A file that declares SSO users names an account with SSO for all users; those apply created are live.
       sso_enabled: (account.sso_users ?? []).length > 0,
-      sso_users: (account.sso_users ?? []).filter((user) => user.created_at !== undefined).map(({ created_at: _created, ...user }) => user),
+      sso_users: (account.sso_users ?? [])
+        .filter((user) => user.created_at !== undefined)
+        .map(({ created_at: _created, ...user }) => user),
       created_seq: index + 1,
       created_at: options.now,
     };

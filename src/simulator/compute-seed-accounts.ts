@@ -2,7 +2,18 @@ import { computeAccountId } from './account-store.js';
 import type { SimAccount } from './sim-account.js';
 
 const WORDS_A = ['Hanks', 'Blue', 'Northside', 'Golden', 'Maple', 'Harbor', 'Summit', 'Willow', 'Cedar', 'Bright'];
-const WORDS_B = ['Fresh Fruit', 'Bakery', 'Dental', 'Yoga', 'Hardware', 'Books', 'Coffee', 'Florist', 'Plumbing', 'Pets'];
+const WORDS_B = [
+  'Fresh Fruit',
+  'Bakery',
+  'Dental',
+  'Yoga',
+  'Hardware',
+  'Books',
+  'Coffee',
+  'Florist',
+  'Plumbing',
+  'Pets',
+];
 const US_STATES = ['MA', 'NY', 'CA', 'TX', 'WA', 'CO', 'FL', 'IL'];
 const CA_PROVINCES = ['ON', 'QC', 'BC', 'AB'];
 /** Seeded accounts were all created before this instant, one minute apart, so seeds do not depend on the clock. */
@@ -30,7 +41,11 @@ function pick<T>(items: readonly T[], random: () => number): T {
  * fifth with SSO for all users.
  * `isIdTaken` keeps ids unique against accounts already stored.
  */
-export function computeSeedAccounts(count: number, firstSeq: number, isIdTaken: (id: string) => boolean = () => false): SimAccount[] {
+export function computeSeedAccounts(
+  count: number,
+  firstSeq: number,
+  isIdTaken: (id: string) => boolean = () => false,
+): SimAccount[] {
   const random = createRandom(0xc7c7 + firstSeq);
   const randomByte = () => Math.floor(random() * 256);
   const ids = new Set<string>();

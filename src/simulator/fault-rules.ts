@@ -82,7 +82,8 @@ export function parseFaultSpec(spec: string): FaultRule {
   }
 
   if (/^[1-5]\d\d$/.test(action)) return { ...base, kind: 'status', status: Number(action) };
-  if (action === 'drop' || action === 'drop-after-store' || action === 'provision-later') return { ...base, kind: action };
+  if (action === 'drop' || action === 'drop-after-store' || action === 'provision-later')
+    return { ...base, kind: action };
   const latency = /^latency:(\d+)$/.exec(action);
   if (latency) return { ...base, kind: 'latency', ms: Number(latency[1]) };
   return fail(`action "${action}" must be a status code, drop, drop-after-store, provision-later or latency:MS`);
@@ -97,7 +98,9 @@ function matchesPath(rule: FaultRule, path: string): boolean {
   if (!rule.path.includes('{')) return rule.path === path;
   const ruleSegments = rule.path.split('/');
   const segments = path.split('/');
-  return ruleSegments.length === segments.length && ruleSegments.every((s, i) => /^\{[^/]*\}$/.test(s) || s === segments[i]);
+  return (
+    ruleSegments.length === segments.length && ruleSegments.every((s, i) => /^\{[^/]*\}$/.test(s) || s === segments[i])
+  );
 }
 
 /** The active fault rules, each used up after `times` matching requests. */
@@ -120,7 +123,12 @@ export class FaultSet {
     const decision: FaultDecision = { latencyMs: 0 };
     for (const entry of this.rules) {
       const { rule } = entry;
-      if (entry.left <= 0 || (rule.method !== undefined && rule.method.toUpperCase() !== method) || !matchesPath(rule, path)) continue;
+      if (
+        entry.left <= 0 ||
+        (rule.method !== undefined && rule.method.toUpperCase() !== method) ||
+        !matchesPath(rule, path)
+      )
+        continue;
       if (rule.kind === 'provision-later' && !isCreate) continue;
       if (rule.kind === 'latency') decision.latencyMs += rule.ms;
       else if (decision.outcome) continue;

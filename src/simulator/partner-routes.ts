@@ -44,7 +44,10 @@ const ROUTES: ReadonlyArray<{ pattern: RegExp; methods: Readonly<Record<string, 
   { pattern: /^\/v3\/partner\/accounts\/([^/]+)\/plan$/, methods: { GET: 'getPlan', PUT: 'setPlan' } },
   { pattern: /^\/v3\/partner\/accounts\/([^/]+)\/status\/cancel$/, methods: { PUT: 'cancelAccount' } },
   { pattern: /^\/v3\/partner\/accounts\/([^/]+)\/users\/sso$/, methods: { POST: 'createSSOUser' } },
-  { pattern: /^\/v3\/partner\/accounts\/([^/]+)\/account_operations\/sync$/, methods: { POST: 'accountOperationsSync' } },
+  {
+    pattern: /^\/v3\/partner\/accounts\/([^/]+)\/account_operations\/sync$/,
+    methods: { POST: 'accountOperationsSync' },
+  },
 ];
 
 /** The operation for `method` and `path`, or the 404/405 answer. */
@@ -97,7 +100,8 @@ function readJsonBody(ctx: PartnerContext, required: boolean): JsonBody {
   if (!hasBody && !required) return { value: undefined };
   const mediaType = ctx.contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') return { response: answerStatus(415) };
-  if (!hasBody) return { response: answerError(400, 'partner.api.validation.error', 'A JSON request body is required.') };
+  if (!hasBody)
+    return { response: answerError(400, 'partner.api.validation.error', 'A JSON request body is required.') };
   let value: unknown;
   try {
     value = JSON.parse(ctx.rawBody);
@@ -138,7 +142,9 @@ function listAccounts(ctx: PartnerContext): SimResponse {
 
   const all = ctx.store.all();
   const accounts =
-    accountType === null || accountType === 'all' ? all : all.filter((a) => a.managed_site_owner === (accountType === 'managed'));
+    accountType === null || accountType === 'all'
+      ? all
+      : all.filter((a) => a.managed_site_owner === (accountType === 'managed'));
   const site_owner_list = accounts.slice(start, start + limit).map((a) => ({
     encoded_account_id: a.encoded_account_id,
     subscriber_count: a.subscriber_count,
@@ -153,9 +159,23 @@ function listAccounts(ctx: PartnerContext): SimResponse {
 }
 
 const PROVISION_FIELDS = [
-  'contact_email', 'contact_phone', 'country_code', 'organization_name', 'organization_phone', 'state_code',
-  'time_zone_id', 'website', 'login_name', 'first_name', 'last_name', 'partner_account_id', 'billing_locale',
-  'enable_single_billing', 'gdpr_opt_out', 'external_id', 'external_provider',
+  'contact_email',
+  'contact_phone',
+  'country_code',
+  'organization_name',
+  'organization_phone',
+  'state_code',
+  'time_zone_id',
+  'website',
+  'login_name',
+  'first_name',
+  'last_name',
+  'partner_account_id',
+  'billing_locale',
+  'enable_single_billing',
+  'gdpr_opt_out',
+  'external_id',
+  'external_provider',
 ] as const;
 
 /** POST /partner/accounts, https://developer.constantcontact.com/api_guide/partners_accts_create.html */
@@ -203,7 +223,10 @@ function createAccount(ctx: PartnerContext): SimResponse {
     return answerStatus(503);
   }
   ctx.store.add(account);
-  return { status: 201, body: { encoded_account_id: account.encoded_account_id, provision_uuid: account.provision_uuid } };
+  return {
+    status: 201,
+    body: { encoded_account_id: account.encoded_account_id, provision_uuid: account.provision_uuid },
+  };
 }
 
 const invalid = (message: string): ValidationError => ['partner.api.validation.error', message];
@@ -223,11 +246,19 @@ function setPlan(account: SimAccount, body: Record<string, unknown>, ctx: Partne
   else if (!(KNOWN_PLAN_TYPES as readonly string[]).includes(planType)) {
     errors.push(['partner.api.plan.invalid', `plan_type ${planType} is not available in your partner plan group.`]);
   }
-  const billingDay = body.billing_day_of_month === undefined || body.billing_day_of_month === null ? undefined : readInteger(body.billing_day_of_month);
-  if (body.billing_day_of_month !== undefined && body.billing_day_of_month !== null && (billingDay === undefined || billingDay < 1 || billingDay > 31)) {
+  const billingDay =
+    body.billing_day_of_month === undefined || body.billing_day_of_month === null
+      ? undefined
+      : readInteger(body.billing_day_of_month);
+  if (
+    body.billing_day_of_month !== undefined &&
+    body.billing_day_of_month !== null &&
+    (billingDay === undefined || billingDay < 1 || billingDay > 31)
+  ) {
     errors.push(invalid('billing_day_of_month must be an integer from 1 to 31.'));
   }
-  const planGroupId = body.plan_group_id === undefined || body.plan_group_id === null ? undefined : readInteger(body.plan_group_id);
+  const planGroupId =
+    body.plan_group_id === undefined || body.plan_group_id === null ? undefined : readInteger(body.plan_group_id);
   if (body.plan_group_id !== undefined && body.plan_group_id !== null && planGroupId === undefined) {
     errors.push(invalid('plan_group_id must be an integer.'));
   }
@@ -236,8 +267,14 @@ function setPlan(account: SimAccount, body: Record<string, unknown>, ctx: Partne
   if (planType === 'TRIAL') {
     // "After changing the plan_type from TRIAL to any other billing plan type, you cannot change it back to TRIAL";
     // and a canceled account is reactivated only with a plan that "cannot be TRIAL".
-    if (account.plan_type !== 'TRIAL') return answerError(400, 'partner.api.plan.invalid', 'plan_type cannot be changed back to TRIAL.');
-    if (account.billing_status === 'Canceled') return answerError(400, 'partner.api.plan.invalid', 'A canceled account cannot be reactivated with plan_type TRIAL.');
+    if (account.plan_type !== 'TRIAL')
+      return answerError(400, 'partner.api.plan.invalid', 'plan_type cannot be changed back to TRIAL.');
+    if (account.billing_status === 'Canceled')
+      return answerError(
+        400,
+        'partner.api.plan.invalid',
+        'A canceled account cannot be reactivated with plan_type TRIAL.',
+      );
     return { status: 200, body: computePlanTiers(account) };
   }
   ctx.store.update(account, (a) => {
@@ -261,13 +298,15 @@ function cancelAccount(account: SimAccount, body: Record<string, unknown>, ctx: 
     errors.push(invalid(`reason_id must be one of ${CANCEL_REASON_IDS.join(', ')}.`));
   }
   const rawDate = body.effective_date;
-  const effectiveMs = typeof rawDate === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(rawDate) ? Date.parse(rawDate) : Number.NaN;
+  const effectiveMs =
+    typeof rawDate === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(rawDate) ? Date.parse(rawDate) : Number.NaN;
   if (rawDate !== undefined && rawDate !== null && Number.isNaN(effectiveMs)) {
     errors.push(invalid('effective_date must be an ISO-8601 date and time.'));
   }
   if (errors.length > 0) return answerErrors(400, errors);
   // Cancelling a canceled account is undocumented; the simulator answers with the cancellation in force.
-  if (account.billing_status === 'Canceled' && account.cancellation) return { status: 200, body: renderCancellation(account) };
+  if (account.billing_status === 'Canceled' && account.cancellation)
+    return { status: 200, body: renderCancellation(account) };
   const when = Number.isNaN(effectiveMs) || effectiveMs < ctx.nowMs ? ctx.nowMs : effectiveMs;
   ctx.store.update(account, (a) => {
     a.cancellation = {
@@ -296,7 +335,9 @@ const SSO_ROLES = ['account_manager', 'campaign_creator'];
  */
 function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: PartnerContext): SimResponse {
   if (account.sso_enabled !== true) {
-    return answerForbidden(`Single Sign On (SSO) for all users is not enabled for client account ${account.encoded_account_id}.`);
+    return answerForbidden(
+      `Single Sign On (SSO) for all users is not enabled for client account ${account.encoded_account_id}.`,
+    );
   }
   const errors = validateStrings(body, {
     first_name: { required: true, max: 80 },
@@ -307,15 +348,27 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
     external_id: { required: true, max: 255 },
     external_provider: { required: true, max: 80 },
   });
-  if (typeof body.role_name === 'string' && !SSO_ROLES.includes(body.role_name)) errors.push(invalid('role_name must be account_manager or campaign_creator.'));
+  if (typeof body.role_name === 'string' && !SSO_ROLES.includes(body.role_name))
+    errors.push(invalid('role_name must be account_manager or campaign_creator.'));
   if (errors.length > 0) return answerErrors(400, errors);
   const login = (body.login_name as string).toLowerCase();
   const email = (body.contact_email as string).toLowerCase();
-  if (account.login_name.toLowerCase() === login || account.sso_users.some((u) => u.login_name.toLowerCase() === login)) {
-    return answerError(409, 'partner.api.conflict', `login_name ${body.login_name as string} is already in use in this account.`);
+  if (
+    account.login_name.toLowerCase() === login ||
+    account.sso_users.some((u) => u.login_name.toLowerCase() === login)
+  ) {
+    return answerError(
+      409,
+      'partner.api.conflict',
+      `login_name ${body.login_name as string} is already in use in this account.`,
+    );
   }
   if (account.sso_users.some((u) => u.contact_email.toLowerCase() === email)) {
-    return answerError(409, 'partner.api.conflict', `contact_email ${body.contact_email as string} is already in use in this account.`);
+    return answerError(
+      409,
+      'partner.api.conflict',
+      `contact_email ${body.contact_email as string} is already in use in this account.`,
+    );
   }
   ctx.store.update(account, (a) => {
     a.sso_users.push({
@@ -334,10 +387,21 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
 
 const SYNC_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
-function validatePairs(body: Record<string, unknown>, field: string, keys: readonly [string, string]): ValidationError[] {
+function validatePairs(
+  body: Record<string, unknown>,
+  field: string,
+  keys: readonly [string, string],
+): ValidationError[] {
   const value = body[field];
   if (value === undefined) return [];
-  const ok = Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null && keys.every((k) => ['string', 'undefined'].includes(typeof (item as Record<string, unknown>)[k])));
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (item) =>
+        typeof item === 'object' &&
+        item !== null &&
+        keys.every((k) => ['string', 'undefined'].includes(typeof (item as Record<string, unknown>)[k])),
+    );
   return ok ? [] : [invalid(`${field} must be an array of {${keys.join(', ')}} objects.`)];
 }
 
@@ -348,9 +412,14 @@ function validatePairs(body: Record<string, unknown>, field: string, keys: reado
  * one is run against the stored account by {@link runSyncOperation}.
  */
 function syncAccountOperation(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
-  const errors = validateStrings(body, { account_operation_url: { required: true, min: 1 }, account_operation_method: { required: true }, account_operation_payload: {} });
+  const errors = validateStrings(body, {
+    account_operation_url: { required: true, min: 1 },
+    account_operation_method: { required: true },
+    account_operation_payload: {},
+  });
   const method = body.account_operation_method;
-  if (typeof method === 'string' && !SYNC_METHODS.includes(method.toUpperCase())) errors.push(invalid('account_operation_method must be GET, POST, PUT, DELETE or PATCH.'));
+  if (typeof method === 'string' && !SYNC_METHODS.includes(method.toUpperCase()))
+    errors.push(invalid('account_operation_method must be GET, POST, PUT, DELETE or PATCH.'));
   const url = body.account_operation_url;
   if (typeof url === 'string' && (!url.startsWith('/') || /^\/v3\//.test(url))) {
     errors.push(invalid('account_operation_url must be a V3 path without the https://api.cc.email/v3 base URL.'));
@@ -368,8 +437,18 @@ function syncAccountOperation(account: SimAccount, body: Record<string, unknown>
     path = path.replace(`{${p.path_param_key}}`, encodeURIComponent(p.path_param_value ?? ''));
   }
   const query = new URLSearchParams();
-  for (const q of (body.account_operation_query_parameters ?? []) as Array<Record<string, string>>) query.append(q.query_param_key ?? '', q.query_param_value ?? '');
-  const inner = runSyncOperation(account, { method: (method as string).toUpperCase(), path, query, payload: body.account_operation_payload as string | undefined }, store);
+  for (const q of (body.account_operation_query_parameters ?? []) as Array<Record<string, string>>)
+    query.append(q.query_param_key ?? '', q.query_param_value ?? '');
+  const inner = runSyncOperation(
+    account,
+    {
+      method: (method as string).toUpperCase(),
+      path,
+      query,
+      payload: body.account_operation_payload as string | undefined,
+    },
+    store,
+  );
   // The spec declares one success status for sync, 200, "corresponds to the specific API request" (spec/ctct-v3-partner-subset-3.0.178.yaml line 356).
   return inner.status >= 200 && inner.status < 300 ? { ...inner, status: 200 } : inner;
 }

@@ -58,7 +58,12 @@ export interface TokenRequest {
   nowMs: number;
 }
 
-function answerOAuthError(status: number, error: string, description: string, headers?: Record<string, string>): SimResponse {
+function answerOAuthError(
+  status: number,
+  error: string,
+  description: string,
+  headers?: Record<string, string>,
+): SimResponse {
   return { status, body: { error, error_description: description }, ...(headers ? { headers } : {}) };
 }
 
@@ -83,14 +88,20 @@ export class TokenIssuer {
   ) {}
 
   answer(request: TokenRequest): SimResponse {
-    if (request.method !== 'POST') return { ...answerOAuthError(405, 'invalid_request', 'The token endpoint accepts POST only.'), headers: { allow: 'POST' } };
+    if (request.method !== 'POST')
+      return {
+        ...answerOAuthError(405, 'invalid_request', 'The token endpoint accepts POST only.'),
+        headers: { allow: 'POST' },
+      };
     // "If you do not include required request headers, a 415 error response code is returned." (partners_auth.html)
     if (request.contentType?.split(';')[0]?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
       return answerOAuthError(415, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded.');
     }
     const basic = /^Basic\s+(\S+)$/i.exec(request.authorization ?? '');
     if (!basic || Buffer.from(basic[1] ?? '', 'base64').toString('utf8') !== `${this.clientId}:${this.clientSecret}`) {
-      return answerOAuthError(401, 'invalid_client', 'Client authentication failed.', { 'www-authenticate': 'Basic realm="partners"' });
+      return answerOAuthError(401, 'invalid_client', 'Client authentication failed.', {
+        'www-authenticate': 'Basic realm="partners"',
+      });
     }
     // The legacy docs pass grant_type as a query parameter with an empty body; RFC 6749 puts it in the body.
     const form = new URLSearchParams(request.rawBody);
@@ -121,7 +132,12 @@ export class TokenIssuer {
     };
     return {
       status: 200,
-      body: { access_token: signPartnerToken(claims, this.key), token_type: 'Bearer', expires_in: this.ttlSeconds, scope: PARTNER_SCOPE },
+      body: {
+        access_token: signPartnerToken(claims, this.key),
+        token_type: 'Bearer',
+        expires_in: this.ttlSeconds,
+        scope: PARTNER_SCOPE,
+      },
       headers: { 'cache-control': 'no-store' },
     };
   }

@@ -68,21 +68,30 @@ export function computeTokenPaths(behaviour: Pick<SimulatorBehaviour, 'tokenPath
 }
 
 /** `site_owner_name` of an account as the list shows it under `behaviour`. */
-export function computeSiteOwnerName(account: SimAccount, behaviour: Pick<SimulatorBehaviour, 'siteOwnerName'>): string {
+export function computeSiteOwnerName(
+  account: SimAccount,
+  behaviour: Pick<SimulatorBehaviour, 'siteOwnerName'>,
+): string {
   if (behaviour.siteOwnerName === 'login') return account.login_name;
   const name = [account.first_name, account.last_name].filter((part) => part !== undefined && part !== '').join(' ');
   return name || account.organization_name || account.contact_email;
 }
 
 /** `managed_site_owner` of a new account under `behaviour`. */
-export function computeManagedSiteOwner(requested: unknown, behaviour: Pick<SimulatorBehaviour, 'managedSiteOwner'>): boolean {
+export function computeManagedSiteOwner(
+  requested: unknown,
+  behaviour: Pick<SimulatorBehaviour, 'managedSiteOwner'>,
+): boolean {
   if (behaviour.managedSiteOwner === 'always') return true;
   if (behaviour.managedSiteOwner === 'never') return false;
   return requested === true;
 }
 
 /** Whether an Authorization header has the form `behaviour` accepts; returns the token in it. */
-export function readAuthorizationToken(header: string | undefined, behaviour: Pick<SimulatorBehaviour, 'authorizationScheme'>): string | undefined {
+export function readAuthorizationToken(
+  header: string | undefined,
+  behaviour: Pick<SimulatorBehaviour, 'authorizationScheme'>,
+): string | undefined {
   const value = (header ?? '').trim();
   const bearer = /^Bearer\s+(\S+)$/i.exec(value);
   if (bearer) return behaviour.authorizationScheme === 'raw' ? undefined : bearer[1];
@@ -92,9 +101,29 @@ export function readAuthorizationToken(header: string | undefined, behaviour: Pi
 
 /** The command-line spelling of each behaviour, for `simulator` and its help. */
 export const BEHAVIOUR_FLAGS = {
-  siteOwnerName: { flag: '--site-owner-name <reading>', values: ['login', 'display-name'], help: 'what site_owner_name lists: the login name or the owner\'s display name' },
-  duplicateLogin: { flag: '--duplicate-login <status>', values: ['409', '400'], help: 'how a create with a login name in use is refused' },
-  tokenPaths: { flag: '--token-paths <which>', values: ['both', 'authz', 'cognito'], help: `token endpoint paths served: ${TOKEN_PATH} (authz), ${COGNITO_TOKEN_PATH} (cognito) or both` },
-  authorizationScheme: { flag: '--auth-scheme <scheme>', values: ['any', 'bearer', 'raw'], help: 'Authorization header accepted on partner calls: "Bearer <jwt>", the bare JWT, or either' },
-  managedSiteOwner: { flag: '--managed-site-owner <who>', values: ['request', 'always', 'never'], help: 'who decides managed_site_owner of a new account: the request, or the partner set-up (always / never managed)' },
+  siteOwnerName: {
+    flag: '--site-owner-name <reading>',
+    values: ['login', 'display-name'],
+    help: "what site_owner_name lists: the login name or the owner's display name",
+  },
+  duplicateLogin: {
+    flag: '--duplicate-login <status>',
+    values: ['409', '400'],
+    help: 'how a create with a login name in use is refused',
+  },
+  tokenPaths: {
+    flag: '--token-paths <which>',
+    values: ['both', 'authz', 'cognito'],
+    help: `token endpoint paths served: ${TOKEN_PATH} (authz), ${COGNITO_TOKEN_PATH} (cognito) or both`,
+  },
+  authorizationScheme: {
+    flag: '--auth-scheme <scheme>',
+    values: ['any', 'bearer', 'raw'],
+    help: 'Authorization header accepted on partner calls: "Bearer <jwt>", the bare JWT, or either',
+  },
+  managedSiteOwner: {
+    flag: '--managed-site-owner <who>',
+    values: ['request', 'always', 'never'],
+    help: 'who decides managed_site_owner of a new account: the request, or the partner set-up (always / never managed)',
+  },
 } as const;

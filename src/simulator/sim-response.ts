@@ -11,7 +11,10 @@ export interface SimResponse {
  * (https://developer.constantcontact.com/api_guide/glossary_responses.html).
  * The keys are the simulator's own: CTCT does not document the partner ones.
  */
-export function answerErrors(status: number, errors: ReadonlyArray<readonly [key: string, message: string]>): SimResponse {
+export function answerErrors(
+  status: number,
+  errors: ReadonlyArray<readonly [key: string, message: string]>,
+): SimResponse {
   return { status, body: errors.map(([error_key, error_message]) => ({ error_key, error_message })) };
 }
 
@@ -42,7 +45,10 @@ const STATUS_MESSAGES: Record<number, readonly [string, string]> = {
   400: ['partner.api.bad_request', 'Bad request. Either the JSON was malformed or there was a data validation error.'],
   404: ['partner.api.not_found', 'The requested resource was not found.'],
   405: ['partner.api.method_not_allowed', 'Unsupported method used.'],
-  409: ['partner.api.conflict', 'Conflict. The resource you are creating or updating conflicts with an existing resource.'],
+  409: [
+    'partner.api.conflict',
+    'Conflict. The resource you are creating or updating conflicts with an existing resource.',
+  ],
   413: ['partner.api.payload_too_large', 'Request body too large.'],
   415: ['partner.api.unsupported_media_type', 'Unsupported Media Type.'],
   500: ['partner.api.internal_error', 'There was a problem with our internal service.'],

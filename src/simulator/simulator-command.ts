@@ -52,7 +52,8 @@ function behaviourOf(options: SimulatorCommandOptions): Partial<SimulatorBehavio
 
 function parseWholeNumber(max: number) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    if (!/^\d+$/.test(value) || Number(value) > max)
+      throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
     return Number(value);
   };
 }
@@ -103,23 +104,52 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .description('serve the built-in CTCT partner API simulator (token endpoint included) on 127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', parseWholeNumber(65535), 0)
     .option('--state <file>', 'JSON file the accounts are loaded from and saved to after every change')
-    .option('--from-dir <DIR>', 'start with one live account per account file in DIR that names an encoded_account_id, as the file describes it')
+    .option(
+      '--from-dir <DIR>',
+      'start with one live account per account file in DIR that names an encoded_account_id, as the file describes it',
+    )
     .option('--seed <n>', 'generate this many accounts when the state is new or empty', parseWholeNumber(1_000_000), 0)
-    .option('--rps <n>', 'requests per second per API key before 429 throttled (0 = unlimited)', parseWholeNumber(1_000_000), 4)
-    .option('--quota <n>', 'requests per UTC day per API key before 429 quota_exceeded (0 = unlimited)', parseWholeNumber(1e9), 10_000)
+    .option(
+      '--rps <n>',
+      'requests per second per API key before 429 throttled (0 = unlimited)',
+      parseWholeNumber(1_000_000),
+      4,
+    )
+    .option(
+      '--quota <n>',
+      'requests per UTC day per API key before 429 quota_exceeded (0 = unlimited)',
+      parseWholeNumber(1e9),
+      10_000,
+    )
     .option('--token-ttl <seconds>', 'lifetime of partner tokens', parseWholeNumber(86_400 * 365), 3600)
-    .option('--provision-delay <ms>', 'how long a create answered 503 takes to appear', parseWholeNumber(86_400_000), 1000)
-    .addOption(new Option('--create-503 <what>', 'what a 503 fault on POST /v3/partner/accounts stores: stored (the spec: provisioned after --provision-delay) or nothing').choices(['stored', 'nothing']).default('stored'))
+    .option(
+      '--provision-delay <ms>',
+      'how long a create answered 503 takes to appear',
+      parseWholeNumber(86_400_000),
+      1000,
+    )
+    .addOption(
+      new Option(
+        '--create-503 <what>',
+        'what a 503 fault on POST /v3/partner/accounts stores: stored (the spec: provisioned after --provision-delay) or nothing',
+      )
+        .choices(['stored', 'nothing'])
+        .default('stored'),
+    )
     .option('--fault <spec>', 'inject a fault; repeat for several (syntax below)', collectFault)
     .option('--require-scope', 'refuse a token request that names no scope (400 invalid_scope)')
-    .option('--sso-new-accounts', 'accounts created through the API get SSO for all users (POST users/sso answers 403 without it)')
+    .option(
+      '--sso-new-accounts',
+      'accounts created through the API get SSO for all users (POST users/sso answers 403 without it)',
+    )
     .option('--quiet', 'do not log requests')
     .addHelpText(
       'after',
       `\n${FAULT_SPEC_HELP}\n\nThe readings of CTCT (--site-owner-name … --require-scope) default to the vendor spec's; README's "the API" table says what each shows.\nThe credentials printed are the simulator's own fake ones.`,
     )
     .action(async (options: SimulatorCommandOptions) => {
-      const accounts = options.fromDir === undefined ? undefined : await readMirrorAccounts(options.fromDir, options.state);
+      const accounts =
+        options.fromDir === undefined ? undefined : await readMirrorAccounts(options.fromDir, options.state);
       const sim = await startSimulator({
         port: options.port,
         requestsPerSecond: options.rps,
@@ -163,10 +193,16 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
 /** The live accounts `--from-dir` starts with; refused over an existing state, which would win. */
 async function readMirrorAccounts(dir: string, stateFile: string | undefined) {
   if (stateFile !== undefined && existsSync(stateFile)) {
-    throw new InvalidInputError([], `--from-dir starts a new state, but ${stateFile} exists: remove it, or leave out --from-dir to go on with it`);
+    throw new InvalidInputError(
+      [],
+      `--from-dir starts a new state, but ${stateFile} exists: remove it, or leave out --from-dir to go on with it`,
+    );
   }
   const cwd = process.cwd();
   const settings = await readSettings(cwd, undefined, { accounts_dir: dir });
   // --from-dir names its folder explicitly and only seeds a local simulator, so it may lie outside the repository.
-  return computeMirrorAccounts(await readAccounts(cwd, dir, { allowOutsideRepo: true }), { now: new Date().toISOString(), accountType: settings.account_type });
+  return computeMirrorAccounts(await readAccounts(cwd, dir, { allowOutsideRepo: true }), {
+    now: new Date().toISOString(),
+    accountType: settings.account_type,
+  });
 }

@@ -3,9 +3,19 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AccountStore, readStateFile } from './account-store.js';
 import { FaultSet, type FaultRule } from './fault-rules.js';
 import { TokenIssuer } from './partner-token.js';
-import { matchPartnerRoute, runPartnerOperation, type PartnerContext, type PartnerOperation } from './partner-routes.js';
+import {
+  matchPartnerRoute,
+  runPartnerOperation,
+  type PartnerContext,
+  type PartnerOperation,
+} from './partner-routes.js';
 import { RateLimiter } from './rate-limiter.js';
-import { computeTokenPaths, DEFAULT_BEHAVIOUR, readAuthorizationToken, type SimulatorBehaviour } from './sim-behaviour.js';
+import {
+  computeTokenPaths,
+  DEFAULT_BEHAVIOUR,
+  readAuthorizationToken,
+  type SimulatorBehaviour,
+} from './sim-behaviour.js';
 import { computeSeedAccounts } from './compute-seed-accounts.js';
 import type { SimAccount } from './sim-account.js';
 import {
@@ -19,7 +29,7 @@ import {
 
 export type { FaultRule } from './fault-rules.js';
 export { parseFaultSpec, FAULT_SPEC_HELP } from './fault-rules.js';
-export type { SimAccount, SimCancellation, SimSsoUser } from './sim-account.js';
+export type { SimAccount } from './sim-account.js';
 export { COGNITO_TOKEN_PATH, DEFAULT_BEHAVIOUR, TOKEN_PATH, type SimulatorBehaviour } from './sim-behaviour.js';
 
 /** Options of `startSimulator`; every one has a default. */
@@ -107,7 +117,11 @@ const MAX_BODY_BYTES = 1 << 20;
 const MAX_ACCEPTED_TIMES = 100_000;
 
 /** The simulator's own fake credentials, used unless `SimulatorOptions.credentials` says otherwise. */
-export const DEFAULT_CREDENTIALS = { apiKey: 'sim-api-key', clientId: 'sim-client-id', clientSecret: 'sim-partner-secret' } as const;
+export const DEFAULT_CREDENTIALS = {
+  apiKey: 'sim-api-key',
+  clientId: 'sim-client-id',
+  clientSecret: 'sim-partner-secret',
+} as const;
 
 /**
  * Start the CTCT partner API simulator: the partner token endpoint and the `/v3/partner/...`
@@ -125,7 +139,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const limiter = new RateLimiter(options.requestsPerSecond ?? 4, options.dailyQuota ?? 10_000);
   const faults = new FaultSet();
   let origin = '';
-  const tokens = new TokenIssuer(credentials.clientId, credentials.clientSecret, tokenTtlSeconds, () => `${origin}/partners/oauth2/default`, behaviour.requireScope);
+  const tokens = new TokenIssuer(
+    credentials.clientId,
+    credentials.clientSecret,
+    tokenTtlSeconds,
+    () => `${origin}/partners/oauth2/default`,
+    behaviour.requireScope,
+  );
   const timers = new Set<NodeJS.Timeout>();
   const stats: SimulatorStats = {
     requests: 0,
@@ -141,7 +161,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const store = new AccountStore(options.stateFile);
   const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
   if (saved) store.load(saved);
-  if (options.accounts !== undefined && store.size === 0) store.addMany(options.accounts.map((account) => structuredClone(account)));
+  if (options.accounts !== undefined && store.size === 0)
+    store.addMany(options.accounts.map((account) => structuredClone(account)));
   if ((options.seed ?? 0) > 0 && store.size === 0) {
     store.addMany(computeSeedAccounts(options.seed ?? 0, store.nextSeq(), (id) => store.isIdTaken(id)));
   }
@@ -181,7 +202,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
    * credentials (partners_reg_creds.html). The Authorization header's form is `behaviour.authorizationScheme`'s.
    */
   function checkPartnerAuth(req: IncomingMessage): SimResponse | undefined {
-    if (!tokens.isLive(readAuthorizationToken(req.headers.authorization, behaviour), now())) return answerUnauthorized();
+    if (!tokens.isLive(readAuthorizationToken(req.headers.authorization, behaviour), now()))
+      return answerUnauthorized();
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey !== 'string' || apiKey === '') return answerUnauthorized();
     if (apiKey !== credentials.apiKey) return answerForbidden();
@@ -199,7 +221,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return answerQuotaExceeded();
     }
     stats.acceptedAt.push(nowMs);
-    if (stats.acceptedAt.length > MAX_ACCEPTED_TIMES * 1.5) stats.acceptedAt.splice(0, stats.acceptedAt.length - MAX_ACCEPTED_TIMES);
+    if (stats.acceptedAt.length > MAX_ACCEPTED_TIMES * 1.5)
+      stats.acceptedAt.splice(0, stats.acceptedAt.length - MAX_ACCEPTED_TIMES);
     return undefined;
   }
 
@@ -260,7 +283,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (operation) count(operation);
     const decision = faults.take(method, path, operation === 'createAccount');
     let outcome = decision.outcome;
-    if (outcome?.kind === 'status' && outcome.status === 503 && operation === 'createAccount' && create503 === 'stored') outcome = { kind: 'provision-later' };
+    if (outcome?.kind === 'status' && outcome.status === 503 && operation === 'createAccount' && create503 === 'stored')
+      outcome = { kind: 'provision-later' };
     if (outcome?.kind === 'drop') return drop(req.socket, 'fault');
     if (outcome?.kind === 'status') {
       await delay(decision.latencyMs);
@@ -270,7 +294,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     let response: SimResponse;
     if ('operation' in route) {
       store.settle(nowMs);
-      const ctx: PartnerContext = { store, nowMs, query: url.searchParams, contentType: req.headers['content-type'], rawBody, behaviour, ssoForNewAccounts: options.ssoForNewAccounts === true };
+      const ctx: PartnerContext = {
+        store,
+        nowMs,
+        query: url.searchParams,
+        contentType: req.headers['content-type'],
+        rawBody,
+        behaviour,
+        ssoForNewAccounts: options.ssoForNewAccounts === true,
+      };
       if (outcome?.kind === 'provision-later') {
         ctx.provisionLaterAt = nowMs + provisionDelayMs;
         ctx.onProvisionDeferred = (id) => scheduleProvision(id, provisionDelayMs);
@@ -348,7 +380,6 @@ function faultResponse(rule: { status: number; body?: unknown }): SimResponse {
   return rule.body === undefined ? answerStatus(rule.status) : { status: rule.status, body: rule.body };
 }
 
-
 /** The body as text, or undefined when it is larger than the simulator accepts. */
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
@@ -368,6 +399,10 @@ function writeResponse(res: ServerResponse, response: SimResponse): void {
     return;
   }
   const text = JSON.stringify(response.body);
-  res.writeHead(response.status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(response.status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }

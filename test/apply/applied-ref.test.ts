@@ -10,10 +10,25 @@ import { liveAccount, makeWorkspace, runAgainst, startTestSim } from './apply-ha
  * group when a newer one queues, and a run can fail part-way: neither may drop a merged change.
  */
 const REF = 'refs/ctct-gitops/applied';
-const fileText = (id: string, login: string, plan: string) => `encoded_account_id: ${id}\nlogin_name: ${login}\nplan:\n  plan_type: ${plan}\n`;
+const fileText = (id: string, login: string, plan: string) =>
+  `encoded_account_id: ${id}\nlogin_name: ${login}\nplan:\n  plan_type: ${plan}\n`;
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=ctct-gitops test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd, stdio: 'pipe', encoding: 'utf8' }).trim();
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=ctct-gitops test',
+      '-c',
+      'user.email=test@example.com',
+      '-c',
+      'commit.gpgsign=false',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    { cwd, stdio: 'pipe', encoding: 'utf8' },
+  ).trim();
 }
 
 async function commit(cwd: string, files: Record<string, string>, message: string): Promise<string> {
@@ -27,8 +42,13 @@ describe('apply --applied-ref: nothing merged is left unapplied', () => {
   it('a merge whose run was cancelled, and a merge whose apply failed, are applied by the next run', async () => {
     const ids = ['a07e1merge01', 'a07e1merge02', 'a07e1merge03'];
     const sim = await startTestSim({ accounts: ids.map((id, i) => liveAccount(id, `merged_${i + 1}`)) });
-    const files = (plans: string[]) => Object.fromEntries(ids.map((id, i) => [`accounts/m${i + 1}.yaml`, fileText(id, `merged_${i + 1}`, plans[i]!)]));
-    const cwd = await makeWorkspace({ ...files(['TRIAL', 'TRIAL', 'TRIAL']), 'ctct-gitops.yaml': 'requests_per_second: 50\n', '.gitignore': '.ctct-gitops/\n' });
+    const files = (plans: string[]) =>
+      Object.fromEntries(ids.map((id, i) => [`accounts/m${i + 1}.yaml`, fileText(id, `merged_${i + 1}`, plans[i]!)]));
+    const cwd = await makeWorkspace({
+      ...files(['TRIAL', 'TRIAL', 'TRIAL']),
+      'ctct-gitops.yaml': 'requests_per_second: 50\n',
+      '.gitignore': '.ctct-gitops/\n',
+    });
     const planOf = (i: number) => sim.accounts().find((a) => a.encoded_account_id === ids[i])?.plan_type;
     git(cwd, 'init', '-q');
     const first = await commit(cwd, {}, 'accounts');
@@ -71,14 +91,20 @@ describe('apply --applied-ref: nothing merged is left unapplied', () => {
 
   it('a recorded commit that is not an ancestor of HEAD (rewritten history) plans every account', async () => {
     const sim = await startTestSim({ accounts: [liveAccount('a07e1rewr01', 'rewritten_1')] });
-    const cwd = await makeWorkspace({ 'accounts/r.yaml': fileText('a07e1rewr01', 'rewritten_1', 'TRIAL'), 'ctct-gitops.yaml': 'requests_per_second: 50\n', '.gitignore': '.ctct-gitops/\n' });
+    const cwd = await makeWorkspace({
+      'accounts/r.yaml': fileText('a07e1rewr01', 'rewritten_1', 'TRIAL'),
+      'ctct-gitops.yaml': 'requests_per_second: 50\n',
+      '.gitignore': '.ctct-gitops/\n',
+    });
     git(cwd, 'init', '-q');
     await commit(cwd, {}, 'accounts');
     const orphanCommit = git(cwd, 'commit-tree', '-m', 'elsewhere', `${git(cwd, 'rev-parse', 'HEAD')}^{tree}`);
     git(cwd, 'update-ref', REF, orphanCommit);
     const result = await runAgainst(sim, cwd, ['apply', '--yes', '--applied-ref', REF]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stderr).toContain(`planning every account: ${REF} (${orphanCommit.slice(0, 12)}) is not an ancestor of HEAD`);
+    expect(result.stderr).toContain(
+      `planning every account: ${REF} (${orphanCommit.slice(0, 12)}) is not an ancestor of HEAD`,
+    );
     expect(git(cwd, 'rev-parse', REF)).toBe(git(cwd, 'rev-parse', 'HEAD'));
   }, 60_000);
 

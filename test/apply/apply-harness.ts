@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { writeStateFile } from '../../src/simulator/account-store.js';
-import { startSimulator, type SimAccount, type Simulator, type SimulatorOptions } from '../../src/simulator/simulator.js';
+import {
+  startSimulator,
+  type SimAccount,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/simulator.js';
 import { CLI_PATH, runCli, type RunCliResult } from '../helpers/run-cli.js';
 import { assertNoLeakedSecrets } from '../helpers/find-leaked-secrets.js';
 import { simulatorEnv } from '../helpers/simulator-env.js';
@@ -17,9 +22,10 @@ export { CLI_PATH };
  * `onTestFinished`; the global one is for tests that run one at a time.
  */
 export type Finished = (cleanup: () => unknown) => void;
-const globalFinished: Finished = (cleanup) => onTestFinished(async () => {
-  await cleanup();
-});
+const globalFinished: Finished = (cleanup) =>
+  onTestFinished(async () => {
+    await cleanup();
+  });
 
 /** A temporary folder removed when the current test ends. */
 export async function makeTempDir(prefix = 'ctct-apply-', finished: Finished = globalFinished): Promise<string> {
@@ -29,7 +35,10 @@ export async function makeTempDir(prefix = 'ctct-apply-', finished: Finished = g
 }
 
 /** A working folder holding `files` (relative path → text), e.g. `accounts/a.yaml`, `ctct-gitops.yaml`. */
-export async function makeWorkspace(files: Record<string, string>, finished: Finished = globalFinished): Promise<string> {
+export async function makeWorkspace(
+  files: Record<string, string>,
+  finished: Finished = globalFinished,
+): Promise<string> {
   const cwd = await makeTempDir('ctct-apply-', finished);
   for (const [relative, text] of Object.entries(files)) {
     const absolute = path.join(cwd, ...relative.split('/'));
@@ -43,14 +52,23 @@ export async function makeWorkspace(files: Record<string, string>, finished: Fin
  * A simulator in this process (so its state outlives a killed CLI), closed when the test ends.
  * `accounts` are live before the test starts (loaded through a state file in a temporary folder).
  */
-export async function startTestSim(options: SimulatorOptions & { accounts?: SimAccount[] } = {}, finished: Finished = globalFinished): Promise<Simulator> {
+export async function startTestSim(
+  options: SimulatorOptions & { accounts?: SimAccount[] } = {},
+  finished: Finished = globalFinished,
+): Promise<Simulator> {
   const { accounts, ...rest } = options;
   let stateFile: string | undefined;
   if (accounts !== undefined) {
     stateFile = path.join(await makeTempDir('ctct-apply-sim-', finished), 'simulator.json');
     writeStateFile(stateFile, { format_version: 1, accounts, pending_provisions: [] });
   }
-  const sim = await startSimulator({ requestsPerSecond: 0, dailyQuota: 0, provisionDelayMs: 300, ...rest, ...(stateFile !== undefined && { stateFile }) });
+  const sim = await startSimulator({
+    requestsPerSecond: 0,
+    dailyQuota: 0,
+    provisionDelayMs: 300,
+    ...rest,
+    ...(stateFile !== undefined && { stateFile }),
+  });
   finished(() => sim.close());
   return sim;
 }
@@ -86,7 +104,12 @@ export function cliEnv(sim: Simulator, extra: Record<string, string> = {}): Node
 }
 
 /** Runs the built CLI in `cwd` against `sim`. */
-export function runAgainst(sim: Simulator, cwd: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunCliResult> {
+export function runAgainst(
+  sim: Simulator,
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunCliResult> {
   return runCli(args, { cwd, env: cliEnv(sim, options.env), timeoutMs: options.timeoutMs ?? 60_000 });
 }
 
@@ -96,24 +119,37 @@ export function planDetailed(sim: Simulator, cwd: string, timeoutMs = 60_000): P
 }
 
 /** A CLI child process that the test may kill; `done` settles when it exits. */
-export function spawnCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, finished: Finished = globalFinished): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  finished: Finished = globalFinished,
+): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin?.end();
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      try {
-        assertNoLeakedSecrets(options.env, args, stdout, stderr);
-        resolve({ code, signal, stdout, stderr });
-      } catch (leak) {
-        reject(leak);
-      }
-    });
-  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => {
+        try {
+          assertNoLeakedSecrets(options.env, args, stdout, stderr);
+          resolve({ code, signal, stdout, stderr });
+        } catch (leak) {
+          reject(leak);
+        }
+      });
+    },
+  );
   finished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -149,11 +185,16 @@ export function createFileText(login: string, options: CreateFileOptions = {}): 
     '',
     ...(options.passwordEnv !== undefined ? [`password_env: ${options.passwordEnv}`] : []),
     ...(options.plan !== undefined
-      ? ['plan:', `  # plan comment`, `  plan_type: ${options.plan}`, ...(options.day !== undefined ? [`  billing_day_of_month: ${options.day}`] : [])]
+      ? [
+          'plan:',
+          `  # plan comment`,
+          `  plan_type: ${options.plan}`,
+          ...(options.day !== undefined ? [`  billing_day_of_month: ${options.day}`] : []),
+        ]
       : []),
     '# trailing comment',
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The encoded_account_id lines of a file's text. */

@@ -25,7 +25,9 @@ describe('apply lock', () => {
 
     const second = acquireApplyLock(dir);
     await expect(second).rejects.toBeInstanceOf(OperationalError);
-    await expect(acquireApplyLock(dir)).rejects.toThrow(new RegExp(`another apply is running \\(pid ${process.pid} on `));
+    await expect(acquireApplyLock(dir)).rejects.toThrow(
+      new RegExp(`another apply is running \\(pid ${process.pid} on `),
+    );
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(content);
 
     await first.release();
@@ -39,7 +41,7 @@ describe('apply lock', () => {
     const dir = await makeTempDir();
     const file = path.join(dir, 'apply.lock');
     const pid = deadPid();
-    await writeFile(file, JSON.stringify({ pid, hostname: hostname(), started_at: new Date().toISOString() }) + '\n');
+    await writeFile(file, `${JSON.stringify({ pid, hostname: hostname(), started_at: new Date().toISOString() })}\n`);
     const lock = await acquireApplyLock(dir);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid, hostname: hostname() });
     await lock.release();
@@ -53,7 +55,10 @@ describe('apply lock', () => {
     await writeFile(file, JSON.stringify(foreign));
     await expect(acquireApplyLock(dir)).rejects.toThrow(/another apply is running \(pid 1 on not-/);
 
-    await writeFile(file, JSON.stringify({ ...foreign, started_at: new Date(Date.now() - 7 * 60 * 60 * 1000).toISOString() }));
+    await writeFile(
+      file,
+      JSON.stringify({ ...foreign, started_at: new Date(Date.now() - 7 * 60 * 60 * 1000).toISOString() }),
+    );
     const lock = await acquireApplyLock(dir);
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();

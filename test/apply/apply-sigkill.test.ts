@@ -29,7 +29,10 @@ async function killAndRecover(killAfter: number, finished: Finished): Promise<vo
   const sim = await startTestSim({ requestsPerSecond: 4 }, finished);
   const logins = Array.from({ length: COUNT }, (_, i) => `killed_${killAfter}_${String(i + 1).padStart(2, '0')}`);
   const files = Object.fromEntries(
-    logins.map((login, i) => [`accounts/${login}.yaml`, createFileText(login, { plan: PLANS[i % PLANS.length]!, day: (i % 28) + 1, passwordEnv: 'KILL_TEST_PW' })]),
+    logins.map((login, i) => [
+      `accounts/${login}.yaml`,
+      createFileText(login, { plan: PLANS[i % PLANS.length]!, day: (i % 28) + 1, passwordEnv: 'KILL_TEST_PW' }),
+    ]),
   );
   const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': 'requests_per_second: 4\n' }, finished);
   const env = cliEnv(sim, { KILL_TEST_PW: 'Correct-Horse-9' });
@@ -40,7 +43,9 @@ async function killAndRecover(killAfter: number, finished: Finished): Promise<vo
   await waitFor(() => exited || sim.accounts().length >= killAfter, 60_000, 5);
   if (exited) {
     const exit = await first.done;
-    throw new Error(`apply ended (${exit.code}) before ${killAfter} accounts were stored:\n${exit.stdout}\n${exit.stderr}`);
+    throw new Error(
+      `apply ended (${exit.code}) before ${killAfter} accounts were stored:\n${exit.stdout}\n${exit.stderr}`,
+    );
   }
   first.child.kill('SIGKILL');
   const killed = await first.done;
@@ -58,7 +63,10 @@ async function killAndRecover(killAfter: number, finished: Finished): Promise<vo
     last = await runCli(['apply', '--yes'], { cwd, env, timeoutMs: 90_000 });
     codes.push(last.code);
   }
-  expect(last.code, `apply runs after the kill exited ${codes.join(', ')}; last output:\n${last.stdout}\n${last.stderr}`).toBe(0);
+  expect(
+    last.code,
+    `apply runs after the kill exited ${codes.join(', ')}; last output:\n${last.stdout}\n${last.stderr}`,
+  ).toBe(0);
 
   // Exactly one live account per login name, and no account that no file names.
   const byLogin = accountsByLogin(sim);
@@ -92,7 +100,9 @@ describe.concurrent('apply killed with SIGKILL, then run again', () => {
     await killAndRecover(COUNT / 2, (cleanup) => onTestFinished(async () => void (await cleanup())));
   }, 180_000);
 
-  it('killed after every account was stored, while plans are still being set: converges with no duplicate', async ({ onTestFinished }) => {
+  it('killed after every account was stored, while plans are still being set: converges with no duplicate', async ({
+    onTestFinished,
+  }) => {
     await killAndRecover(COUNT, (cleanup) => onTestFinished(async () => void (await cleanup())));
   }, 180_000);
 });

@@ -6,7 +6,10 @@ import { exists, makeTempDir } from './apply-harness.js';
 
 async function records(journal: Journal): Promise<JournalRecord[]> {
   const text = await readFile(journal.file, 'utf8');
-  return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as JournalRecord);
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as JournalRecord);
 }
 
 describe('Journal', () => {
@@ -18,14 +21,31 @@ describe('Journal', () => {
     expect(exists(journal.file)).toBe(false);
 
     const runId = await journal.startRun(['a07e1zzz', 'a07e1aaa']);
-    const intent = await journal.recordIntent(runId, 'hanks_fresh_fruit', 'accounts/hanks.yaml', 'Hanks Fresh Fruit', null);
+    const intent = await journal.recordIntent(
+      runId,
+      'hanks_fresh_fruit',
+      'accounts/hanks.yaml',
+      'Hanks Fresh Fruit',
+      null,
+    );
     await journal.recordCreated(intent.intent_id, 'a07e1new1', 'response');
 
     const written = await records(journal);
     expect(written.map((record) => record.type)).toEqual(['run', 'intent', 'created']);
     expect(written[0]).toMatchObject({ type: 'run', run_id: runId, known_ids: ['a07e1aaa', 'a07e1zzz'] });
-    expect(written[1]).toMatchObject({ type: 'intent', run_id: runId, login_name: 'hanks_fresh_fruit', file: 'accounts/hanks.yaml', organization_name: 'Hanks Fresh Fruit' });
-    expect(written[2]).toMatchObject({ type: 'created', intent_id: intent.intent_id, encoded_account_id: 'a07e1new1', how: 'response' });
+    expect(written[1]).toMatchObject({
+      type: 'intent',
+      run_id: runId,
+      login_name: 'hanks_fresh_fruit',
+      file: 'accounts/hanks.yaml',
+      organization_name: 'Hanks Fresh Fruit',
+    });
+    expect(written[2]).toMatchObject({
+      type: 'created',
+      intent_id: intent.intent_id,
+      encoded_account_id: 'a07e1new1',
+      how: 'response',
+    });
   });
 
   it('openIntents: an intent stays open until written or abandoned, with its run and created record', async () => {
@@ -59,7 +79,10 @@ describe('Journal', () => {
     const dir = await makeTempDir();
     const journal = await Journal.open(dir);
     const runId = await journal.startRun([]);
-    const intent = await journal.recordIntent(runId, 'gold_login', 'accounts/gold.yaml', 'Gold', { plan_type: 'GOLD', billing_day_of_month: 3 });
+    const intent = await journal.recordIntent(runId, 'gold_login', 'accounts/gold.yaml', 'Gold', {
+      plan_type: 'GOLD',
+      billing_day_of_month: 3,
+    });
     await journal.recordCreated(intent.intent_id, 'a07e1gold', 'response');
     await journal.recordWritten(intent.intent_id, 'accounts/gold.yaml');
     const [open] = journal.openIntents();

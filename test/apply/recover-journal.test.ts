@@ -9,7 +9,10 @@ import { makeWorkspace, readText } from './apply-harness.js';
 async function interruptedCreate(cwd: string, id: string): Promise<Journal> {
   const journal = await Journal.open(`${cwd}/.ctct-gitops`);
   const runId = await journal.startRun([]);
-  const intent = await journal.recordIntent(runId, 'half_done', 'accounts/half.yaml', 'Half Done', { plan_type: 'GOLD', billing_day_of_month: 7 });
+  const intent = await journal.recordIntent(runId, 'half_done', 'accounts/half.yaml', 'Half Done', {
+    plan_type: 'GOLD',
+    billing_day_of_month: 7,
+  });
   await journal.recordCreated(intent.intent_id, id, 'response');
   await journal.recordWritten(intent.intent_id, 'accounts/half.yaml');
   return journal;
@@ -22,22 +25,48 @@ describe('recoverJournal: the plan PUT an interrupted create never made', () => 
   it('sets the plan the file still asks for, and closes the intent', async () => {
     const sim = await startTestSimulator();
     const client = createSimClient(sim);
-    const { encoded_account_id: id } = await client.createAccount({ login_name: 'half_done', contact_email: 'half@example.com', country_code: 'GB', state_code: '' });
-    const cwd = await makeWorkspace({ 'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: GOLD\n  billing_day_of_month: 7\n'), '.ctct-gitops/.keep': '' });
+    const { encoded_account_id: id } = await client.createAccount({
+      login_name: 'half_done',
+      contact_email: 'half@example.com',
+      country_code: 'GB',
+      state_code: '',
+    });
+    const cwd = await makeWorkspace({
+      'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: GOLD\n  billing_day_of_month: 7\n'),
+      '.ctct-gitops/.keep': '',
+    });
     const journal = await interruptedCreate(cwd, id);
 
-    const result = await recoverJournal(journal, client, { cwd, accounts: await readAccounts(cwd, 'accounts'), env: {} });
+    const result = await recoverJournal(journal, client, {
+      cwd,
+      accounts: await readAccounts(cwd, 'accounts'),
+      env: {},
+    });
     expect(result.resolved).toEqual([{ login_name: 'half_done', file: 'accounts/half.yaml', encoded_account_id: id }]);
-    expect(sim.findByLogin('half_done')).toMatchObject({ plan_type: 'GOLD', billing_status: 'Open', billing_day_of_month: 7 });
+    expect(sim.findByLogin('half_done')).toMatchObject({
+      plan_type: 'GOLD',
+      billing_status: 'Open',
+      billing_day_of_month: 7,
+    });
     expect(journal.openIntents()).toEqual([]);
-    expect(await readText(cwd, 'accounts/half.yaml')).toBe(fileWith(id, 'plan:\n  plan_type: GOLD\n  billing_day_of_month: 7\n'));
+    expect(await readText(cwd, 'accounts/half.yaml')).toBe(
+      fileWith(id, 'plan:\n  plan_type: GOLD\n  billing_day_of_month: 7\n'),
+    );
   });
 
   it('leaves an account whose file now asks for another plan to the normal plan, never reverting the edit', async () => {
     const sim = await startTestSimulator();
     const client = createSimClient(sim);
-    const { encoded_account_id: id } = await client.createAccount({ login_name: 'half_done', contact_email: 'half@example.com', country_code: 'GB', state_code: '' });
-    const cwd = await makeWorkspace({ 'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: SILVER\n'), '.ctct-gitops/.keep': '' });
+    const { encoded_account_id: id } = await client.createAccount({
+      login_name: 'half_done',
+      contact_email: 'half@example.com',
+      country_code: 'GB',
+      state_code: '',
+    });
+    const cwd = await makeWorkspace({
+      'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: SILVER\n'),
+      '.ctct-gitops/.keep': '',
+    });
     const journal = await interruptedCreate(cwd, id);
 
     await recoverJournal(journal, client, { cwd, accounts: await readAccounts(cwd, 'accounts'), env: {} });

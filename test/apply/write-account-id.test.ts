@@ -37,22 +37,28 @@ describe('computeTextWithAccountId', () => {
   });
 
   it('keeps a trailing comment on the login_name line and puts the id below it', () => {
-    const text = 'login_name: hanks_fresh_fruit # the identity until an id exists\ncontact_email: h@example.com\ncountry_code: US\n';
+    const text =
+      'login_name: hanks_fresh_fruit # the identity until an id exists\ncontact_email: h@example.com\ncountry_code: US\n';
     expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(
       `login_name: hanks_fresh_fruit # the identity until an id exists\nencoded_account_id: ${ID}\ncontact_email: h@example.com\ncountry_code: US\n`,
     );
   });
 
   it('writes CRLF into a CRLF file and keeps its other line ends', () => {
-    const text = '# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n';
+    const text =
+      '# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n';
     const updated = computeTextWithAccountId('a.yaml', text, ID);
-    expect(updated).toBe(`# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\nencoded_account_id: ${ID}\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n`);
+    expect(updated).toBe(
+      `# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\nencoded_account_id: ${ID}\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n`,
+    );
     expect(updated!.replace(/\r\n/g, '')).not.toContain('\n');
   });
 
   it('keeps a file whose last line has no newline without one', () => {
     const text = 'login_name: hanks_fresh_fruit\ncontact_email: h@example.com\nplan:\n  plan_type: GOLD';
-    expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(`login_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\ncontact_email: h@example.com\nplan:\n  plan_type: GOLD`);
+    expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(
+      `login_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\ncontact_email: h@example.com\nplan:\n  plan_type: GOLD`,
+    );
   });
 
   it('appends the id after a login_name that is the last line, without a newline, and keeps the text before it', () => {
@@ -60,12 +66,18 @@ describe('computeTextWithAccountId', () => {
     const updated = computeTextWithAccountId('a.yaml', text, ID)!;
     expect(updated.startsWith(text)).toBe(true);
     expect(updated.slice(text.length).trim()).toBe(`encoded_account_id: ${ID}`);
-    expect(parse(updated)).toEqual({ contact_email: 'h@example.com', login_name: 'hanks_fresh_fruit', encoded_account_id: ID });
+    expect(parse(updated)).toEqual({
+      contact_email: 'h@example.com',
+      login_name: 'hanks_fresh_fruit',
+      encoded_account_id: ID,
+    });
   });
 
   it('works after a document start marker', () => {
     const text = '---\n# c\nlogin_name: hanks_fresh_fruit\ncountry_code: US\n';
-    expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(`---\n# c\nlogin_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\ncountry_code: US\n`);
+    expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(
+      `---\n# c\nlogin_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\ncountry_code: US\n`,
+    );
   });
 
   it('is a no-op (null) when the file already has this id', () => {
@@ -76,7 +88,9 @@ describe('computeTextWithAccountId', () => {
   it('refuses to replace a different id', () => {
     const text = 'login_name: hanks_fresh_fruit\nencoded_account_id: a07e1other999\n';
     expect(() => computeTextWithAccountId('accounts/a.yaml', text, ID)).toThrow(OperationalError);
-    expect(() => computeTextWithAccountId('accounts/a.yaml', text, ID)).toThrow(/accounts\/a\.yaml: already names encoded_account_id a07e1other999, not a07e1abc1234/);
+    expect(() => computeTextWithAccountId('accounts/a.yaml', text, ID)).toThrow(
+      /accounts\/a\.yaml: already names encoded_account_id a07e1other999, not a07e1abc1234/,
+    );
   });
 
   it('refuses a file that is not a mapping', () => {
@@ -90,7 +104,9 @@ describe('writeAccountId', () => {
     const text = '# keep me\nlogin_name: hanks_fresh_fruit   # keep me too\n\ncontact_email: "h@example.com"\n';
     await writeFile(path.join(dir, 'hanks.yaml'), text);
     expect(await writeAccountId(dir, 'hanks.yaml', ID)).toBe(true);
-    expect(await readFile(path.join(dir, 'hanks.yaml'), 'utf8')).toBe(`# keep me\nlogin_name: hanks_fresh_fruit   # keep me too\nencoded_account_id: ${ID}\n\ncontact_email: "h@example.com"\n`);
+    expect(await readFile(path.join(dir, 'hanks.yaml'), 'utf8')).toBe(
+      `# keep me\nlogin_name: hanks_fresh_fruit   # keep me too\nencoded_account_id: ${ID}\n\ncontact_email: "h@example.com"\n`,
+    );
     expect(await readdir(dir)).toEqual(['hanks.yaml']);
   });
 
@@ -110,7 +126,9 @@ describe('writeAccountId', () => {
     const file = path.join(dir, 'hanks.yaml');
     const text = 'login_name: hanks_fresh_fruit\nencoded_account_id: a07e1other999\n';
     await writeFile(file, text);
-    await expect(writeAccountId(dir, 'hanks.yaml', ID)).rejects.toThrow(/already names encoded_account_id a07e1other999/);
+    await expect(writeAccountId(dir, 'hanks.yaml', ID)).rejects.toThrow(
+      /already names encoded_account_id a07e1other999/,
+    );
     expect(await readFile(file, 'utf8')).toBe(text);
     expect(await readdir(dir)).toEqual(['hanks.yaml']);
   });

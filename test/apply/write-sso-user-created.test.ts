@@ -42,8 +42,11 @@ describe('computeTextWithSsoUserCreated', () => {
 
   it('keeps CRLF line endings and a file without a final newline', () => {
     const crlf = FILE.replace(/\n/g, '\r\n');
-    expect(computeTextWithSsoUserCreated('a.yaml', crlf, 'josie.lang', AT)).toBe(computeTextWithSsoUserCreated('a.yaml', FILE, 'josie.lang', AT)!.replace(/\n/g, '\r\n'));
-    const last = 'encoded_account_id: a07e1demo0001\nsso_users:\n  - login_name: josie.lang\n    external_provider: Yahoo';
+    expect(computeTextWithSsoUserCreated('a.yaml', crlf, 'josie.lang', AT)).toBe(
+      computeTextWithSsoUserCreated('a.yaml', FILE, 'josie.lang', AT)!.replace(/\n/g, '\r\n'),
+    );
+    const last =
+      'encoded_account_id: a07e1demo0001\nsso_users:\n  - login_name: josie.lang\n    external_provider: Yahoo';
     expect(computeTextWithSsoUserCreated('a.yaml', last, 'josie.lang', AT)).toBe(`${last}\n    created_at: "${AT}"\n`);
   });
 
@@ -51,7 +54,9 @@ describe('computeTextWithSsoUserCreated', () => {
     const done = computeTextWithSsoUserCreated('a.yaml', FILE, 'josie.lang', AT)!;
     expect(computeTextWithSsoUserCreated('a.yaml', done, 'josie.lang', '2027-01-01T00:00:00Z')).toBeNull();
     expect(() => computeTextWithSsoUserCreated('a.yaml', FILE, 'gone.user', AT)).toThrow(OperationalError);
-    expect(() => computeTextWithSsoUserCreated('a.yaml', 'encoded_account_id: a07e1demo0001\n', 'josie.lang', AT)).toThrow(/no longer lists it/);
+    expect(() =>
+      computeTextWithSsoUserCreated('a.yaml', 'encoded_account_id: a07e1demo0001\n', 'josie.lang', AT),
+    ).toThrow(/no longer lists it/);
   });
 });
 

@@ -27,7 +27,11 @@ export async function tempWorkspace(): Promise<string> {
 export async function exampleWorkspace(): Promise<string> {
   const dir = await tempWorkspace();
   await cp(path.join(ROOT, 'accounts'), path.join(dir, 'accounts'), { recursive: true });
-  writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
+  writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), {
+    format_version: 1,
+    accounts: [...STARTER_ACCOUNTS],
+    pending_provisions: [],
+  });
   return dir;
 }
 
@@ -35,4 +39,5 @@ export async function exampleWorkspace(): Promise<string> {
 export const PLAIN_ENV: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', NO_COLOR: '1' };
 
 /** What a --simulator run of the examples prints on stderr: hanks-fresh-fruit.yaml's password variable is not set. */
-export const THROWAWAY_NOTICE = 'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n';
+export const THROWAWAY_NOTICE =
+  'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n';

@@ -17,7 +17,11 @@ describe('completion bash|zsh|fish', () => {
     expect(completeInBash(stdout, ['ctct-gitops', 'pl'])).toEqual(['plan']);
     expect(completeInBash(stdout, ['ctct-gitops', 'plan', '--re'])).toEqual(['--refresh-only']);
     expect(completeInBash(stdout, ['ctct-gitops', 'plan', '--ta'])).toEqual(['--target']);
-    expect(completeInBash(stdout, ['ctct-gitops', 'show', 'plan.json', '--format', ''])).toEqual(['text', 'markdown', 'json']);
+    expect(completeInBash(stdout, ['ctct-gitops', 'show', 'plan.json', '--format', ''])).toEqual([
+      'text',
+      'markdown',
+      'json',
+    ]);
     expect(completeInBash(stdout, ['ctct-gitops', 'completion', 'f'])).toEqual(['fish']);
   });
 
@@ -27,7 +31,9 @@ describe('completion bash|zsh|fish', () => {
     expect(zsh.stdout.startsWith('#compdef ctct-gitops\nautoload -U +X bashcompinit && bashcompinit\n')).toBe(true);
     const fish = await runCli(['completion', 'fish'], { cwd: dir, env: PLAIN_ENV });
     expect(fish.stdout).toContain('-f -a "validate plan show apply import init completion simulator github"');
-    expect(fish.stdout).toContain('complete -c ctct-gitops -n "__fish_seen_subcommand_from plan" -l format -x -a "text markdown json"');
+    expect(fish.stdout).toContain(
+      'complete -c ctct-gitops -n "__fish_seen_subcommand_from plan" -l format -x -a "text markdown json"',
+    );
     const tcsh = await runCli(['completion', 'tcsh'], { cwd: dir, env: PLAIN_ENV });
     expect(tcsh.code).toBe(3);
   });

@@ -15,7 +15,9 @@ describe('messages that tell the truth', () => {
   it('missing credentials name the variables and mention --simulator', async () => {
     const result = await runCli(['plan'], { cwd: await exampleWorkspace(), env: PLAIN_ENV });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('missing environment variables CTCT_API_KEY, CTCT_PARTNER_CLIENT_ID, CTCT_PARTNER_SECRET');
+    expect(result.stderr).toContain(
+      'missing environment variables CTCT_API_KEY, CTCT_PARTNER_CLIENT_ID, CTCT_PARTNER_SECRET',
+    );
     expect(result.stderr).toContain('--simulator');
   });
 
@@ -25,7 +27,9 @@ describe('messages that tell the truth', () => {
     const result = await runCli(['plan'], { cwd: await exampleWorkspace(), env: simulatorEnv(sim) });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('→ 403');
-    expect(result.stderr).toContain('CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application');
+    expect(result.stderr).toContain(
+      'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application',
+    );
   });
 
   it('a base URL without /v3 gets a hint', async () => {
@@ -60,14 +64,24 @@ describe('messages that tell the truth', () => {
 
   it.skipIf(!hasScript)('the confirmation prompt under --simulator names the simulator, not live CTCT', async () => {
     const dir = await exampleWorkspace();
-    const command = [process.execPath, CLI_PATH, 'apply', '--simulator', '--target', 'a07e1demo0002'].map((word) => `'${word}'`).join(' ');
+    const command = [process.execPath, CLI_PATH, 'apply', '--simulator', '--target', 'a07e1demo0002']
+      .map((word) => `'${word}'`)
+      .join(' ');
     let output = '';
     try {
-      output = execFileSync('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...PLAIN_ENV, TERM: 'dumb' }, input: 'no\n', encoding: 'utf8', timeout: 30_000 });
+      output = execFileSync('script', ['-qec', command, '/dev/null'], {
+        cwd: dir,
+        env: { ...PLAIN_ENV, TERM: 'dumb' },
+        input: 'no\n',
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout);
     }
-    expect(output).toContain("Apply these changes to the simulator's accounts (.ctct-gitops/simulator.json), not live CTCT?");
+    expect(output).toContain(
+      "Apply these changes to the simulator's accounts (.ctct-gitops/simulator.json), not live CTCT?",
+    );
     expect(output).toContain('apply cancelled: nothing was changed');
   });
 });

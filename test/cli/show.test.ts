@@ -9,7 +9,10 @@ describe('show PLAN.json', () => {
     const dir = await exampleWorkspace();
     const elsewhere = await tempWorkspace();
     for (const format of ['text', 'markdown', 'json']) {
-      const planned = await runCli(['plan', '--simulator', '--format', format, '--out', 'plan.json'], { cwd: dir, env: PLAIN_ENV });
+      const planned = await runCli(['plan', '--simulator', '--format', format, '--out', 'plan.json'], {
+        cwd: dir,
+        env: PLAIN_ENV,
+      });
       expect(planned.code).toBe(0);
       await copyFile(path.join(dir, 'plan.json'), path.join(elsewhere, 'plan.json'));
       // A folder with no account files, no settings, no simulator state and no credentials.
@@ -24,9 +27,20 @@ describe('show PLAN.json', () => {
     const dir = await exampleWorkspace();
     const yaml = await runCli(['show', 'accounts/us/riverside-dental.yaml'], { cwd: dir, env: PLAIN_ENV });
     expect(yaml.code).toBe(3);
-    expect(yaml.stderr).toMatch(/^ctct-gitops: accounts\/us\/riverside-dental\.yaml:1:1: not JSON .*; not a ctct-gitops plan of format_version 1 \(write one with plan --out\)$/m);
+    expect(yaml.stderr).toMatch(
+      /^ctct-gitops: accounts\/us\/riverside-dental\.yaml:1:1: not JSON .*; not a ctct-gitops plan of format_version 1 \(write one with plan --out\)$/m,
+    );
 
-    await writeFile(path.join(dir, 'report.json'), JSON.stringify({ format_version: 1, fingerprint: 'sha256:00', summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [], files_written: [] }));
+    await writeFile(
+      path.join(dir, 'report.json'),
+      JSON.stringify({
+        format_version: 1,
+        fingerprint: 'sha256:00',
+        summary: { applied: 0, failed: 0, skipped: 0 },
+        outcomes: [],
+        files_written: [],
+      }),
+    );
     const report = await runCli(['show', 'report.json'], { cwd: dir, env: PLAIN_ENV });
     expect(report.code).toBe(3);
     expect(report.stderr).toContain('report.json:1:1: missing required field changes; not a ctct-gitops plan');

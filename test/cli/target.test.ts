@@ -16,13 +16,29 @@ const plan = async (cwd: string, ...args: string[]) => {
 describe('--target', () => {
   it('plans only the named accounts, by login name, id or path, reads only their plans and reports no orphans', async () => {
     const dir = await exampleWorkspace();
-    const byLoginAndPath = await plan(dir, '--target', 'RIVERSIDE_DENTAL', '--target', './accounts/us/hanks-fresh-fruit.yaml');
-    expect(byLoginAndPath.changes.map((change) => [change.action, change.file])).toEqual([['create', 'accounts/us/hanks-fresh-fruit.yaml']]);
+    const byLoginAndPath = await plan(
+      dir,
+      '--target',
+      'RIVERSIDE_DENTAL',
+      '--target',
+      './accounts/us/hanks-fresh-fruit.yaml',
+    );
+    expect(byLoginAndPath.changes.map((change) => [change.action, change.file])).toEqual([
+      ['create', 'accounts/us/hanks-fresh-fruit.yaml'],
+    ]);
     // riverside_dental matches its file: its plan is read (1 call), nothing else is.
     expect(byLoginAndPath.api).toMatchObject({ list_calls: 0, plan_calls: 1, not_refreshed: 0 });
 
-    const byId = await plan(dir, '--target', 'a07e1demo0002', '--target', path.join(dir, 'accounts/us/old-town-cycles.yaml'));
-    expect(byId.changes.map((change) => [change.action, change.encoded_account_id])).toEqual([['cancel', 'a07e1demo0002']]);
+    const byId = await plan(
+      dir,
+      '--target',
+      'a07e1demo0002',
+      '--target',
+      path.join(dir, 'accounts/us/old-town-cycles.yaml'),
+    );
+    expect(byId.changes.map((change) => [change.action, change.encoded_account_id])).toEqual([
+      ['cancel', 'a07e1demo0002'],
+    ]);
     expect(byId.summary.orphan).toBe(0);
     // No list: the targeted account is read by its own GET …/plan, whose billing_status answers the cancel.
     expect(byId.api).toMatchObject({ list_calls: 0, plan_calls: 1 });
@@ -31,23 +47,34 @@ describe('--target', () => {
   it('a target that names no account exits 3 before any API call', async () => {
     const dir = await exampleWorkspace();
     await rm(path.join(dir, '.ctct-gitops'), { recursive: true });
-    const result = await runCli(['plan', '--simulator', '--target', 'riverside_dental', '--target', 'no_such_login'], { cwd: dir, env: PLAIN_ENV });
+    const result = await runCli(['plan', '--simulator', '--target', 'riverside_dental', '--target', 'no_such_login'], {
+      cwd: dir,
+      env: PLAIN_ENV,
+    });
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('--target no_such_login: no account file has this login_name, encoded_account_id or path');
+    expect(result.stderr).toContain(
+      '--target no_such_login: no account file has this login_name, encoded_account_id or path',
+    );
     expect(result.stdout).toBe('');
     expect(existsSync(path.join(dir, '.ctct-gitops/simulator.json'))).toBe(false);
   });
 
   it('apply --target changes only the named account; the rest stays planned', async () => {
     const dir = await exampleWorkspace();
-    const applied = await runCli(['apply', '--simulator', '--yes', '--target', 'a07e1demo0002'], { cwd: dir, env: PLAIN_ENV });
+    const applied = await runCli(['apply', '--simulator', '--yes', '--target', 'a07e1demo0002'], {
+      cwd: dir,
+      env: PLAIN_ENV,
+    });
     expect(applied.stderr).toBe(THROWAWAY_NOTICE);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('Apply: 1 applied, 0 failed, 0 skipped.');
     const after = await plan(dir);
     expect(after.summary).toMatchObject({ create: 4, cancel: 0 });
 
-    const saved = await runCli(['apply', 'plan.json', '--simulator', '--yes', '--target', 'riverside_dental'], { cwd: dir, env: PLAIN_ENV });
+    const saved = await runCli(['apply', 'plan.json', '--simulator', '--yes', '--target', 'riverside_dental'], {
+      cwd: dir,
+      env: PLAIN_ENV,
+    });
     expect(saved.code).toBe(3);
     expect(saved.stderr).toContain('--target selects the accounts of a fresh plan');
   });

@@ -27,7 +27,9 @@ function answer(status: number, contentType: string, body: string, headers: Reco
 
 describe('parseCtctErrorBody', () => {
   it('reads the documented array', () => {
-    expect(parseCtctErrorBody('[{"error_key":"a.b","error_message":"one"},{"error_key":"c","error_message":"two"}]')).toEqual([
+    expect(
+      parseCtctErrorBody('[{"error_key":"a.b","error_message":"one"},{"error_key":"c","error_message":"two"}]'),
+    ).toEqual([
       { error_key: 'a.b', error_message: 'one' },
       { error_key: 'c', error_message: 'two' },
     ]);
@@ -40,9 +42,9 @@ describe('parseCtctErrorBody', () => {
   });
 
   it("reads OAuth2's error object from a token endpoint", () => {
-    expect(parseCtctErrorBody('{"error":"invalid_client","error_description":"Client authentication failed."}')).toEqual([
-      { error_key: 'invalid_client', error_message: 'Client authentication failed.' },
-    ]);
+    expect(
+      parseCtctErrorBody('{"error":"invalid_client","error_description":"Client authentication failed."}'),
+    ).toEqual([{ error_key: 'invalid_client', error_message: 'Client authentication failed.' }]);
   });
 
   it('keeps a short text body as the message and summarises HTML', () => {
@@ -74,7 +76,10 @@ describe('CtctApiError from real responses', () => {
     expect(apiError.errors).toEqual([
       { error_key: 'partner.api.validation.error', error_message: 'login_name must be at least 6 characters long.' },
       { error_key: 'partner.api.validation.error', error_message: 'contact_email is not a valid email address.' },
-      { error_key: 'partner.api.validation.error', error_message: 'state_code must be blank when country_code is neither US nor CA.' },
+      {
+        error_key: 'partner.api.validation.error',
+        error_message: 'state_code must be blank when country_code is neither US nor CA.',
+      },
     ]);
     expect(apiError.errorKey).toBe('partner.api.validation.error');
     expect(apiError.message).toBe(
@@ -93,8 +98,14 @@ describe('CtctApiError from real responses', () => {
 
     const error = await client.setPlan(id, { plan_type: 'GOLD' }).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ status: 403, errorKey: 'forbidden', errors: [{ error_key: 'forbidden', error_message: 'Forbidden' }] });
-    expect((error as Error).message).toBe(`PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden); CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active`);
+    expect(error).toMatchObject({
+      status: 403,
+      errorKey: 'forbidden',
+      errors: [{ error_key: 'forbidden', error_message: 'Forbidden' }],
+    });
+    expect((error as Error).message).toBe(
+      `PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden); CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active`,
+    );
   });
 
   it('builds the message from a plain-text body', async () => {
@@ -105,7 +116,11 @@ describe('CtctApiError from real responses', () => {
     const error = await client.listAccounts().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CtctApiError);
-    expect(error).toMatchObject({ status: 400, errorKey: undefined, response: { body: 'Request rejected by the edge proxy' } });
+    expect(error).toMatchObject({
+      status: 400,
+      errorKey: undefined,
+      response: { body: 'Request rejected by the edge proxy' },
+    });
     expect((error as Error).message).toBe('GET /partner/accounts?limit=50 → 400: Request rejected by the edge proxy');
   });
 
@@ -115,11 +130,19 @@ describe('CtctApiError from real responses', () => {
     const htmlUrl = await startFakeApi(answer(404, 'text/html', page));
     const emptyUrl = await startFakeApi(answer(404, 'application/json', ''));
 
-    const html = await createSimClient(sim, { baseUrl: htmlUrl }).getPlan('a07e1abc').catch((e: unknown) => e);
-    const empty = await createSimClient(sim, { baseUrl: emptyUrl }).getPlan('a07e1abc').catch((e: unknown) => e);
+    const html = await createSimClient(sim, { baseUrl: htmlUrl })
+      .getPlan('a07e1abc')
+      .catch((e: unknown) => e);
+    const empty = await createSimClient(sim, { baseUrl: emptyUrl })
+      .getPlan('a07e1abc')
+      .catch((e: unknown) => e);
 
-    expect((html as Error).message).toBe(`GET /partner/accounts/a07e1abc/plan → 404: non-JSON response of ${page.length} characters`);
-    expect((empty as Error).message).toBe('GET /partner/accounts/a07e1abc/plan → 404: no error details in the response body');
+    expect((html as Error).message).toBe(
+      `GET /partner/accounts/a07e1abc/plan → 404: non-JSON response of ${page.length} characters`,
+    );
+    expect((empty as Error).message).toBe(
+      'GET /partner/accounts/a07e1abc/plan → 404: no error details in the response body',
+    );
     expect(empty).toMatchObject({ errors: [], errorKey: undefined });
   });
 
@@ -128,11 +151,17 @@ describe('CtctApiError from real responses', () => {
     const textUrl = await startFakeApi(answer(200, 'text/plain', 'OK'));
     const shapeUrl = await startFakeApi(answer(200, 'application/json', '{"accounts":[]}'));
 
-    const text = await createSimClient(sim, { baseUrl: textUrl }).getPlan('a07e1abc').catch((e: unknown) => e);
-    const shape = await createSimClient(sim, { baseUrl: shapeUrl }).listAccounts().catch((e: unknown) => e);
+    const text = await createSimClient(sim, { baseUrl: textUrl })
+      .getPlan('a07e1abc')
+      .catch((e: unknown) => e);
+    const shape = await createSimClient(sim, { baseUrl: shapeUrl })
+      .listAccounts()
+      .catch((e: unknown) => e);
 
     expect((text as Error).message).toBe('GET /partner/accounts/a07e1abc/plan → 200: the response body is not JSON');
-    expect((shape as Error).message).toBe('GET /partner/accounts?limit=50 → 200: the response has no site_owner_list of accounts');
+    expect((shape as Error).message).toBe(
+      'GET /partner/accounts?limit=50 → 200: the response has no site_owner_list of accounts',
+    );
   });
 
   it('treats a successful create without an account id as an unknown outcome', async () => {
@@ -149,7 +178,10 @@ describe('CtctApiError from real responses', () => {
 
   it('does not follow a next link to another origin', async () => {
     const sim = await startTestSimulator();
-    const page = { site_owner_list: [], _links: { next: { href: 'http://elsewhere.invalid/v3/partner/accounts?offset=MTA*' } } };
+    const page = {
+      site_owner_list: [],
+      _links: { next: { href: 'http://elsewhere.invalid/v3/partner/accounts?offset=MTA*' } },
+    };
     const baseUrl = await startFakeApi(answer(200, 'application/json', JSON.stringify(page)));
     const client = createSimClient(sim, { baseUrl });
 
@@ -165,7 +197,8 @@ describe('CtctApiError from real responses', () => {
     const baseUrl = await startFakeApi((req, res) => {
       served++;
       if (served === 1) return answer(503, 'application/json', '[]', { 'retry-after': '1' })(req, res);
-      if (served === 2) return answer(200, 'application/json', '{"plan_type":"GOLD","billing_status":"Open"}')(req, res);
+      if (served === 2)
+        return answer(200, 'application/json', '{"plan_type":"GOLD","billing_status":"Open"}')(req, res);
       return answer(503, 'application/json', '[]', { 'retry-after': '120' })(req, res);
     });
     const client = createSimClient(sim, { baseUrl, retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5 } });

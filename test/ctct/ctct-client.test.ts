@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { CreateOutcomeUnknownError, CtctApiError, CtctAuthenticationError, QuotaExceededError, SsoUserOutcomeUnknownError } from '../../src/ctct/ctct-api-error.js';
+import {
+  CreateOutcomeUnknownError,
+  CtctApiError,
+  CtctAuthenticationError,
+  QuotaExceededError,
+  SsoUserOutcomeUnknownError,
+} from '../../src/ctct/ctct-api-error.js';
 import { ACCOUNTS_PAGE_LIMIT } from '../../src/ctct/ctct-client.js';
 import { ExitCode } from '../../src/errors.js';
 import { createSimClient, onCleanup, provisionRequest, startTestSimulator } from './sim-client.js';
@@ -39,7 +45,10 @@ describe('listAccounts', () => {
 
     const managed = await client.listAccounts({ accountType: 'managed' });
 
-    const expected = sim.accounts().filter((a) => a.managed_site_owner).map((a) => a.encoded_account_id);
+    const expected = sim
+      .accounts()
+      .filter((a) => a.managed_site_owner)
+      .map((a) => a.encoded_account_id);
     expect(managed.map((a) => a.encoded_account_id)).toEqual(expected);
     expect(client.calls.listAccounts).toBe(Math.max(1, Math.ceil(expected.length / ACCOUNTS_PAGE_LIMIT)));
   });
@@ -168,7 +177,13 @@ describe('rate limit', () => {
     const accounts = await client.listAccounts();
     await Promise.all(accounts.map((a) => client.getPlan(a.encoded_account_id)));
 
-    expect({ simulatorThrottled: sim.stats.throttled, ...client.stats }).toEqual({ simulatorThrottled: 0, throttled: 0, retries: 0, quotaExceeded: 0, tokenMints: 1 });
+    expect({ simulatorThrottled: sim.stats.throttled, ...client.stats }).toEqual({
+      simulatorThrottled: 0,
+      throttled: 0,
+      retries: 0,
+      quotaExceeded: 0,
+      tokenMints: 1,
+    });
     expect(client.calls.getPlan).toBe(48);
     expect(sim.stats.byOperation.getPlan).toBe(48);
     expect(sim.stats.maxInFlight).toBeLessThanOrEqual(4);
@@ -205,7 +220,8 @@ describe('retries of GET and PUT', () => {
     const sim = await startTestSimulator({ seed: 1 });
     const client = createSimClient(sim);
     const id = sim.accounts()[0]!.encoded_account_id;
-    for (const status of [500, 502, 503, 504]) sim.faults.add({ method: 'GET', path: PLAN_PATH, kind: 'status', status });
+    for (const status of [500, 502, 503, 504])
+      sim.faults.add({ method: 'GET', path: PLAN_PATH, kind: 'status', status });
 
     const plan = await client.getPlan(id);
 
@@ -250,7 +266,9 @@ describe('retries of GET and PUT', () => {
     const error = await client.getPlan(id).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CtctApiError);
-    expect((error as Error).message).toBe(`GET /partner/accounts/${id}/plan → 503: Our internal service is temporarily unavailable. (partner.api.service_unavailable)`);
+    expect((error as Error).message).toBe(
+      `GET /partner/accounts/${id}/plan → 503: Our internal service is temporarily unavailable. (partner.api.service_unavailable)`,
+    );
     expect(client.calls.getPlan).toBe(3);
   });
 
@@ -360,7 +378,10 @@ describe('createAccount', () => {
   it('retries a create whose connection was refused, and reports a plain error when it never gets through', async () => {
     const sim = await startTestSimulator();
     const port = await findClosedPort();
-    const client = createSimClient(sim, { baseUrl: `http://127.0.0.1:${port}/v3`, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const client = createSimClient(sim, {
+      baseUrl: `http://127.0.0.1:${port}/v3`,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
 
     const error = await client.createAccount(provisionRequest('never_sent')).catch((e: unknown) => e);
 
@@ -381,14 +402,24 @@ describe('createAccount', () => {
     expect(error).toBeInstanceOf(CtctApiError);
     expect(error).not.toBeInstanceOf(CreateOutcomeUnknownError);
     expect(error).toMatchObject({ status: 409, errorKey: 'partner.api.conflict' });
-    expect((error as Error).message).toBe('POST /partner/accounts → 409: login_name duplicate_login is already in use. (partner.api.conflict)');
+    expect((error as Error).message).toBe(
+      'POST /partner/accounts → 409: login_name duplicate_login is already in use. (partner.api.conflict)',
+    );
     expect(client.calls.createAccount).toBe(2);
   });
 });
 
 describe('createSsoUser', () => {
   const SSO_PATH = '/v3/partner/accounts/{id}/users/sso';
-  const user = { first_name: 'Josie', last_name: 'Lang', role_name: 'campaign_creator', contact_email: 'josie@example.com', login_name: 'josie.lang', external_id: '23378234122161121', external_provider: 'Yahoo' };
+  const user = {
+    first_name: 'Josie',
+    last_name: 'Lang',
+    role_name: 'campaign_creator',
+    contact_email: 'josie@example.com',
+    login_name: 'josie.lang',
+    external_id: '23378234122161121',
+    external_provider: 'Yahoo',
+  };
 
   it('adds the user (201, no body) and counts the call', async () => {
     const sim = await startTestSimulator({ ssoForNewAccounts: true });
@@ -453,11 +484,21 @@ describe('createSsoUser', () => {
 });
 
 describe('account_operations/sync', () => {
-  const address = { address_line1: '12 Harbor Road', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' };
+  const address = {
+    address_line1: '12 Harbor Road',
+    city: 'Portland',
+    state_code: 'ME',
+    postal_code: '04101',
+    country_code: 'US',
+  };
 
   async function managedAccount(sim: Awaited<ReturnType<typeof startTestSimulator>>): Promise<string> {
     const client = createSimClient(sim);
-    return (await client.createAccount(provisionRequest('managed_client', { managed_site_owner: true, organization_name: 'Old Name' }))).encoded_account_id;
+    return (
+      await client.createAccount(
+        provisionRequest('managed_client', { managed_site_owner: true, organization_name: 'Old Name' }),
+      )
+    ).encoded_account_id;
   }
 
   it('reads and writes the summary and the address through the typed helpers', async () => {
@@ -465,12 +506,21 @@ describe('account_operations/sync', () => {
     const id = await managedAccount(sim);
     const client = createSimClient(sim);
 
-    expect(await client.getAccountSummary(id)).toEqual({ encoded_account_id: id, contact_email: 'managed_client@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Old Name' });
+    expect(await client.getAccountSummary(id)).toEqual({
+      encoded_account_id: id,
+      contact_email: 'managed_client@example.com',
+      country_code: 'US',
+      state_code: 'MA',
+      organization_name: 'Old Name',
+    });
     await client.updateAccountSummary(id, { organization_name: 'New Name' });
     await client.addPhysicalAddress(id, address);
     await client.updatePhysicalAddress(id, { ...address, address_line1: '14 Harbor Road' });
 
-    expect(await client.getAccountSummary(id)).toMatchObject({ organization_name: 'New Name', physical_address: { ...address, address_line1: '14 Harbor Road' } });
+    expect(await client.getAccountSummary(id)).toMatchObject({
+      organization_name: 'New Name',
+      physical_address: { ...address, address_line1: '14 Harbor Road' },
+    });
     expect(client.calls.accountOperationsSync).toBe(5);
     expect(sim.stats.byOperation.accountOperationsSync).toBe(5);
   });
@@ -485,7 +535,9 @@ describe('account_operations/sync', () => {
 
     expect(error).toBeInstanceOf(CtctApiError);
     expect(error).toMatchObject({ status: 409, errorKey: 'account.api.conflict' });
-    expect((error as CtctApiError).message).toContain(`POST /partner/accounts/${id}/account_operations/sync (POST /account/summary/physical_address) → 409`);
+    expect((error as CtctApiError).message).toContain(
+      `POST /partner/accounts/${id}/account_operations/sync (POST /account/summary/physical_address) → 409`,
+    );
     const unmanaged = (await client.createAccount(provisionRequest('unmanaged_client'))).encoded_account_id;
     await expect(client.getAccountSummary(unmanaged)).rejects.toMatchObject({ status: 403 });
   });
@@ -501,7 +553,9 @@ describe('account_operations/sync', () => {
     expect(client.calls.accountOperationsSync).toBe(3);
 
     sim.faults.add({ method: 'POST', path, kind: 'status', status: 503 });
-    await expect(client.updateAccountSummary(id, { organization_name: 'New Name' })).rejects.toMatchObject({ status: 503 });
+    await expect(client.updateAccountSummary(id, { organization_name: 'New Name' })).rejects.toMatchObject({
+      status: 503,
+    });
     expect(client.calls.accountOperationsSync).toBe(4);
 
     sim.faults.add({ method: 'POST', path, kind: 'status', status: 429 });

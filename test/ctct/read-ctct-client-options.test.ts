@@ -3,7 +3,11 @@ import { DEFAULT_BASE_URL, DEFAULT_TOKEN_URL, readCtctClientOptions } from '../.
 import { CtctGitopsError, ExitCode } from '../../src/errors.js';
 
 const SETTINGS = { requests_per_second: 10, concurrency: 3, authorization_scheme: 'raw' as const };
-const FULL_ENV = { CTCT_API_KEY: 'key-value-1', CTCT_PARTNER_CLIENT_ID: 'client-value-2', CTCT_PARTNER_SECRET: 'secret-value-3' };
+const FULL_ENV = {
+  CTCT_API_KEY: 'key-value-1',
+  CTCT_PARTNER_CLIENT_ID: 'client-value-2',
+  CTCT_PARTNER_SECRET: 'secret-value-3',
+};
 
 function readError(env: NodeJS.ProcessEnv): CtctGitopsError {
   try {

@@ -22,19 +22,32 @@ describe('Redactor', () => {
   it('replaces secrets added later and anything shaped like a JWT', () => {
     const redactor = new Redactor();
     redactor.add('late-secret');
-    expect(redactor.redact('a late-secret b eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl c')).toBe(`a ${REDACTED} b ${REDACTED} c`);
+    expect(redactor.redact('a late-secret b eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl c')).toBe(
+      `a ${REDACTED} b ${REDACTED} c`,
+    );
   });
 
   it('replaces passwords in JSON and form text, and credential header values', () => {
     const redactor = new Redactor();
-    expect(redactor.redact('{"login_name":"x","password":"p\\"w"}')).toBe(`{"login_name":"x","password":"${REDACTED}"}`);
+    expect(redactor.redact('{"login_name":"x","password":"p\\"w"}')).toBe(
+      `{"login_name":"x","password":"${REDACTED}"}`,
+    );
     expect(redactor.redact('user=x&password=hunter2&b=1')).toBe(`user=x&password=${REDACTED}&b=1`);
-    expect(redactor.redact('Authorization: Bearer abc.def x-api-key=k1 rest')).toBe(`Authorization: ${REDACTED} x-api-key=${REDACTED} rest`);
+    expect(redactor.redact('Authorization: Bearer abc.def x-api-key=k1 rest')).toBe(
+      `Authorization: ${REDACTED} x-api-key=${REDACTED} rest`,
+    );
   });
 
   it('redacts credential headers whatever their value', () => {
     const redactor = new Redactor(['s3cret']);
-    expect(redactor.redactHeaders({ Authorization: 'anything', 'x-api-key': 'k', 'x-note': 'has s3cret', skipped: undefined })).toEqual({
+    expect(
+      redactor.redactHeaders({
+        Authorization: 'anything',
+        'x-api-key': 'k',
+        'x-note': 'has s3cret',
+        skipped: undefined,
+      }),
+    ).toEqual({
       Authorization: REDACTED,
       'x-api-key': REDACTED,
       'x-note': `has ${REDACTED}`,
@@ -54,14 +67,22 @@ function recordAuthorization(agent: Agent, seen: Set<string>): Dispatcher {
 
 describe('secrets in output', () => {
   it('never show up in log lines, messages, stacks, JSON or inspection of errors', async () => {
-    const sim = await startTestSimulator({ seed: 3, credentials: { apiKey: API_KEY, clientId: CLIENT_ID, clientSecret: SECRET } });
+    const sim = await startTestSimulator({
+      seed: 3,
+      credentials: { apiKey: API_KEY, clientId: CLIENT_ID, clientSecret: SECRET },
+    });
     // A hostile upstream that echoes the request's headers and body back in its error body.
     const echo = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        const text = JSON.stringify([{ error_key: 'echo', error_message: `headers ${JSON.stringify(req.headers)} body ${body}` }]);
-        res.writeHead(req.method === 'GET' ? 500 : 400, { 'content-type': 'application/json', 'x-echo-key': String(req.headers['x-api-key']) });
+        const text = JSON.stringify([
+          { error_key: 'echo', error_message: `headers ${JSON.stringify(req.headers)} body ${body}` },
+        ]);
+        res.writeHead(req.method === 'GET' ? 500 : 400, {
+          'content-type': 'application/json',
+          'x-echo-key': String(req.headers['x-api-key']),
+        });
         res.end(text);
       });
     });
@@ -97,7 +118,13 @@ describe('secrets in output', () => {
       status: 400,
       body: [{ error_key: 'leak', error_message: `key ${API_KEY} secret ${SECRET} password=${PASSWORD}` }],
     });
-    sim.faults.add({ method: 'PUT', path: '/v3/partner/accounts/{id}/plan', kind: 'status', status: 401, times: Infinity });
+    sim.faults.add({
+      method: 'PUT',
+      path: '/v3/partner/accounts/{id}/plan',
+      kind: 'status',
+      status: 401,
+      times: Infinity,
+    });
     sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'drop-after-store' });
     const failures = [
       client.getPlan(id),
@@ -107,13 +134,25 @@ describe('secrets in output', () => {
       echoClient.getPlan(id),
       wrongClient.listAccounts(),
     ];
-    const errors = await Promise.all(failures.map((p) => (p as Promise<unknown>).then(() => undefined, (e: unknown) => e)));
+    const errors = await Promise.all(
+      failures.map((p) =>
+        (p as Promise<unknown>).then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
     await Promise.all([client.close(), echoClient.close(), wrongClient.close()]);
 
     expect(errors.every((e) => e instanceof Error)).toBe(true);
     const output = [
       ...lines,
-      ...errors.flatMap((e) => [(e as Error).message, (e as Error).stack ?? '', JSON.stringify(e), inspect(e, { depth: Infinity })]),
+      ...errors.flatMap((e) => [
+        (e as Error).message,
+        (e as Error).stack ?? '',
+        JSON.stringify(e),
+        inspect(e, { depth: Infinity }),
+      ]),
     ].join('\n');
     const jwts = [...sent].filter((v) => v.startsWith('eyJ'));
     const basics = [...sent].filter((v) => !v.startsWith('eyJ'));
@@ -126,6 +165,8 @@ describe('secrets in output', () => {
     expect(output).toContain(`"x-api-key":"${REDACTED}"`);
     expect(output).toContain(`"password":"${REDACTED}"`);
     expect(output).toContain('POST /partner/accounts → 400: headers');
-    expect(output).toContain(`GET /partner/accounts/${id}/plan → 400: key ${REDACTED} secret ${REDACTED} password=${REDACTED} (leak)`);
+    expect(output).toContain(
+      `GET /partner/accounts/${id}/plan → 400: key ${REDACTED} secret ${REDACTED} password=${REDACTED} (leak)`,
+    );
   });
 });

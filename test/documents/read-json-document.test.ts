@@ -13,8 +13,21 @@ const REPORT: ApplyReport = {
   fingerprint: 'sha256:abc',
   summary: { applied: 1, failed: 1, skipped: 0 },
   outcomes: [
-    { action: 'create', login_name: 'a_login', encoded_account_id: 'a07e1x', file: 'accounts/a.yaml', status: 'applied' },
-    { action: 'cancel', login_name: null, encoded_account_id: 'a07e1y', file: 'accounts/b.yaml', status: 'failed', error: 'HTTP 400' },
+    {
+      action: 'create',
+      login_name: 'a_login',
+      encoded_account_id: 'a07e1x',
+      file: 'accounts/a.yaml',
+      status: 'applied',
+    },
+    {
+      action: 'cancel',
+      login_name: null,
+      encoded_account_id: 'a07e1y',
+      file: 'accounts/b.yaml',
+      status: 'failed',
+      error: 'HTTP 400',
+    },
   ],
   files_written: ['accounts/a.yaml'],
 };
@@ -24,11 +37,15 @@ describe('the plan document', () => {
     const text = await readFile(PLAN_SNAPSHOT, 'utf8');
     const result = validateJsonDocument('plan', 'plan.json', text);
     expect(result.problems).toEqual([]);
-    expect(result.document?.changes.map((change) => change.action)).toEqual(expect.arrayContaining(['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan']));
+    expect(result.document?.changes.map((change) => change.action)).toEqual(
+      expect.arrayContaining(['create', 'update', 'reactivate', 'cancel', 'drift', 'orphan']),
+    );
   });
 
   it('refuses a change apply could not send as written, naming the line', async () => {
-    const plan = JSON.parse(await readFile(PLAN_SNAPSHOT, 'utf8')) as { changes: { action: string; after: Record<string, unknown> }[] };
+    const plan = JSON.parse(await readFile(PLAN_SNAPSHOT, 'utf8')) as {
+      changes: { action: string; after: Record<string, unknown> }[];
+    };
     const create = plan.changes.find((change) => change.action === 'create')!;
     create.after['password'] = 'hunter22';
     const text = JSON.stringify(plan, null, 2);
@@ -36,16 +53,35 @@ describe('the plan document', () => {
     expect(result.document).toBeNull();
     const line = text.split('\n').findIndex((l) => l.includes('"password"')) + 1;
     expect(result.problems.some((p) => p.line === line || p.message.includes('password'))).toBe(true);
-    expect(result.problems.every((p) => p.message.endsWith('not a ctct-gitops plan of format_version 1 (write one with plan --out)'))).toBe(true);
+    expect(
+      result.problems.every((p) =>
+        p.message.endsWith('not a ctct-gitops plan of format_version 1 (write one with plan --out)'),
+      ),
+    ).toBe(true);
   });
 
   it('refuses another format_version, an unknown action and what is not JSON', () => {
     expect(validateJsonDocument('plan', 'p.json', '{"format_version": 2}').problems).toEqual([
-      { file: 'p.json', line: 1, col: 1, message: 'format_version is 2; not a ctct-gitops plan of format_version 1 (write one with plan --out)' },
+      {
+        file: 'p.json',
+        line: 1,
+        col: 1,
+        message: 'format_version is 2; not a ctct-gitops plan of format_version 1 (write one with plan --out)',
+      },
     ]);
-    const unknownAction = { ...JSON.parse(JSON.stringify({ format_version: 1 })), fingerprint: `sha256:${'0'.repeat(64)}`, summary: {}, changes: [{ action: 'delete' }] };
+    const unknownAction = {
+      ...JSON.parse(JSON.stringify({ format_version: 1 })),
+      fingerprint: `sha256:${'0'.repeat(64)}`,
+      summary: {},
+      changes: [{ action: 'delete' }],
+    };
     expect(validateJsonDocument('plan', 'p.json', JSON.stringify(unknownAction)).document).toBeNull();
-    expect(validateJsonDocument('plan', 'p.json', 'not json').problems[0]).toMatchObject({ file: 'p.json', line: 1, col: 1, message: expect.stringMatching(/^not JSON/) });
+    expect(validateJsonDocument('plan', 'p.json', 'not json').problems[0]).toMatchObject({
+      file: 'p.json',
+      line: 1,
+      col: 1,
+      message: expect.stringMatching(/^not JSON/),
+    });
   });
 });
 
@@ -64,11 +100,19 @@ describe('the apply report document', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     const text = JSON.stringify(bad, null, 2);
     const line = text.split('\n').findIndex((l) => l.includes('"done"')) + 1;
-    expect((error as InvalidInputError).problems).toContainEqual(expect.objectContaining({ file: 'r.json', line, message: expect.stringContaining('outcomes[0].status must be one of applied, failed, skipped') }));
+    expect((error as InvalidInputError).problems).toContainEqual(
+      expect.objectContaining({
+        file: 'r.json',
+        line,
+        message: expect.stringContaining('outcomes[0].status must be one of applied, failed, skipped'),
+      }),
+    );
   });
 
   it('says a missing file cannot be read', async () => {
     const error = await readJsonDocument('apply-report', tmpdir(), 'no-such-report.json').catch((e: unknown) => e);
-    expect((error as InvalidInputError).message).toMatch(/no-such-report.json:1:1: cannot read a ctct-gitops apply report of format_version 1: ENOENT/);
+    expect((error as InvalidInputError).message).toMatch(
+      /no-such-report.json:1:1: cannot read a ctct-gitops apply report of format_version 1: ENOENT/,
+    );
   });
 });

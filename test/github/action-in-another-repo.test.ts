@@ -60,13 +60,20 @@ describe('the action in another repository', () => {
     const install = action.runs.steps.find((step) => step.name === 'Install ctct-gitops')!;
     expect(install['working-directory']).toBe('${{ github.action_path }}');
     for (const step of action.runs.steps.filter((s) => s.run?.includes('dist/cli.js') && s !== install)) {
-      for (const use of step.run!.match(/\S*dist\/cli\.js/g)!) expect(use, step.name).toMatch(/^"?\$GITHUB_ACTION_PATH\/dist\/cli\.js/);
+      for (const use of step.run!.match(/\S*dist\/cli\.js/g)!)
+        expect(use, step.name).toMatch(/^"?\$GITHUB_ACTION_PATH\/dist\/cli\.js/);
     }
   });
 
-  it('the plan step, run in the workspace with the action elsewhere, validates and plans the workspace\'s files', { timeout: 60_000 }, async () => {
+  it("the plan step, run in the workspace with the action elsewhere, validates and plans the workspace's files", {
+    timeout: 60_000,
+  }, async () => {
     const step = action.runs.steps.find((s) => s.id === 'run')!;
-    const inputs = { ...Object.fromEntries(Object.entries(action.inputs).map(([name, input]) => [name, input.default ?? ''])), command: 'plan', 'extra-args': '--simulator' };
+    const inputs = {
+      ...Object.fromEntries(Object.entries(action.inputs).map(([name, input]) => [name, input.default ?? ''])),
+      command: 'plan',
+      'extra-args': '--simulator',
+    };
     const github = { base_ref: '', action_path: ROOT };
     const runnerTemp = path.join(work, 'runner-temp');
     const outputFile = path.join(work, 'github-output');
@@ -80,14 +87,31 @@ describe('the action in another repository', () => {
       RUNNER_TEMP: runnerTemp,
       CTCT_BASE_URL: '',
       CTCT_TOKEN_URL: '',
-      ...Object.fromEntries(Object.entries(step.env ?? {}).map(([name, value]) => [name, evaluate(value, inputs, github)])),
+      ...Object.fromEntries(
+        Object.entries(step.env ?? {}).map(([name, value]) => [name, evaluate(value, inputs, github)]),
+      ),
     };
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      execFile('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', step.run!], { cwd: workspace, env, encoding: 'utf8', timeout: 50_000 }, (error, out, err) => (error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err })));
+      execFile(
+        'bash',
+        ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', step.run!],
+        { cwd: workspace, env, encoding: 'utf8', timeout: 50_000 },
+        (error, out, err) =>
+          error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err }),
+      );
     });
     assertNoLeakedSecrets(env, ['action plan'], stdout, stderr);
-    const outputs = Object.fromEntries((await readFile(outputFile, 'utf8')).trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
-    expect(outputs).toMatchObject({ 'exit-code': '0', 'markdown-file': path.join(runnerTemp, 'ctct-gitops/plan.md'), 'plan-file': path.join(runnerTemp, 'ctct-gitops/plan.json') });
+    const outputs = Object.fromEntries(
+      (await readFile(outputFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    );
+    expect(outputs).toMatchObject({
+      'exit-code': '0',
+      'markdown-file': path.join(runnerTemp, 'ctct-gitops/plan.md'),
+      'plan-file': path.join(runnerTemp, 'ctct-gitops/plan.json'),
+    });
     const markdown = await readFile(outputs['markdown-file']!, 'utf8');
     expect(markdown.split('\n')[0]).toBe('### ctct-gitops plan: no changes');
     // The imported files of the workspace were read: three accounts the plan read live.

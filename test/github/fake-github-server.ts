@@ -68,7 +68,13 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
       failure = { status, body };
     },
     addComment(repo, issueNumber, body, user = 'github-actions[bot]') {
-      const comment: StoredComment = { id: nextCommentId++, repo, issue_number: issueNumber, body, user: { login: user, type: user.endsWith('[bot]') ? 'Bot' : 'User' } };
+      const comment: StoredComment = {
+        id: nextCommentId++,
+        repo,
+        issue_number: issueNumber,
+        body,
+        user: { login: user, type: user.endsWith('[bot]') ? 'Bot' : 'User' },
+      };
       fake.comments.push(comment);
       return comment;
     },
@@ -110,7 +116,13 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
     const url = new URL(req.url ?? '/', fake.url);
     const raw = await readBody(req);
     const body = raw === '' ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-    fake.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
+    fake.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+    });
 
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -128,7 +140,14 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
     const validation = (resource: string) =>
       send(422, {
         message: 'Validation Failed',
-        errors: [{ resource, code: 'custom', field: 'body', message: `body is too long (maximum is ${BODY_LIMIT} characters)` }],
+        errors: [
+          {
+            resource,
+            code: 'custom',
+            field: 'body',
+            message: `body is too long (maximum is ${BODY_LIMIT} characters)`,
+          },
+        ],
         documentation_url: 'https://docs.github.com/rest',
       });
     const paginate = (items: unknown[]): void => {
@@ -175,7 +194,10 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
         const state = url.searchParams.get('state') ?? 'open';
         const labels = url.searchParams.get('labels')?.split(',').filter(Boolean) ?? [];
         const found = fake.issues
-          .filter((i) => i.repo === repo && (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)))
+          .filter(
+            (i) =>
+              i.repo === repo && (state === 'all' || i.state === state) && labels.every((l) => i.labels.includes(l)),
+          )
           .sort((a, b) => b.number - a.number);
         return paginate(found.map(issueJson));
       }
@@ -183,7 +205,13 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
         if (tooLong(body?.body)) return validation('Issue');
         const labels = (body?.labels as string[] | undefined) ?? [];
         for (const label of labels) labelsOf(repo).add(label);
-        const issue = fake.addIssue({ repo, title: String(body?.title), body: (body?.body as string) ?? null, state: 'open', labels });
+        const issue = fake.addIssue({
+          repo,
+          title: String(body?.title),
+          body: (body?.body as string) ?? null,
+          state: 'open',
+          labels,
+        });
         return send(201, issueJson(issue));
       }
     }
@@ -206,7 +234,11 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
     if ((m = route(/^\/repos\/([^/]+\/[^/]+)\/labels$/)) && method === 'POST') {
       const labels = labelsOf(decodeURIComponent(m[1]!));
       const name = String(body?.name);
-      if (labels.has(name)) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }] });
+      if (labels.has(name))
+        return send(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }],
+        });
       labels.add(name);
       return send(201, { name, color: body?.color, description: body?.description });
     }

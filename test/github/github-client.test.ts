@@ -21,9 +21,16 @@ describe('GithubClient', () => {
   it('sends the token, API version and JSON body GitHub expects', async () => {
     const comment = await client.createIssueComment(REPO, 7, 'hello');
 
-    expect(comment).toMatchObject({ body: 'hello', html_url: `https://github.com/${REPO}/pull/7#issuecomment-${comment.id}` });
+    expect(comment).toMatchObject({
+      body: 'hello',
+      html_url: `https://github.com/${REPO}/pull/7#issuecomment-${comment.id}`,
+    });
     const [request] = github.requests;
-    expect(request).toMatchObject({ method: 'POST', path: '/repos/partner/accounts/issues/7/comments', body: { body: 'hello' } });
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: '/repos/partner/accounts/issues/7/comments',
+      body: { body: 'hello' },
+    });
     expect(request!.headers).toMatchObject({
       authorization: `Bearer ${github.token}`,
       accept: 'application/vnd.github+json',
@@ -48,7 +55,14 @@ describe('GithubClient', () => {
     github.addIssue({ repo: REPO, title: 'Drift', body: 'x', state: 'open', labels: ['drift'] });
     github.addIssue({ repo: REPO, title: 'Other', body: 'y', state: 'open', labels: ['bug'] });
     github.addIssue({ repo: REPO, title: 'Drift', body: 'z', state: 'closed', labels: ['drift'] });
-    github.addIssue({ repo: REPO, title: 'Drift', body: 'pr', state: 'open', labels: ['drift'], pull_request: { url: 'u' } });
+    github.addIssue({
+      repo: REPO,
+      title: 'Drift',
+      body: 'pr',
+      state: 'open',
+      labels: ['drift'],
+      pull_request: { url: 'u' },
+    });
 
     expect((await client.listIssues(REPO, { labels: ['drift'] })).map((i) => i.body)).toEqual(['x']);
     expect((await client.findIssuesByTitle(REPO, 'Drift', 'drift', 'all')).map((i) => i.body)).toEqual(['z', 'x']);
@@ -64,7 +78,11 @@ describe('GithubClient', () => {
 
     expect(closed.state).toBe('closed');
     expect(github.issues[0]).toMatchObject({ body: 'B2', state: 'closed', state_reason: 'completed' });
-    expect(github.requests.filter((r) => r.path.includes('/labels')).map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
+    expect(github.requests.filter((r) => r.path.includes('/labels')).map((r) => r.method)).toEqual([
+      'GET',
+      'POST',
+      'GET',
+    ]);
   });
 
   it('deletes a comment', async () => {
@@ -138,7 +156,10 @@ describe('GithubClient', () => {
       res.end('[]');
     });
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
-    const evilClient = new GithubClient({ token: 't0ken', baseUrl: `http://127.0.0.1:${(evil.address() as AddressInfo).port}` });
+    const evilClient = new GithubClient({
+      token: 't0ken',
+      baseUrl: `http://127.0.0.1:${(evil.address() as AddressInfo).port}`,
+    });
     try {
       await expect(evilClient.listIssueComments(REPO, 1)).rejects.toThrow(/pagination pointed to another origin/);
       expect(hits).toBe(0);
@@ -153,7 +174,9 @@ describe('GithubClient', () => {
     await ghes.listIssueComments(REPO, 2).catch(() => undefined);
     expect(github.requests.at(-1)!.path).toBe('/api/v3/repos/partner/accounts/issues/2/comments');
 
-    await expect(client.listIssueComments('not a repo', 1)).rejects.toThrow('"not a repo" is not a repository name of the form owner/name');
+    await expect(client.listIssueComments('not a repo', 1)).rejects.toThrow(
+      '"not a repo" is not a repository name of the form owner/name',
+    );
     expect(() => new GithubClient({ token: '' })).toThrow(/GITHUB_TOKEN is not set/);
   });
 });

@@ -13,7 +13,16 @@ const REPORT = {
   format_version: 1,
   fingerprint: 'f1',
   summary: { applied: 0, failed: 1, skipped: 0 },
-  outcomes: [{ action: 'create', login_name: 'hanks', encoded_account_id: null, file: 'accounts/hanks.yaml', status: 'failed', error: 'HTTP 409' }],
+  outcomes: [
+    {
+      action: 'create',
+      login_name: 'hanks',
+      encoded_account_id: null,
+      file: 'accounts/hanks.yaml',
+      status: 'failed',
+      error: 'HTTP 409',
+    },
+  ],
   files_written: [],
 };
 
@@ -42,8 +51,14 @@ describe('ctct-gitops github', () => {
     const out: string[] = [];
     const err: string[] = [];
     let exitCode = 0;
-    const command = createGithubCommand({ env, stdout: (t) => out.push(t), stderr: (t) => err.push(t), setExitCode: (c) => (exitCode = c) });
-    for (const c of [command, ...command.commands]) c.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+    const command = createGithubCommand({
+      env,
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      setExitCode: (c) => (exitCode = c),
+    });
+    for (const c of [command, ...command.commands])
+      c.exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
     await command.parseAsync(args, { from: 'user' });
     return { stdout: out.join(''), stderr: err.join(''), exitCode };
   }
@@ -61,8 +76,14 @@ describe('ctct-gitops github', () => {
     const second = await run('comment', '--pr', '12', '--body-file', plan, '--sha', 'fedcba9876543210');
 
     const [comment] = github.commentsOn(REPO, 12);
-    expect(first).toEqual({ stdout: `created comment ${comment!.id}: ${`https://github.com/${REPO}/pull/12#issuecomment-${comment!.id}`}\n`, stderr: '', exitCode: 0 });
-    expect(second.stdout).toBe(`updated comment ${comment!.id}: https://github.com/${REPO}/pull/12#issuecomment-${comment!.id}\n`);
+    expect(first).toEqual({
+      stdout: `created comment ${comment!.id}: ${`https://github.com/${REPO}/pull/12#issuecomment-${comment!.id}`}\n`,
+      stderr: '',
+      exitCode: 0,
+    });
+    expect(second.stdout).toBe(
+      `updated comment ${comment!.id}: https://github.com/${REPO}/pull/12#issuecomment-${comment!.id}\n`,
+    );
     expect(github.commentsOn(REPO, 12)).toHaveLength(1);
     expect(comment!.body).toBe(
       '<!-- ctct-gitops:plan part=1 -->\n## ctct-gitops plan\n\n1 to create\n\n<sub>ctct-gitops · commit `fedcba9` · [workflow run](https://github.com/partner/accounts/actions/runs/1234)</sub>\n',
@@ -72,7 +93,12 @@ describe('ctct-gitops github', () => {
   it('drift-issue opens the issue from a saved plan and its Markdown', async () => {
     // A real plan document: one account to create.
     const planned = computePlan(
-      [desiredAccount({ login_name: 'hanks_fresh_fruit', extra: { contact_email: 'hank@example.com', country_code: 'US', state_code: 'MA' } })],
+      [
+        desiredAccount({
+          login_name: 'hanks_fresh_fruit',
+          extra: { contact_email: 'hank@example.com', country_code: 'US', state_code: 'MA' },
+        }),
+      ],
       liveState([]),
       planOptions(),
     );
@@ -81,7 +107,11 @@ describe('ctct-gitops github', () => {
 
     const result = await run('drift-issue', '--plan', plan, '--body-file', markdown);
 
-    expect(result).toEqual({ stdout: `opened issue #1: https://github.com/${REPO}/issues/1\n`, stderr: '', exitCode: 0 });
+    expect(result).toEqual({
+      stdout: `opened issue #1: https://github.com/${REPO}/issues/1\n`,
+      stderr: '',
+      exitCode: 0,
+    });
     expect(github.issues[0]!.body).toContain('[workflow run](https://github.com/partner/accounts/actions/runs/1234)');
   });
 
@@ -92,7 +122,11 @@ describe('ctct-gitops github', () => {
     env.GITHUB_STEP_SUMMARY = stepSummary;
     expect(await run('summary', '--report', report)).toEqual({ stdout: '', stderr: '', exitCode: 0 });
     const written = await readFile(stepSummary, 'utf8');
-    expect(written.startsWith('# earlier step\n## ctct-gitops apply\n\n❌ **Some changes failed**: 0 applied, 1 failed, 0 skipped.')).toBe(true);
+    expect(
+      written.startsWith(
+        '# earlier step\n## ctct-gitops apply\n\n❌ **Some changes failed**: 0 applied, 1 failed, 0 skipped.',
+      ),
+    ).toBe(true);
 
     delete env.GITHUB_STEP_SUMMARY;
     const printed = await run('summary', '--body-file', await file('plan.md', '## plan'));
@@ -101,7 +135,9 @@ describe('ctct-gitops github', () => {
 
   it('annotate prints an ::error line for each failed change', async () => {
     const result = await run('annotate', '--report', await file('report.json', REPORT));
-    expect(result.stdout).toBe('::error file=accounts/hanks.yaml,title=ctct-gitops apply::create hanks failed: HTTP 409\n');
+    expect(result.stdout).toBe(
+      '::error file=accounts/hanks.yaml,title=ctct-gitops apply::create hanks failed: HTTP 409\n',
+    );
   });
 
   it('fails with exit 1 and a clean message, never the token', async () => {
@@ -122,20 +158,35 @@ describe('ctct-gitops github', () => {
       exitCode: 1,
     });
 
-    expect((await run('summary', '--report', join(dir, 'missing.json'))).stderr).toMatch(/^ctct-gitops github: .*missing\.json:1:1: cannot read a ctct-gitops apply report .*ENOENT/);
-    expect((await run('summary', '--report', await file('bad.json', '{'))).stderr).toMatch(/^ctct-gitops github: .*bad\.json:1:1: not JSON /);
+    expect((await run('summary', '--report', join(dir, 'missing.json'))).stderr).toMatch(
+      /^ctct-gitops github: .*missing\.json:1:1: cannot read a ctct-gitops apply report .*ENOENT/,
+    );
+    expect((await run('summary', '--report', await file('bad.json', '{'))).stderr).toMatch(
+      /^ctct-gitops github: .*bad\.json:1:1: not JSON /,
+    );
     const notReport = await run('summary', '--report', await file('other.json', { format_version: 1 }));
-    expect(notReport).toMatchObject({ exitCode: 3, stderr: expect.stringMatching(/missing required field fingerprint; not a ctct-gitops apply report/) });
-    expect((await run('summary')).stderr).toBe('ctct-gitops github: summary needs exactly one of --report and --body-file\n');
+    expect(notReport).toMatchObject({
+      exitCode: 3,
+      stderr: expect.stringMatching(/missing required field fingerprint; not a ctct-gitops apply report/),
+    });
+    expect((await run('summary')).stderr).toBe(
+      'ctct-gitops github: summary needs exactly one of --report and --body-file\n',
+    );
   });
 
   it('rejects a pull-request number that is not one, and a marker that could break out of its HTML comment', async () => {
     const error = await run('comment', '--pr', 'abc', '--body-file', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CommanderError);
     expect((error as CommanderError).exitCode).toBe(1);
-    expect((error as CommanderError).message).toBe("error: option '--pr <number>' argument 'abc' is invalid. expected a positive whole number");
+    expect((error as CommanderError).message).toBe(
+      "error: option '--pr <number>' argument 'abc' is invalid. expected a positive whole number",
+    );
 
-    const marker = await run('comment', '--pr', '1', '--body-file', 'x', '--marker', 'evil -->').catch((e: unknown) => e);
-    expect((marker as CommanderError).message).toBe("error: option '--marker <name>' argument 'evil -->' is invalid. a marker may hold only letters, digits and . : / _ -");
+    const marker = await run('comment', '--pr', '1', '--body-file', 'x', '--marker', 'evil -->').catch(
+      (e: unknown) => e,
+    );
+    expect((marker as CommanderError).message).toBe(
+      "error: option '--marker <name>' argument 'evil -->' is invalid. a marker may hold only letters, digits and . : / _ -",
+    );
   });
 });

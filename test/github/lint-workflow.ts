@@ -23,7 +23,12 @@ const OUTDATED_VARS_CONTEXT = /^undefined variable "vars"\. available variables 
 export async function lintWorkflow(text: string, path: string): Promise<LintProblem[]> {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    return doc.errors.map((e) => ({ line: e.linePos?.[0].line ?? 0, column: e.linePos?.[0].col ?? 0, message: e.message, kind: 'yaml' }));
+    return doc.errors.map((e) => ({
+      line: e.linePos?.[0].line ?? 0,
+      column: e.linePos?.[0].col ?? 0,
+      message: e.message,
+      kind: 'yaml',
+    }));
   }
   const lint = await createLinter();
   return lint(text, path)
@@ -34,16 +39,60 @@ export async function lintWorkflow(text: string, path: string): Promise<LintProb
 /** Inputs of the pinned third-party actions, from their action.yml at that major version. */
 export const KNOWN_ACTION_INPUTS: Record<string, string[]> = {
   'actions/checkout@v4': [
-    'repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path', 'clean',
-    'filter', 'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs', 'submodules',
-    'set-safe-directory', 'github-server-url',
+    'repository',
+    'ref',
+    'token',
+    'ssh-key',
+    'ssh-known-hosts',
+    'ssh-strict',
+    'ssh-user',
+    'persist-credentials',
+    'path',
+    'clean',
+    'filter',
+    'sparse-checkout',
+    'sparse-checkout-cone-mode',
+    'fetch-depth',
+    'fetch-tags',
+    'show-progress',
+    'lfs',
+    'submodules',
+    'set-safe-directory',
+    'github-server-url',
   ],
   'actions/setup-node@v4': [
-    'always-auth', 'node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache',
-    'cache-dependency-path', 'mirror', 'mirror-token',
+    'always-auth',
+    'node-version',
+    'node-version-file',
+    'architecture',
+    'check-latest',
+    'registry-url',
+    'scope',
+    'token',
+    'cache',
+    'cache-dependency-path',
+    'mirror',
+    'mirror-token',
   ],
-  'actions/cache@v4': ['path', 'key', 'restore-keys', 'upload-chunk-size', 'enableCrossOsArchive', 'fail-on-cache-miss', 'lookup-only', 'save-always'],
-  'actions/upload-artifact@v4': ['name', 'path', 'if-no-files-found', 'retention-days', 'compression-level', 'overwrite', 'include-hidden-files'],
+  'actions/cache@v4': [
+    'path',
+    'key',
+    'restore-keys',
+    'upload-chunk-size',
+    'enableCrossOsArchive',
+    'fail-on-cache-miss',
+    'lookup-only',
+    'save-always',
+  ],
+  'actions/upload-artifact@v4': [
+    'name',
+    'path',
+    'if-no-files-found',
+    'retention-days',
+    'compression-level',
+    'overwrite',
+    'include-hidden-files',
+  ],
 };
 
 interface Step {
@@ -57,18 +106,25 @@ interface Step {
 }
 
 /** The `with:` keys a step passes that the action it uses does not declare, and bad pins. */
-export function checkStepUses(step: Step, where: string, localInputs?: Record<string, { required?: boolean; default?: unknown }>): string[] {
+export function checkStepUses(
+  step: Step,
+  where: string,
+  localInputs?: Record<string, { required?: boolean; default?: unknown }>,
+): string[] {
   if (!step.uses) return [];
   const problems: string[] = [];
   const given = Object.keys(step.with ?? {});
   if (step.uses === './' && localInputs) {
-    for (const key of given) if (!(key in localInputs)) problems.push(`${where}: input "${key}" is not declared in action.yml`);
+    for (const key of given)
+      if (!(key in localInputs)) problems.push(`${where}: input "${key}" is not declared in action.yml`);
     for (const [key, input] of Object.entries(localInputs)) {
-      if (input.required && input.default === undefined && !given.includes(key)) problems.push(`${where}: required input "${key}" is missing`);
+      if (input.required && input.default === undefined && !given.includes(key))
+        problems.push(`${where}: required input "${key}" is missing`);
     }
     return problems;
   }
-  if (!/^[\w.-]+\/[\w.-]+@v\d+$/.test(step.uses)) problems.push(`${where}: "${step.uses}" is not pinned to a major version (owner/name@vN)`);
+  if (!/^[\w.-]+\/[\w.-]+@v\d+$/.test(step.uses))
+    problems.push(`${where}: "${step.uses}" is not pinned to a major version (owner/name@vN)`);
   const known = KNOWN_ACTION_INPUTS[step.uses];
   if (!known) problems.push(`${where}: "${step.uses}" is not one of the actions this project pins`);
   else for (const key of given) if (!known.includes(key)) problems.push(`${where}: ${step.uses} has no input "${key}"`);
@@ -92,8 +148,10 @@ export async function checkCompositeAction(text: string): Promise<string[]> {
     runs?: { using?: string; steps?: Step[] };
   };
   const problems: string[] = [];
-  if (typeof action.name !== 'string' || typeof action.description !== 'string') problems.push('action.yml: name and description are required');
-  if (action.runs?.using !== 'composite' || !Array.isArray(action.runs.steps)) return [...problems, 'action.yml: runs.using must be composite, with steps'];
+  if (typeof action.name !== 'string' || typeof action.description !== 'string')
+    problems.push('action.yml: name and description are required');
+  if (action.runs?.using !== 'composite' || !Array.isArray(action.runs.steps))
+    return [...problems, 'action.yml: runs.using must be composite, with steps'];
   const inputs = action.inputs ?? {};
   const steps = action.runs.steps;
 
@@ -132,7 +190,11 @@ export async function checkCompositeAction(text: string): Promise<string[]> {
   }
 
   const asWorkflow = stringify({
-    on: { workflow_dispatch: { inputs: Object.fromEntries(Object.keys(inputs).map((name) => [name, { type: 'string', required: false }])) } },
+    on: {
+      workflow_dispatch: {
+        inputs: Object.fromEntries(Object.keys(inputs).map((name) => [name, { type: 'string', required: false }])),
+      },
+    },
     jobs: { action: { 'runs-on': 'ubuntu-latest', steps } },
   });
   for (const p of await lintWorkflow(asWorkflow, 'action.yml')) {

@@ -8,10 +8,35 @@ const REPORT: ApplyReport = {
   fingerprint: 'sha256:0f3c',
   summary: { applied: 2, failed: 1, skipped: 1 },
   outcomes: [
-    { action: 'create', login_name: 'hanks_fresh_fruit', encoded_account_id: 'a07e1m09lsz5dl', file: 'accounts/us/hanks.yaml', status: 'applied' },
-    { action: 'update', login_name: null, encoded_account_id: 'b19x', file: 'accounts/us/bakery.yaml', status: 'applied' },
-    { action: 'cancel', login_name: 'old_shop', encoded_account_id: 'c42q', file: 'accounts/gb/old,shop.yaml', status: 'failed', error: 'HTTP 400: reason_id | <invalid>\nsee docs' },
-    { action: 'reactivate', login_name: 'cafe', encoded_account_id: 'd77k', file: 'accounts/us/cafe.yaml', status: 'skipped' },
+    {
+      action: 'create',
+      login_name: 'hanks_fresh_fruit',
+      encoded_account_id: 'a07e1m09lsz5dl',
+      file: 'accounts/us/hanks.yaml',
+      status: 'applied',
+    },
+    {
+      action: 'update',
+      login_name: null,
+      encoded_account_id: 'b19x',
+      file: 'accounts/us/bakery.yaml',
+      status: 'applied',
+    },
+    {
+      action: 'cancel',
+      login_name: 'old_shop',
+      encoded_account_id: 'c42q',
+      file: 'accounts/gb/old,shop.yaml',
+      status: 'failed',
+      error: 'HTTP 400: reason_id | <invalid>\nsee docs',
+    },
+    {
+      action: 'reactivate',
+      login_name: 'cafe',
+      encoded_account_id: 'd77k',
+      file: 'accounts/us/cafe.yaml',
+      status: 'skipped',
+    },
   ],
   files_written: ['accounts/us/hanks.yaml'],
 };
@@ -46,14 +71,24 @@ describe('renderApplyReport', () => {
   });
 
   it('says so when there was nothing to apply', () => {
-    const empty: ApplyReport = { ...REPORT, summary: { applied: 0, failed: 0, skipped: 0 }, outcomes: [], files_written: [] };
+    const empty: ApplyReport = {
+      ...REPORT,
+      summary: { applied: 0, failed: 0, skipped: 0 },
+      outcomes: [],
+      files_written: [],
+    };
     expect(renderApplyReport(empty)).toBe(
       '## ctct-gitops apply\n\nNothing to apply: the live accounts already match the account files.\n\n<sub>Plan fingerprint `sha256:0f3c`</sub>\n',
     );
   });
 
   it('leads with success when nothing failed', () => {
-    const ok: ApplyReport = { ...REPORT, summary: { applied: 1, failed: 0, skipped: 0 }, outcomes: [REPORT.outcomes[0]!], files_written: [] };
+    const ok: ApplyReport = {
+      ...REPORT,
+      summary: { applied: 1, failed: 0, skipped: 0 },
+      outcomes: [REPORT.outcomes[0]!],
+      files_written: [],
+    };
     expect(renderApplyReport(ok).split('\n')[2]).toBe('✅ **Applied**: 1 applied, 0 failed, 0 skipped.');
   });
 });
@@ -63,6 +98,8 @@ describe('renderReportAnnotations', () => {
     expect(renderReportAnnotations(REPORT)).toBe(
       '::error file=accounts/gb/old%2Cshop.yaml,title=ctct-gitops apply::cancel old_shop failed: HTTP 400: reason_id | <invalid>%0Asee docs\n',
     );
-    expect(renderReportAnnotations({ ...REPORT, outcomes: REPORT.outcomes.filter((o) => o.status !== 'failed') })).toBe('');
+    expect(renderReportAnnotations({ ...REPORT, outcomes: REPORT.outcomes.filter((o) => o.status !== 'failed') })).toBe(
+      '',
+    );
   });
 });

@@ -27,7 +27,17 @@ function detailsBlock(i: number): string {
 /** A plan the shape plan --format markdown gives: heading, summary table, one details block per change. */
 function planMarkdown(changes: number): string {
   const blocks = Array.from({ length: changes }, (_, i) => detailsBlock(i + 1));
-  return ['## ctct-gitops plan', '', '| create | update | cancel |', '| --- | --- | --- |', `| ${changes} | 0 | 0 |`, '', '### Changes', '', ...blocks.flatMap((b) => [b, ''])].join('\n');
+  return [
+    '## ctct-gitops plan',
+    '',
+    '| create | update | cancel |',
+    '| --- | --- | --- |',
+    `| ${changes} | 0 | 0 |`,
+    '',
+    '### Changes',
+    '',
+    ...blocks.flatMap((b) => [b, '']),
+  ].join('\n');
 }
 
 function expectWellFormed(part: string): void {
@@ -58,7 +68,8 @@ describe('splitComment', () => {
       expectWellFormed(part);
     });
     expect(stripLabel(parts[0]!).startsWith('## ctct-gitops plan\n')).toBe(true);
-    for (const part of parts.slice(1)) expect(stripLabel(part)).toMatch(/^<details><summary>create <code>account_\d{4}<\/code>/);
+    for (const part of parts.slice(1))
+      expect(stripLabel(part)).toMatch(/^<details><summary>create <code>account_\d{4}<\/code>/);
     expect(parts.map(stripLabel).join('\n\n')).toBe(markdown.trimEnd());
   });
 
@@ -69,7 +80,10 @@ describe('splitComment', () => {
   });
 
   it('cuts one oversized table between rows and repeats its header in every part', () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => `| update | \`account_${i}\` | SILVER → GOLD | accounts/account_${i}.yaml |`);
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) => `| update | \`account_${i}\` | SILVER → GOLD | accounts/account_${i}.yaml |`,
+    );
     const header = ['| Action | Account | Change | File |', '| --- | --- | --- | --- |'];
     const markdown = ['## ctct-gitops plan', '', ...header, ...rows].join('\n');
 
@@ -78,13 +92,30 @@ describe('splitComment', () => {
     expect(parts.length).toBeGreaterThan(5);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(20_000);
     for (const part of parts.slice(1)) expect(stripLabel(part).split('\n').slice(0, 2)).toEqual(header);
-    const seenRows = parts.flatMap((p) => stripLabel(p).split('\n').filter((l) => l.startsWith('| update')));
+    const seenRows = parts.flatMap((p) =>
+      stripLabel(p)
+        .split('\n')
+        .filter((l) => l.startsWith('| update')),
+    );
     expect(seenRows).toEqual(rows);
   });
 
   it('closes and reopens a code fence and its <details> block when one block alone is too long', () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `+ account_${i}: GOLD`);
-    const markdown = ['## Plan', '', '<details>', '<summary>2000 changes</summary>', '', '```diff', ...lines, '```', '', '</details>', '', 'after'].join('\n');
+    const markdown = [
+      '## Plan',
+      '',
+      '<details>',
+      '<summary>2000 changes</summary>',
+      '',
+      '```diff',
+      ...lines,
+      '```',
+      '',
+      '</details>',
+      '',
+      'after',
+    ].join('\n');
 
     const parts = splitComment(markdown, 10_000);
 

@@ -8,8 +8,21 @@ const PR = 42;
 
 function bigPlan(changes: number, tag: string): string {
   const block = (i: number) =>
-    [`<details><summary>update <code>account_${i}</code></summary>`, '', '```diff', `- plan_type: SILVER`, `+ plan_type: GOLD # ${tag}`, '```', '', '</details>'].join('\n');
-  return ['## ctct-gitops plan', '', ...Array.from({ length: changes }, (_, i) => block(i)).flatMap((b) => [b, ''])].join('\n');
+    [
+      `<details><summary>update <code>account_${i}</code></summary>`,
+      '',
+      '```diff',
+      `- plan_type: SILVER`,
+      `+ plan_type: GOLD # ${tag}`,
+      '```',
+      '',
+      '</details>',
+    ].join('\n');
+  return [
+    '## ctct-gitops plan',
+    '',
+    ...Array.from({ length: changes }, (_, i) => block(i)).flatMap((b) => [b, '']),
+  ].join('\n');
 }
 
 describe('writeStickyComment', () => {
@@ -32,7 +45,10 @@ describe('writeStickyComment', () => {
 
     expect(first.comments).toMatchObject([{ action: 'created' }]);
     expect(second.comments).toEqual([{ id: first.comments[0]!.id, url: first.comments[0]!.url, action: 'updated' }]);
-    expect(github.commentsOn(REPO, PR).map((c) => c.body)).toEqual(['Looks good to me', '<!-- ctct-gitops:plan part=1 -->\n## Plan\n\n2 to create']);
+    expect(github.commentsOn(REPO, PR).map((c) => c.body)).toEqual([
+      'Looks good to me',
+      '<!-- ctct-gitops:plan part=1 -->\n## Plan\n\n2 to create',
+    ]);
     expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
       `POST /repos/${REPO}/issues/${PR}/comments`,
       `PATCH /repos/${REPO}/issues/comments/${first.comments[0]!.id}`,
@@ -57,7 +73,9 @@ describe('writeStickyComment', () => {
     expect(result.comments.map((c) => c.id)).toEqual(comments.map((c) => c.id));
     comments.forEach((c, i) => {
       expect(c.body.length).toBeLessThanOrEqual(65_000);
-      expect(c.body.startsWith(`<!-- ctct-gitops:plan part=${i + 1} -->\n**(part ${i + 1} of ${comments.length})**\n\n`)).toBe(true);
+      expect(
+        c.body.startsWith(`<!-- ctct-gitops:plan part=${i + 1} -->\n**(part ${i + 1} of ${comments.length})**\n\n`),
+      ).toBe(true);
     });
     const updates = comments.flatMap((c) => c.body.match(/account_\d+/g) ?? []);
     expect(updates).toEqual(Array.from({ length: 1200 }, (_, i) => `account_${i}`));
@@ -74,7 +92,11 @@ describe('writeStickyComment', () => {
     expect(grown.comments.map((c) => c.action)).toEqual(['updated', 'updated', 'updated', 'created']);
     expect(ids[3]).toBeGreaterThan(p3!);
 
-    const shrunk = await writeStickyComment(client, { repo: REPO, issueNumber: PR, body: '## ctct-gitops plan\n\nNo changes.' });
+    const shrunk = await writeStickyComment(client, {
+      repo: REPO,
+      issueNumber: PR,
+      body: '## ctct-gitops plan\n\nNo changes.',
+    });
     expect(shrunk.comments).toMatchObject([{ id: p1, action: 'updated' }]);
     expect(shrunk.deleted).toEqual([p2, p3, ids[3]]);
     expect(github.commentsOn(REPO, PR).map((c) => c.body)).toEqual([

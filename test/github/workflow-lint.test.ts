@@ -13,7 +13,14 @@ interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, { if?: string; steps: Array<{ id?: string; uses?: string; run?: string; with?: Record<string, unknown> }>; env?: Record<string, string> }>;
+  jobs: Record<
+    string,
+    {
+      if?: string;
+      steps: Array<{ id?: string; uses?: string; run?: string; with?: Record<string, unknown> }>;
+      env?: Record<string, string>;
+    }
+  >;
 }
 
 async function readWorkflows(): Promise<Array<{ file: string; text: string; workflow: Workflow }>> {
@@ -60,7 +67,12 @@ describe('workflow lint', () => {
 
   it('fails on a broken workflow', async () => {
     const problems = await lintWorkflow(BROKEN_WORKFLOW, '.github/workflows/broken.yml');
-    expect(problems.map((p) => `${p.line}:${p.kind}`)).toEqual(['8:syntax-check', '11:expression', '12:expression', '14:expression']);
+    expect(problems.map((p) => `${p.line}:${p.kind}`)).toEqual([
+      '8:syntax-check',
+      '11:expression',
+      '12:expression',
+      '14:expression',
+    ]);
     expect(problems[0]!.message).toContain('unexpected key "timeout-minute"');
     expect(problems[1]!.message).toContain('property "nope" is not defined');
     expect(problems[2]!.message).toContain('"github.event.pull_request.title" is potentially untrusted');
@@ -77,14 +89,18 @@ describe('workflow lint', () => {
     const { action } = await readAction();
     for (const { file, workflow } of await readWorkflows()) {
       for (const [jobName, job] of Object.entries(workflow.jobs)) {
-        job.steps.forEach((step, i) => expect(checkStepUses(step, `${file} ${jobName} step ${i + 1}`, action.inputs)).toEqual([]));
+        for (const [i, step] of job.steps.entries()) {
+          expect(checkStepUses(step, `${file} ${jobName} step ${i + 1}`, action.inputs)).toEqual([]);
+        }
       }
     }
     expect(checkStepUses({ uses: 'actions/checkout@main', with: { 'fetch-dept': 0 } }, 'x')).toEqual([
       'x: "actions/checkout@main" is not pinned to a major version (owner/name@vN)',
       'x: "actions/checkout@main" is not one of the actions this project pins',
     ]);
-    expect(checkStepUses({ uses: 'actions/checkout@v4', with: { 'fetch-dept': 0 } }, 'x')).toEqual(['x: actions/checkout@v4 has no input "fetch-dept"']);
+    expect(checkStepUses({ uses: 'actions/checkout@v4', with: { 'fetch-dept': 0 } }, 'x')).toEqual([
+      'x: actions/checkout@v4 has no input "fetch-dept"',
+    ]);
     expect(checkStepUses({ uses: './', with: { comand: 'plan' } }, 'x', action.inputs)).toEqual([
       'x: input "comand" is not declared in action.yml',
       'x: required input "command" is missing',
@@ -114,7 +130,11 @@ describe('workflow lint', () => {
     expect(drift.permissions).toMatchObject({ issues: 'write' });
     expect(actionStep(drift)?.with).toEqual({ command: 'drift' });
 
-    for (const [w, passwords] of [[plan, true], [apply, true], [drift, false]] as const) {
+    for (const [w, passwords] of [
+      [plan, true],
+      [apply, true],
+      [drift, false],
+    ] as const) {
       const env = Object.values(w.jobs)[0]!.env!;
       expect(env).toEqual({
         CTCT_API_KEY: '${{ secrets.CTCT_API_KEY }}',
@@ -129,16 +149,23 @@ describe('workflow lint', () => {
 
     const ci = byFile['ci.yml']!.jobs.test!.steps;
     expect(ci.find((s) => s.uses === 'actions/setup-node@v4')?.with).toMatchObject({ 'node-version': 'lts/*' });
-    expect(ci.filter((s) => s.run).map((s) => s.run)).toEqual(['npm ci', 'npm run lint', 'npm run typecheck', 'npm test']);
+    expect(ci.filter((s) => s.run).map((s) => s.run)).toEqual([
+      'npm ci',
+      'npm run lint',
+      'npm run typecheck',
+      'npm test',
+    ]);
   });
 });
 
 describe('the workflows init writes', () => {
   const options = { accountsDir: 'accounts', configFile: 'ctct-gitops.yaml' };
 
-  it('are this repository\'s own plan, apply and drift workflows, with uses: ./', async () => {
+  it("are this repository's own plan, apply and drift workflows, with uses: ./", async () => {
     for (const kind of ['plan', 'apply', 'drift'] as const) {
-      expect(renderWorkflow(kind, { ...options, action: './' }), kind).toBe(await readFile(join(WORKFLOWS, `${kind}.yml`), 'utf8'));
+      expect(renderWorkflow(kind, { ...options, action: './' }), kind).toBe(
+        await readFile(join(WORKFLOWS, `${kind}.yml`), 'utf8'),
+      );
     }
   });
 
@@ -153,9 +180,17 @@ describe('the workflows init writes', () => {
         const steps = Object.values(workflow.jobs)[0]!.steps;
         const own = steps.filter((step) => step.uses === 'acme/ctct-gitops@v0.1.0');
         expect(own).toHaveLength(1);
-        for (const step of steps) expect(checkStepUses(step === own[0] ? { ...step, uses: './' } : step, `${file} ${step.uses}`, action.inputs)).toEqual([]);
-        if (variant.accountsDir !== 'accounts') expect(own[0]!.with).toMatchObject({ 'accounts-dir': 'clients/ctct', config: 'config/ctct-gitops.yaml' });
-        if (kind !== 'drift') expect((Object.values(workflow.on)[0] as { paths: string[] }).paths).toEqual([`${variant.accountsDir}/**`, variant.configFile]);
+        for (const step of steps)
+          expect(
+            checkStepUses(step === own[0] ? { ...step, uses: './' } : step, `${file} ${step.uses}`, action.inputs),
+          ).toEqual([]);
+        if (variant.accountsDir !== 'accounts')
+          expect(own[0]!.with).toMatchObject({ 'accounts-dir': 'clients/ctct', config: 'config/ctct-gitops.yaml' });
+        if (kind !== 'drift')
+          expect((Object.values(workflow.on)[0] as { paths: string[] }).paths).toEqual([
+            `${variant.accountsDir}/**`,
+            variant.configFile,
+          ]);
       }
     }
   });
@@ -202,9 +237,13 @@ runs:
       'action.yml step 2 (late): steps.nope is not a step before this one',
       'action.yml step 3 (actions/setup-node@v4): inputs.comannd is not declared',
       'action.yml step 3 (actions/setup-node@v4): actions/setup-node@v4 has no input "node-versio"',
-      expect.stringMatching(/^action\.yml \(as a workflow, at ".*inputs\.comand.*"\): property "comand" is not defined/),
+      expect.stringMatching(
+        /^action\.yml \(as a workflow, at ".*inputs\.comand.*"\): property "comand" is not defined/,
+      ),
       expect.stringMatching(/^action\.yml \(as a workflow, at ".*steps\.later.*"\): property "later" is not defined/),
-      expect.stringMatching(/^action\.yml \(as a workflow, at "if: inputs\.comannd == 'plan'"\): property "comannd" is not defined/),
+      expect.stringMatching(
+        /^action\.yml \(as a workflow, at "if: inputs\.comannd == 'plan'"\): property "comannd" is not defined/,
+      ),
     ]);
   });
 });

@@ -40,7 +40,11 @@ function initialPasswords(env: NodeJS.ProcessEnv | undefined): Record<string, st
 }
 
 /** Throws when a run printed a secret; the message names what leaked, never the value. */
-export function assertNoLeakedSecrets(env: NodeJS.ProcessEnv | undefined, args: readonly string[], ...outputs: string[]): void {
+export function assertNoLeakedSecrets(
+  env: NodeJS.ProcessEnv | undefined,
+  args: readonly string[],
+  ...outputs: string[]
+): void {
   const leaks = findLeakedSecrets(env, ...outputs);
   if (leaks.length > 0) throw new Error(`ctct-gitops ${args.join(' ')} printed ${leaks.join(', ')}`);
 }

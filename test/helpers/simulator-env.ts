@@ -1,7 +1,10 @@
 import type { Simulator } from '../../src/simulator/simulator.js';
 
 /** The environment of a CLI run against `sim`: nothing inherited but PATH (and HOME), no colour. */
-export function simulatorEnv(sim: Pick<Simulator, 'baseUrl' | 'tokenUrl' | 'credentials'>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function simulatorEnv(
+  sim: Pick<Simulator, 'baseUrl' | 'tokenUrl' | 'credentials'>,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     ...(process.env['HOME'] !== undefined && { HOME: process.env['HOME'] }),

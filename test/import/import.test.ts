@@ -43,10 +43,23 @@ describe('import against a simulator seeded with every plan and status', () => {
     const lists = Math.ceil(120 / 50) + Math.ceil(managed.length / 50);
     expect((sim.stats.byOperation['listAccounts'] ?? 0) - (before['listAccounts'] ?? 0)).toBe(lists);
     expect((sim.stats.byOperation['getPlan'] ?? 0) - (before['getPlan'] ?? 0)).toBe(nonTrial);
-    expect((sim.stats.byOperation['accountOperationsSync'] ?? 0) - (before['accountOperationsSync'] ?? 0)).toBe(summaries);
-    expect(imported.stdout).toContain(`Import: wrote 120 files using ${lists} list calls, ${nonTrial} plan calls and ${summaries} account-summary calls.`);
-    const managedFile = await readFile(path.join(cwd, 'accounts', `${slugOf(managed.find((a) => a.billing_status !== 'Canceled')!.organization_name)}.yaml`), 'utf8');
-    expect(managedFile).toMatch(/^managed_site_owner: true\ncontact_email: "owner\d+@example\.com"\ncountry_code: (US|CA|GB)\n/m);
+    expect((sim.stats.byOperation['accountOperationsSync'] ?? 0) - (before['accountOperationsSync'] ?? 0)).toBe(
+      summaries,
+    );
+    expect(imported.stdout).toContain(
+      `Import: wrote 120 files using ${lists} list calls, ${nonTrial} plan calls and ${summaries} account-summary calls.`,
+    );
+    const managedFile = await readFile(
+      path.join(
+        cwd,
+        'accounts',
+        `${slugOf(managed.find((a) => a.billing_status !== 'Canceled')!.organization_name)}.yaml`,
+      ),
+      'utf8',
+    );
+    expect(managedFile).toMatch(
+      /^managed_site_owner: true\ncontact_email: "owner\d+@example\.com"\ncountry_code: (US|CA|GB)\n/m,
+    );
 
     const validate = await runCli(['validate'], { cwd, env: envFor(sim) });
     expect(validate.stdout).toBe('✓ 120 account files valid\n');
@@ -82,10 +95,14 @@ describe('import against a simulator seeded with every plan and status', () => {
     const target = sim.accounts().find((account) => account.billing_status === 'Open')!;
     const slug = slugOf(target.organization_name);
     await mkdir(path.join(cwd, 'accounts'));
-    const mine = '# mine, not an account of the simulator\nlogin_name: someone_else\ncontact_email: a@example.com\ncountry_code: GB\n';
+    const mine =
+      '# mine, not an account of the simulator\nlogin_name: someone_else\ncontact_email: a@example.com\ncountry_code: GB\n';
     await writeFile(path.join(cwd, 'accounts', `${slug}.yaml`), mine);
 
-    const dry = await runCli(['import', '--dry-run', '--account', target.encoded_account_id], { cwd, env: envFor(sim) });
+    const dry = await runCli(['import', '--dry-run', '--account', target.encoded_account_id], {
+      cwd,
+      env: envFor(sim),
+    });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`+++ accounts/${slug}-2.yaml`);
     expect(dry.stdout).toContain(`+encoded_account_id: ${target.encoded_account_id}`);
@@ -106,11 +123,20 @@ describe('import against a simulator seeded with every plan and status', () => {
 });
 
 describe('computeImportFiles', () => {
-  const owner = (id: string, organization_name: string | undefined, billing_status = 'Trial') => ({ owner: { encoded_account_id: id, billing_status, ...(organization_name !== undefined && { organization_name }) }, plan: null });
+  const owner = (id: string, organization_name: string | undefined, billing_status = 'Trial') => ({
+    owner: { encoded_account_id: id, billing_status, ...(organization_name !== undefined && { organization_name }) },
+    plan: null,
+  });
 
   it('makes safe, unique file names from organization names', () => {
     const files = computeImportFiles(
-      [owner('a07e1one', '../../etc/passwd'), owner('a07e1two', 'Café Crème / Ltd.'), owner('a07e1three', 'Café Crème  Ltd'), owner('a07e1four', '***'), owner('a07e1five', undefined)],
+      [
+        owner('a07e1one', '../../etc/passwd'),
+        owner('a07e1two', 'Café Crème / Ltd.'),
+        owner('a07e1three', 'Café Crème  Ltd'),
+        owner('a07e1four', '***'),
+        owner('a07e1five', undefined),
+      ],
       { accountsDir: 'accounts', schemaPath: '../schema/account.schema.json', takenNames: new Set() },
     );
     expect(files.map((file) => file.file)).toEqual([
@@ -131,9 +157,20 @@ describe('computeImportFiles', () => {
       organization_name: 'Thames Tea Rooms',
       first_name: 'A',
       contact_phone: '',
-      physical_address: { address_line1: '1 High Street', address_line2: '', city: 'London', state_name: 'Greater London', postal_code: 'EC1A 1BB', country_code: 'GB' },
+      physical_address: {
+        address_line1: '1 High Street',
+        address_line2: '',
+        city: 'London',
+        state_name: 'Greater London',
+        postal_code: 'EC1A 1BB',
+        country_code: 'GB',
+      },
     };
-    const [file] = computeImportFiles([{ ...owner('a07e1gb', 'Thames Tea Rooms'), profile }], { accountsDir: 'accounts', schemaPath: null, takenNames: new Set() });
+    const [file] = computeImportFiles([{ ...owner('a07e1gb', 'Thames Tea Rooms'), profile }], {
+      accountsDir: 'accounts',
+      schemaPath: null,
+      takenNames: new Set(),
+    });
     expect(file!.text).toContain(
       [
         'encoded_account_id: a07e1gb',
@@ -153,11 +190,21 @@ describe('computeImportFiles', () => {
     );
     const { accounts, problems } = validateAccounts([{ file: 'accounts/thames-tea-rooms.yaml', text: file!.text }]);
     expect(problems).toEqual([]);
-    expect(accounts[0]?.physical_address).toEqual({ address_line1: '1 High Street', city: 'London', state_name: 'Greater London', postal_code: 'EC1A 1BB', country_code: 'GB' });
+    expect(accounts[0]?.physical_address).toEqual({
+      address_line1: '1 High Street',
+      city: 'London',
+      state_name: 'Greater London',
+      postal_code: 'EC1A 1BB',
+      country_code: 'GB',
+    });
   });
 
   it('quotes organization names YAML would read as something else', () => {
-    const [file] = computeImportFiles([owner('a07e1yes', 'yes')], { accountsDir: 'accounts', schemaPath: 's.json', takenNames: new Set() });
+    const [file] = computeImportFiles([owner('a07e1yes', 'yes')], {
+      accountsDir: 'accounts',
+      schemaPath: 's.json',
+      takenNames: new Set(),
+    });
     expect(file!.text).toContain('organization_name: "yes"\n');
   });
 });

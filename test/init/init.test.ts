@@ -45,7 +45,9 @@ describe('init', () => {
       '.gitignore',
     ]);
     expect(result.kept).toEqual([]);
-    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toBe('node_modules/\n# ctct-gitops: apply journal, lock and simulator state\n.ctct-gitops/\n');
+    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toBe(
+      'node_modules/\n# ctct-gitops: apply journal, lock and simulator state\n.ctct-gitops/\n',
+    );
     expect(await readSettings(root, undefined)).toEqual(DEFAULT_SETTINGS);
     const settingsText = await readFile(path.join(root, 'ctct-gitops.yaml'), 'utf8');
     expect(settingsText).toContain('# Most cancellations in one run. Default: 5.\n  max_cancels: 5\n');
@@ -53,14 +55,18 @@ describe('init', () => {
       const absolute = path.join(root, file);
       expect(existsSync(modelineTarget(absolute, await readFile(absolute, 'utf8'))), file).toBe(true);
     }
-    expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-plan.yml'), 'utf8')).toContain('      - uses: acme/ctct-gitops@v0.1.0\n');
+    expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-plan.yml'), 'utf8')).toContain(
+      '      - uses: acme/ctct-gitops@v0.1.0\n',
+    );
 
     const printed = renderInitResult(result, path.join(root, 'sub'));
     expect(printed).toContain('wrote ../ctct-gitops.yaml\n');
     expect(printed).toContain('added .ctct-gitops/ to ../.gitignore\n');
     expect(printed).toContain('The workflows run the action acme/ctct-gitops@v0.1.0.');
-    for (const name of ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET', 'CTCT_INITIAL_PASSWORDS']) expect(printed).toContain(`gh secret set ${name} `);
-    for (const name of ['CTCT_BASE_URL', 'CTCT_TOKEN_URL']) expect(printed).toContain(`gh variable set ${name} --body VALUE`);
+    for (const name of ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET', 'CTCT_INITIAL_PASSWORDS'])
+      expect(printed).toContain(`gh secret set ${name} `);
+    for (const name of ['CTCT_BASE_URL', 'CTCT_TOKEN_URL'])
+      expect(printed).toContain(`gh variable set ${name} --body VALUE`);
   });
 
   it('a second run writes nothing and says so; files that exist are never overwritten', async () => {
@@ -69,18 +75,29 @@ describe('init', () => {
     const first = await runInit({ cwd: root });
     expect(first.kept).toEqual(['ctct-gitops.yaml']);
     expect(first.written).toContain('clients/README.md');
-    expect(await readFile(path.join(root, 'ctct-gitops.yaml'), 'utf8')).toBe('accounts_dir: clients\nrequests_per_second: 2\n');
+    expect(await readFile(path.join(root, 'ctct-gitops.yaml'), 'utf8')).toBe(
+      'accounts_dir: clients\nrequests_per_second: 2\n',
+    );
     // The workflows follow the accounts folder of the settings that were there.
-    expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-apply.yml'), 'utf8')).toContain('      - clients/**\n');
+    expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-apply.yml'), 'utf8')).toContain(
+      '      - clients/**\n',
+    );
 
     const before = await Promise.all(first.written.map((file) => readFile(path.join(root, file), 'utf8')));
     const second = await runInit({ cwd: root, action: 'other/fork@v9' });
     expect(second.written).toEqual([]);
-    const expectedKept = ['clients/', 'ctct-gitops.yaml', '.gitignore', ...first.written.filter((file) => file !== 'clients/README.md' && file !== '.gitignore')];
+    const expectedKept = [
+      'clients/',
+      'ctct-gitops.yaml',
+      '.gitignore',
+      ...first.written.filter((file) => file !== 'clients/README.md' && file !== '.gitignore'),
+    ];
     expect([...second.kept].sort()).toEqual(expectedKept.sort());
     expect(await Promise.all(first.written.map((file) => readFile(path.join(root, file), 'utf8')))).toEqual(before);
     const printed = renderInitResult(second, root);
-    expect(printed.split('\n')[0]).toBe('Nothing to write: ctct-gitops is already set up here, and every file was kept as it is.');
+    expect(printed.split('\n')[0]).toBe(
+      'Nothing to write: ctct-gitops is already set up here, and every file was kept as it is.',
+    );
     expect(printed).not.toContain('other/fork');
   });
 
@@ -100,7 +117,8 @@ describe('init', () => {
   it('points the modelines at the installed package instead of copying the schemas when it is in node_modules', async () => {
     const root = await gitRepo();
     await mkdir(path.join(root, 'node_modules/ctct-gitops/schema'), { recursive: true });
-    for (const name of ['account', 'settings']) await writeFile(path.join(root, `node_modules/ctct-gitops/schema/${name}.schema.json`), '{}');
+    for (const name of ['account', 'settings'])
+      await writeFile(path.join(root, `node_modules/ctct-gitops/schema/${name}.schema.json`), '{}');
     const result = await runInit({ cwd: root, action: 'acme/ctct-gitops@v1' });
     expect(result.written.filter((file) => file.startsWith('schema/'))).toEqual([]);
     const readme = await readFile(path.join(root, 'accounts/README.md'), 'utf8');
@@ -110,18 +128,28 @@ describe('init', () => {
 
   it('defaults the action to the placeholder repository of package.json, and says to replace it', async () => {
     const root = await gitRepo();
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const result = await runInit({ cwd: root });
     expect(result).toMatchObject({ action: `your-org/ctct-gitops@v${pkg.version}`, placeholderAction: true });
-    expect(renderInitResult(result, root)).toContain('your-org is a placeholder: run init again with --action OWNER/REPO@REF');
+    expect(renderInitResult(result, root)).toContain(
+      'your-org is a placeholder: run init again with --action OWNER/REPO@REF',
+    );
   });
 
   it('refuses a folder outside git and an --action that is not OWNER/REPO@REF, writing nothing', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ctct-init-nogit-'));
     temps.push(dir);
-    await expect(runInit({ cwd: dir })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('is not inside a git repository') });
+    await expect(runInit({ cwd: dir })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('is not inside a git repository'),
+    });
     const root = await gitRepo();
-    await expect(runInit({ cwd: root, action: 'ctct-gitops' })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('expected OWNER/REPO@REF') });
+    await expect(runInit({ cwd: root, action: 'ctct-gitops' })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('expected OWNER/REPO@REF'),
+    });
     expect(existsSync(path.join(root, 'ctct-gitops.yaml'))).toBe(false);
   });
 });

@@ -32,15 +32,20 @@ describe('installed from the packed tarball into a fresh git repository', () => 
   };
   const cli = (args: string[]): Promise<Run> =>
     new Promise((resolve, reject) => {
-      execFile(path.join(repo, 'node_modules/.bin/ctct-gitops'), args, { cwd: repo, env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        try {
-          assertNoLeakedSecrets(env, args, stdout, stderr);
-        } catch (leak) {
-          return reject(leak);
-        }
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      });
+      execFile(
+        path.join(repo, 'node_modules/.bin/ctct-gitops'),
+        args,
+        { cwd: repo, env, encoding: 'utf8', timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') return reject(error);
+          try {
+            assertNoLeakedSecrets(env, args, stdout, stderr);
+          } catch (leak) {
+            return reject(leak);
+          }
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+        },
+      );
     });
   const modelineTarget = async (file: string): Promise<string> => {
     const match = /^# yaml-language-server: \$schema=(.+)$/m.exec(await readFile(path.join(repo, file), 'utf8'));
@@ -51,12 +56,33 @@ describe('installed from the packed tarball into a fresh git repository', () => 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'ctct-install-'));
     // dist/ is built by `pretest`; --ignore-scripts packs it as it is instead of building again.
-    const [result] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as (typeof packed)[];
+    const [result] = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as (typeof packed)[];
     packed = result!;
     repo = path.join(work, 'partner-accounts');
     execFileSync('git', ['init', '-q', repo]);
-    await writeFile(path.join(repo, 'package.json'), `${JSON.stringify({ name: 'partner-accounts', private: true }, null, 2)}\n`);
-    execFileSync('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', path.join(work, packed.filename)], { cwd: repo, stdio: 'pipe', timeout: 150_000 });
+    await writeFile(
+      path.join(repo, 'package.json'),
+      `${JSON.stringify({ name: 'partner-accounts', private: true }, null, 2)}\n`,
+    );
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--save-dev',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        path.join(work, packed.filename),
+      ],
+      { cwd: repo, stdio: 'pipe', timeout: 150_000 },
+    );
   }, TIMEOUT);
 
   afterAll(async () => {
@@ -65,8 +91,21 @@ describe('installed from the packed tarball into a fresh git repository', () => 
 
   it('the tarball holds the built CLI, the schemas and the documents, and no sources or tests', () => {
     const files = packed.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'schema/account.schema.json', 'schema/settings.schema.json', 'package.json', 'README.md']));
-    expect(files.filter((file) => !/^(dist|schema)\//.test(file) && !['package.json', 'README.md', 'LICENSE'].includes(file))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/cli.js',
+        'dist/index.js',
+        'schema/account.schema.json',
+        'schema/settings.schema.json',
+        'package.json',
+        'README.md',
+      ]),
+    );
+    expect(
+      files.filter(
+        (file) => !/^(dist|schema)\//.test(file) && !['package.json', 'README.md', 'LICENSE'].includes(file),
+      ),
+    ).toEqual([]);
   });
 
   it('installs only the runtime dependencies', async () => {
@@ -75,20 +114,32 @@ describe('installed from the packed tarball into a fresh git repository', () => 
     expect(installed).toContain('ctct-gitops');
   });
 
-  it('init, validate, an import rehearsal and plan --simulator work, with schema modelines that resolve', { timeout: TIMEOUT }, async () => {
+  it('init, validate, an import rehearsal and plan --simulator work, with schema modelines that resolve', {
+    timeout: TIMEOUT,
+  }, async () => {
     const init = await cli(['init', '--action', 'acme/ctct-gitops@v0.1.0']);
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('wrote .github/workflows/ctct-gitops-plan.yml\n');
     expect(init.stdout).toContain('gh secret set CTCT_API_KEY');
-    for (const file of ['accounts/README.md', 'ctct-gitops.yaml', '.github/workflows/ctct-gitops-apply.yml', '.github/workflows/ctct-gitops-drift.yml']) expect(existsSync(path.join(repo, file)), file).toBe(true);
+    for (const file of [
+      'accounts/README.md',
+      'ctct-gitops.yaml',
+      '.github/workflows/ctct-gitops-apply.yml',
+      '.github/workflows/ctct-gitops-drift.yml',
+    ])
+      expect(existsSync(path.join(repo, file)), file).toBe(true);
     // The package is installed: the modelines point into it, and no copy of the schemas is made.
-    expect(await modelineTarget('ctct-gitops.yaml')).toBe(path.join(repo, 'node_modules/ctct-gitops/schema/settings.schema.json'));
+    expect(await modelineTarget('ctct-gitops.yaml')).toBe(
+      path.join(repo, 'node_modules/ctct-gitops/schema/settings.schema.json'),
+    );
     expect(existsSync(path.join(repo, 'schema'))).toBe(false);
 
     const again = await cli(['init']);
     expect(again.code).toBe(0);
-    expect(again.stdout.split('\n')[0]).toBe('Nothing to write: ctct-gitops is already set up here, and every file was kept as it is.');
+    expect(again.stdout.split('\n')[0]).toBe(
+      'Nothing to write: ctct-gitops is already set up here, and every file was kept as it is.',
+    );
 
     const validate = await cli(['validate']);
     expect([validate.code, validate.stdout]).toEqual([0, '✓ 0 account files valid\n']);
@@ -108,16 +159,25 @@ describe('installed from the packed tarball into a fresh git repository', () => 
     await rm(path.join(repo, '.ctct-gitops/simulator.json'));
     const mirrored = await cli(['plan', '--simulator', '--detailed-exitcode']);
     expect(mirrored.code).toBe(0);
-    expect(mirrored.stderr).toContain('new simulator state .ctct-gitops/simulator.json: 3 live accounts as the account files describe them');
+    expect(mirrored.stderr).toContain(
+      'new simulator state .ctct-gitops/simulator.json: 3 live accounts as the account files describe them',
+    );
     const riverside = path.join(repo, 'accounts/riverside-dental.yaml');
     await writeFile(riverside, (await readFile(riverside, 'utf8')).replace('plan_type: BRONZE', 'plan_type: GOLD'));
     const edited = await cli(['plan', '--simulator', '--detailed-exitcode', '--format', 'json']);
     expect(edited.code).toBe(2);
-    const plan = JSON.parse(edited.stdout) as { changes: { action: string; file: string; after: { plan_type: string } }[] };
-    expect(plan.changes.map((c) => [c.action, c.file, c.after.plan_type])).toEqual([['update', 'accounts/riverside-dental.yaml', 'GOLD']]);
+    const plan = JSON.parse(edited.stdout) as {
+      changes: { action: string; file: string; after: { plan_type: string } }[];
+    };
+    expect(plan.changes.map((c) => [c.action, c.file, c.after.plan_type])).toEqual([
+      ['update', 'accounts/riverside-dental.yaml', 'GOLD'],
+    ]);
 
     // The state folder is ignored; what init and import wrote is there to commit.
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' });
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     expect(status).not.toContain('.ctct-gitops');
     expect(status).toContain('?? ctct-gitops.yaml');
   });

@@ -10,23 +10,72 @@ import { desiredAccount } from './plan-fixtures.js';
 async function world() {
   const sim = await startTestSimulator({ seed: 60 });
   const client = createSimClient(sim);
-  const managedOne = (await client.createAccount(provisionRequest('managed_one', { managed_site_owner: true, organization_name: 'One' }))).encoded_account_id;
-  const managedTwo = (await client.createAccount(provisionRequest('managed_two', { managed_site_owner: true }))).encoded_account_id;
-  const unmanaged = (await client.createAccount(provisionRequest('unmanaged', { organization_name: 'Deli' }))).encoded_account_id;
-  const plain = (await client.createAccount(provisionRequest('plain_one', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }))).encoded_account_id;
-  const plainTwo = (await client.createAccount(provisionRequest('plain_two', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }))).encoded_account_id;
-  await client.addPhysicalAddress(managedTwo, { address_line1: '1 Main St', city: 'Boston', state_code: 'MA', postal_code: '02101', country_code: 'US' });
+  const managedOne = (
+    await client.createAccount(provisionRequest('managed_one', { managed_site_owner: true, organization_name: 'One' }))
+  ).encoded_account_id;
+  const managedTwo = (await client.createAccount(provisionRequest('managed_two', { managed_site_owner: true })))
+    .encoded_account_id;
+  const unmanaged = (await client.createAccount(provisionRequest('unmanaged', { organization_name: 'Deli' })))
+    .encoded_account_id;
+  const plain = (
+    await client.createAccount(
+      provisionRequest('plain_one', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }),
+    )
+  ).encoded_account_id;
+  const plainTwo = (
+    await client.createAccount(
+      provisionRequest('plain_two', { managed_site_owner: true, organization_name: 'Hanks Fresh Fruit' }),
+    )
+  ).encoded_account_id;
+  await client.addPhysicalAddress(managedTwo, {
+    address_line1: '1 Main St',
+    city: 'Boston',
+    state_code: 'MA',
+    postal_code: '02101',
+    country_code: 'US',
+  });
   const desired = [
-    desiredAccount({ login_name: 'managed_one', encoded_account_id: managedOne, file: 'accounts/one.yaml', extra: { organization_name: 'One Renamed' } }),
-    desiredAccount({ login_name: 'managed_two', encoded_account_id: managedTwo, file: 'accounts/two.yaml', extra: { managed_site_owner: true, contact_phone: '555-0100' } }),
+    desiredAccount({
+      login_name: 'managed_one',
+      encoded_account_id: managedOne,
+      file: 'accounts/one.yaml',
+      extra: { organization_name: 'One Renamed' },
+    }),
+    desiredAccount({
+      login_name: 'managed_two',
+      encoded_account_id: managedTwo,
+      file: 'accounts/two.yaml',
+      extra: { managed_site_owner: true, contact_phone: '555-0100' },
+    }),
     // Details without managed_site_owner: true are not compared, and cost nothing, while the name is the listed one.
-    desiredAccount({ login_name: 'plain_two', encoded_account_id: plainTwo, file: 'accounts/plain-two.yaml', extra: { organization_name: 'Hanks Fresh Fruit', contact_phone: '555-0100' } }),
-    desiredAccount({ login_name: 'unmanaged', encoded_account_id: unmanaged, file: 'accounts/deli.yaml', extra: { organization_name: 'Deli Renamed' } }),
+    desiredAccount({
+      login_name: 'plain_two',
+      encoded_account_id: plainTwo,
+      file: 'accounts/plain-two.yaml',
+      extra: { organization_name: 'Hanks Fresh Fruit', contact_phone: '555-0100' },
+    }),
+    desiredAccount({
+      login_name: 'unmanaged',
+      encoded_account_id: unmanaged,
+      file: 'accounts/deli.yaml',
+      extra: { organization_name: 'Deli Renamed' },
+    }),
     // The organization name the list shows: nothing to read.
-    desiredAccount({ login_name: 'plain_one', encoded_account_id: plain, file: 'accounts/plain.yaml', extra: { organization_name: 'Hanks Fresh Fruit' } }),
+    desiredAccount({
+      login_name: 'plain_one',
+      encoded_account_id: plain,
+      file: 'accounts/plain.yaml',
+      extra: { organization_name: 'Hanks Fresh Fruit' },
+    }),
   ];
   const managedCount = sim.accounts().filter((a) => a.managed_site_owner).length;
-  return { sim, client: createSimClient(sim), desired, managedCount, ids: { managedOne, managedTwo, unmanaged, plain, plainTwo } };
+  return {
+    sim,
+    client: createSimClient(sim),
+    desired,
+    managedCount,
+    ids: { managedOne, managedTwo, unmanaged, plain, plainTwo },
+  };
 }
 
 describe('fetchLiveProfiles against the simulator', () => {
@@ -52,7 +101,10 @@ describe('fetchLiveProfiles against the simulator', () => {
     const { client, desired } = await world();
     const plainOnly = desired.filter((a) => a.file === 'accounts/plain.yaml');
     const listed = await fetchLiveState(client, plainOnly, { accountType: 'all' });
-    expect((await fetchLiveProfiles(client, plainOnly, listed, { accountType: 'all' })).calls).toMatchObject({ managed_list: 0, summary: 0 });
+    expect((await fetchLiveProfiles(client, plainOnly, listed, { accountType: 'all' })).calls).toMatchObject({
+      managed_list: 0,
+      summary: 0,
+    });
 
     const managedOnly = await fetchLiveState(client, desired, { accountType: 'managed' });
     const live = await fetchLiveProfiles(client, desired, managedOnly, { accountType: 'managed' });
@@ -65,13 +117,23 @@ describe('fetchLiveProfiles against the simulator', () => {
     const listed = await fetchLiveState(client, desired, { accountType: 'all', scope });
     const live = await fetchLiveProfiles(client, desired, listed, { accountType: 'all' });
     expect(live.calls.summary).toBe(1);
-    expect(live.accounts.filter((a) => a.profile !== undefined).map((a) => a.encoded_account_id)).toEqual([ids.managedTwo]);
+    expect(live.accounts.filter((a) => a.profile !== undefined).map((a) => a.encoded_account_id)).toEqual([
+      ids.managedTwo,
+    ]);
   });
 
   it('fails the read when a summary read fails', async () => {
     const { sim, client, desired } = await world();
     const listed = await fetchLiveState(client, desired, { accountType: 'all' });
-    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts/{id}/account_operations/sync', kind: 'status', status: 403, times: Infinity });
-    await expect(fetchLiveProfiles(client, desired, listed, { accountType: 'all' })).rejects.toBeInstanceOf(CtctApiError);
+    sim.faults.add({
+      method: 'POST',
+      path: '/v3/partner/accounts/{id}/account_operations/sync',
+      kind: 'status',
+      status: 403,
+      times: Infinity,
+    });
+    await expect(fetchLiveProfiles(client, desired, listed, { accountType: 'all' })).rejects.toBeInstanceOf(
+      CtctApiError,
+    );
   });
 });

@@ -29,7 +29,8 @@ class FakeReader implements LiveReader {
     this.calls.getPlan++;
     this.planReads.push(id);
     const plan = this.plans[id];
-    if (plan === undefined) throw new CtctApiError({ method: 'GET', path: `/partner/accounts/${id}/plan`, status: 404 });
+    if (plan === undefined)
+      throw new CtctApiError({ method: 'GET', path: `/partner/accounts/${id}/plan`, status: 404 });
     if (plan instanceof Error) throw plan;
     return { ...plan };
   }
@@ -53,15 +54,56 @@ const tiers = (plan_type: string, billing_status: string, billing_day_of_month: 
 function mixedWorld() {
   const desired: DesiredAccount[] = [
     desiredAccount({ login_name: 'trial_stays', encoded_account_id: 'a07e1t1', file: 'accounts/t1.yaml' }),
-    desiredAccount({ login_name: 'trial_upgrades', encoded_account_id: 'a07e1t2', plan_type: 'GOLD', file: 'accounts/t2.yaml' }),
-    desiredAccount({ login_name: 'paid_same', encoded_account_id: 'a07e1o1', plan_type: 'SILVER', file: 'accounts/o1.yaml' }),
-    desiredAccount({ login_name: 'paid_to_trial', encoded_account_id: 'a07e1o2', plan_type: 'TRIAL', file: 'accounts/o2.yaml' }),
-    desiredAccount({ login_name: 'paid_cancel', encoded_account_id: 'a07e1o3', status: 'cancelled', cancel: { reason_id: 1 }, file: 'accounts/o3.yaml' }),
-    desiredAccount({ login_name: 'canceled_back', encoded_account_id: 'a07e1c1', plan_type: 'BRONZE', file: 'accounts/c1.yaml' }),
-    desiredAccount({ login_name: 'trial_ended', encoded_account_id: 'a07e1e1', plan_type: 'TRIAL', file: 'accounts/e1.yaml' }),
-    desiredAccount({ login_name: 'odd_status', encoded_account_id: 'a07e1x1', plan_type: 'GOLD', file: 'accounts/x1.yaml' }),
+    desiredAccount({
+      login_name: 'trial_upgrades',
+      encoded_account_id: 'a07e1t2',
+      plan_type: 'GOLD',
+      file: 'accounts/t2.yaml',
+    }),
+    desiredAccount({
+      login_name: 'paid_same',
+      encoded_account_id: 'a07e1o1',
+      plan_type: 'SILVER',
+      file: 'accounts/o1.yaml',
+    }),
+    desiredAccount({
+      login_name: 'paid_to_trial',
+      encoded_account_id: 'a07e1o2',
+      plan_type: 'TRIAL',
+      file: 'accounts/o2.yaml',
+    }),
+    desiredAccount({
+      login_name: 'paid_cancel',
+      encoded_account_id: 'a07e1o3',
+      status: 'cancelled',
+      cancel: { reason_id: 1 },
+      file: 'accounts/o3.yaml',
+    }),
+    desiredAccount({
+      login_name: 'canceled_back',
+      encoded_account_id: 'a07e1c1',
+      plan_type: 'BRONZE',
+      file: 'accounts/c1.yaml',
+    }),
+    desiredAccount({
+      login_name: 'trial_ended',
+      encoded_account_id: 'a07e1e1',
+      plan_type: 'TRIAL',
+      file: 'accounts/e1.yaml',
+    }),
+    desiredAccount({
+      login_name: 'odd_status',
+      encoded_account_id: 'a07e1x1',
+      plan_type: 'GOLD',
+      file: 'accounts/x1.yaml',
+    }),
     desiredAccount({ login_name: 'to_create', plan_type: 'GOLD', file: 'accounts/new.yaml' }),
-    desiredAccount({ login_name: 'not_live', encoded_account_id: 'a07e1gone', plan_type: 'GOLD', file: 'accounts/gone.yaml' }),
+    desiredAccount({
+      login_name: 'not_live',
+      encoded_account_id: 'a07e1gone',
+      plan_type: 'GOLD',
+      file: 'accounts/gone.yaml',
+    }),
   ];
   const owners = [
     owner('a07e1t1', 'Trial'),
@@ -95,10 +137,20 @@ describe('fetchLiveState with a fake reader', () => {
     const state = await fetchLiveState(reader, desired, { accountType: 'all' });
 
     const byId = new Map(owners.map((o) => [o.encoded_account_id, o.billing_status]));
-    const expected = desired.filter((d) => d.encoded_account_id !== undefined && byId.has(d.encoded_account_id) && needsPlanRead(d, byId.get(d.encoded_account_id) ?? ''));
+    const expected = desired.filter(
+      (d) =>
+        d.encoded_account_id !== undefined &&
+        byId.has(d.encoded_account_id) &&
+        needsPlanRead(d, byId.get(d.encoded_account_id) ?? ''),
+    );
     expect([...reader.planReads].sort()).toEqual(['a07e1e1', 'a07e1o1', 'a07e1x1']);
     expect([...reader.planReads].sort()).toEqual(expected.map((d) => d.encoded_account_id).sort());
-    expect(state.accounts.filter((a) => a.plan !== undefined).map((a) => a.encoded_account_id).sort()).toEqual(['a07e1e1', 'a07e1o1', 'a07e1x1']);
+    expect(
+      state.accounts
+        .filter((a) => a.plan !== undefined)
+        .map((a) => a.encoded_account_id)
+        .sort(),
+    ).toEqual(['a07e1e1', 'a07e1o1', 'a07e1x1']);
     expect(state.calls).toEqual({ list: 1, plan: 3 });
     expect(state.notRefreshed).toEqual([]);
   });
@@ -115,12 +167,20 @@ describe('fetchLiveState with a fake reader', () => {
       subscriber_count: 10,
       plan: { plan_type: 'GOLD', billing_status: 'Open', billing_day_of_month: 30 },
     });
-    expect(state.accounts.find((a) => a.encoded_account_id === 'a07e1e1')?.plan).toEqual({ plan_type: 'TRIAL', billing_status: 'Trial End', billing_day_of_month: null });
+    expect(state.accounts.find((a) => a.encoded_account_id === 'a07e1e1')?.plan).toEqual({
+      plan_type: 'TRIAL',
+      billing_status: 'Trial End',
+      billing_day_of_month: null,
+    });
   });
 
   it('takes a plan without billing_day_of_month as null', async () => {
     const desired = [desiredAccount({ login_name: 'paid_one', encoded_account_id: 'a07e1p', plan_type: 'GOLD' })];
-    const state = await fetchLiveState(new FakeReader([owner('a07e1p', 'Open')], { a07e1p: { plan_type: 'GOLD', billing_status: 'Open' } }), desired, { accountType: 'all' });
+    const state = await fetchLiveState(
+      new FakeReader([owner('a07e1p', 'Open')], { a07e1p: { plan_type: 'GOLD', billing_status: 'Open' } }),
+      desired,
+      { accountType: 'all' },
+    );
     expect(state.accounts[0]?.plan).toEqual({ plan_type: 'GOLD', billing_status: 'Open', billing_day_of_month: null });
   });
 
@@ -147,7 +207,13 @@ describe('fetchLiveState with a fake reader', () => {
   it('with a scope reads no list, one GET per scoped file with an id; a 404 is an id that is not live', async () => {
     const { desired, owners, plans } = mixedWorld();
     const reader = new FakeReader(owners, plans);
-    const scope = new Set(['accounts/x1.yaml', 'accounts/t1.yaml', 'accounts/new.yaml', 'accounts/gone.yaml', 'README.md']);
+    const scope = new Set([
+      'accounts/x1.yaml',
+      'accounts/t1.yaml',
+      'accounts/new.yaml',
+      'accounts/gone.yaml',
+      'README.md',
+    ]);
     const state = await fetchLiveState(reader, desired, { accountType: 'all', scope });
     expect([...reader.planReads].sort()).toEqual(['a07e1gone', 'a07e1t1', 'a07e1x1']);
     expect(state.calls).toEqual({ list: 0, plan: 3 });
@@ -155,12 +221,17 @@ describe('fetchLiveState with a fake reader', () => {
     // Sorted; a create needs no read, and an id that answered 404 is neither refreshed nor skipped.
     expect(state.notRefreshed).toEqual(['a07e1c1', 'a07e1e1', 'a07e1o1', 'a07e1o2', 'a07e1o3', 'a07e1t2']);
     expect(state.refreshed).toEqual(['a07e1t1', 'a07e1x1']);
-    expect(state.accounts.map((a) => [a.encoded_account_id, a.billing_status])).toEqual([['a07e1t1', 'Trial'], ['a07e1x1', 'Open']]);
+    expect(state.accounts.map((a) => [a.encoded_account_id, a.billing_status])).toEqual([
+      ['a07e1t1', 'Trial'],
+      ['a07e1x1', 'Open'],
+    ]);
     const plan = computePlan(desired, state, planOptions());
     expect(plan.api.not_refreshed).toBe(6);
     expect(plan.managed_accounts).toBe(8);
     expect(plan.changes.map((c) => c.action)).toEqual(['create']);
-    expect(plan.problems.map((p) => [p.file, p.message])).toEqual([['accounts/gone.yaml', expect.stringMatching(/not a live account.*answers 404/)]]);
+    expect(plan.problems.map((p) => [p.file, p.message])).toEqual([
+      ['accounts/gone.yaml', expect.stringMatching(/not a live account.*answers 404/)],
+    ]);
   });
 
   it('with an empty scope makes no call at all', async () => {
@@ -171,26 +242,41 @@ describe('fetchLiveState with a fake reader', () => {
     expect(state.notRefreshed).toHaveLength(9);
   });
 
-  it('reads a removed file\'s account by the id it had, so the plan shows it as an orphan', async () => {
+  it("reads a removed file's account by the id it had, so the plan shows it as an orphan", async () => {
     const { desired, owners, plans } = mixedWorld();
     const reader = new FakeReader(owners, plans);
-    const removed = [{ encoded_account_id: 'a07e1orphan', file: 'accounts/orphan.yaml', organization_name: 'Gone Florist' }, { encoded_account_id: 'a07e1x1', file: 'accounts/old-x1.yaml' }];
-    const state = await fetchLiveState(reader, desired, { accountType: 'all', scope: new Set(['accounts/orphan.yaml', 'accounts/x1.yaml']), removed });
+    const removed = [
+      { encoded_account_id: 'a07e1orphan', file: 'accounts/orphan.yaml', organization_name: 'Gone Florist' },
+      { encoded_account_id: 'a07e1x1', file: 'accounts/old-x1.yaml' },
+    ];
+    const state = await fetchLiveState(reader, desired, {
+      accountType: 'all',
+      scope: new Set(['accounts/orphan.yaml', 'accounts/x1.yaml']),
+      removed,
+    });
     // a07e1x1 moved to another file: read once, as that file's account.
     expect([...reader.planReads].sort()).toEqual(['a07e1orphan', 'a07e1x1']);
     const plan = computePlan(desired, state, planOptions());
-    expect(plan.changes.map((c) => [c.action, c.encoded_account_id, c.organization_name])).toEqual([['create', null, null], ['orphan', 'a07e1orphan', 'Gone Florist']]);
+    expect(plan.changes.map((c) => [c.action, c.encoded_account_id, c.organization_name])).toEqual([
+      ['create', null, null],
+      ['orphan', 'a07e1orphan', 'Gone Florist'],
+    ]);
   });
 
   it('under a budget reads the list, then the least recently verified accounts first', async () => {
     const { desired, owners, plans } = mixedWorld();
     const reader = new FakeReader(owners, plans);
-    const verifiedAt = new Map([['a07e1e1', '2026-11-01T00:00:00.000Z'], ['a07e1o1', '2026-10-01T00:00:00.000Z']]);
+    const verifiedAt = new Map([
+      ['a07e1e1', '2026-11-01T00:00:00.000Z'],
+      ['a07e1o1', '2026-10-01T00:00:00.000Z'],
+    ]);
     const state = await fetchLiveState(reader, desired, { accountType: 'all', maxCalls: 3, verifiedAt });
     // Three reads need GET (e1, o1, x1): x1 was never verified, o1 before e1.
     expect(reader.planReads).toEqual(['a07e1x1', 'a07e1o1']);
     expect(state.calls).toEqual({ list: 1, plan: 2 });
-    expect(state.skipped).toEqual([{ encoded_account_id: 'a07e1e1', file: 'accounts/e1.yaml', last_verified: '2026-11-01T00:00:00.000Z' }]);
+    expect(state.skipped).toEqual([
+      { encoded_account_id: 'a07e1e1', file: 'accounts/e1.yaml', last_verified: '2026-11-01T00:00:00.000Z' },
+    ]);
     expect(state.notRefreshed).toEqual(['a07e1e1']);
     // The list answered the others; a07e1gone is not live, so it was never verified.
     expect(state.refreshed).toEqual(['a07e1c1', 'a07e1o1', 'a07e1o2', 'a07e1o3', 'a07e1t1', 'a07e1t2', 'a07e1x1']);
@@ -248,9 +334,23 @@ describe('fetchLiveState with the real client against the simulator', () => {
 
   async function world() {
     sim = await startSimulator({ requestsPerSecond: 0, dailyQuota: 0 });
-    client = new CtctClient({ baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, ...sim.credentials, requestsPerSecond: 0, timeoutMs: 5000 });
+    client = new CtctClient({
+      baseUrl: sim.baseUrl,
+      tokenUrl: sim.tokenUrl,
+      ...sim.credentials,
+      requestsPerSecond: 0,
+      timeoutMs: 5000,
+    });
     const create = async (login: string) =>
-      (await client!.createAccount({ login_name: login, contact_email: `${login.replace(/_/g, '')}@example.com`, country_code: 'US', state_code: 'MA', password: 'Correct-Horse-Battery-9' })).encoded_account_id;
+      (
+        await client!.createAccount({
+          login_name: login,
+          contact_email: `${login.replace(/_/g, '')}@example.com`,
+          country_code: 'US',
+          state_code: 'MA',
+          password: 'Correct-Horse-Battery-9',
+        })
+      ).encoded_account_id;
     const trial = await create('sim_trial');
     const trialUp = await create('sim_trial_up');
     const paid = await create('sim_paid');
@@ -267,11 +367,40 @@ describe('fetchLiveState with the real client against the simulator', () => {
 
     const desired = [
       desiredAccount({ login_name: 'sim_trial', encoded_account_id: trial, file: 'accounts/a.yaml' }),
-      desiredAccount({ login_name: 'sim_trial_up', encoded_account_id: trialUp, plan_type: 'GOLD', billing_day_of_month: 9, file: 'accounts/b.yaml' }),
-      desiredAccount({ login_name: 'sim_paid', encoded_account_id: paid, plan_type: 'SILVER', billing_day_of_month: 20, file: 'accounts/c.yaml' }),
-      desiredAccount({ login_name: 'sim_paid_down', encoded_account_id: paidDown, plan_type: 'TRIAL', file: 'accounts/d.yaml' }),
-      desiredAccount({ login_name: 'sim_leaving', encoded_account_id: leaving, plan_type: 'BRONZE', status: 'cancelled', cancel: { reason_id: 2 }, file: 'accounts/e.yaml' }),
-      desiredAccount({ login_name: 'sim_cancelled', encoded_account_id: cancelled, plan_type: 'GOLD', file: 'accounts/f.yaml' }),
+      desiredAccount({
+        login_name: 'sim_trial_up',
+        encoded_account_id: trialUp,
+        plan_type: 'GOLD',
+        billing_day_of_month: 9,
+        file: 'accounts/b.yaml',
+      }),
+      desiredAccount({
+        login_name: 'sim_paid',
+        encoded_account_id: paid,
+        plan_type: 'SILVER',
+        billing_day_of_month: 20,
+        file: 'accounts/c.yaml',
+      }),
+      desiredAccount({
+        login_name: 'sim_paid_down',
+        encoded_account_id: paidDown,
+        plan_type: 'TRIAL',
+        file: 'accounts/d.yaml',
+      }),
+      desiredAccount({
+        login_name: 'sim_leaving',
+        encoded_account_id: leaving,
+        plan_type: 'BRONZE',
+        status: 'cancelled',
+        cancel: { reason_id: 2 },
+        file: 'accounts/e.yaml',
+      }),
+      desiredAccount({
+        login_name: 'sim_cancelled',
+        encoded_account_id: cancelled,
+        plan_type: 'GOLD',
+        file: 'accounts/f.yaml',
+      }),
       desiredAccount({ login_name: 'sim_new', plan_type: 'GOLD', file: 'accounts/g.yaml' }),
     ];
     return { sim, client, desired, ids: { trial, trialUp, paid, paidDown, leaving, cancelled, orphan } };
@@ -307,7 +436,10 @@ describe('fetchLiveState with the real client against the simulator', () => {
   it('with a scope GETs the plan of the changed file only, and lists nothing', async () => {
     const { sim, client, desired, ids } = await world();
     const before = { ...sim.stats.byOperation };
-    const state = await fetchLiveState(client, desired, { accountType: 'all', scope: new Set(['accounts/c.yaml', 'accounts/g.yaml']) });
+    const state = await fetchLiveState(client, desired, {
+      accountType: 'all',
+      scope: new Set(['accounts/c.yaml', 'accounts/g.yaml']),
+    });
     expect((sim.stats.byOperation['getPlan'] ?? 0) - (before['getPlan'] ?? 0)).toBe(1);
     expect((sim.stats.byOperation['listAccounts'] ?? 0) - (before['listAccounts'] ?? 0)).toBe(0);
     expect(state.notRefreshed).toEqual([ids.trial, ids.trialUp, ids.paidDown, ids.leaving, ids.cancelled].sort());

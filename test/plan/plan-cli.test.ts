@@ -36,15 +36,20 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs the built CLI as a child process; resolves with its exit code and output whatever the code. */
 function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(env), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      try {
-        assertNoLeakedSecrets(cleanEnv(env), args, stdout, stderr);
-      } catch (leak) {
-        return reject(leak);
-      }
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd, env: cleanEnv(env), maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        try {
+          assertNoLeakedSecrets(cleanEnv(env), args, stdout, stderr);
+        } catch (leak) {
+          return reject(leak);
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -67,7 +72,11 @@ async function exampleWorkspace(options: { starterState?: boolean } = {}): Promi
 }
 
 function writeStarterState(dir: string): void {
-  writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), { format_version: 1, accounts: [...STARTER_ACCOUNTS], pending_provisions: [] });
+  writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), {
+    format_version: 1,
+    accounts: [...STARTER_ACCOUNTS],
+    pending_provisions: [],
+  });
 }
 
 async function writeAccount(dir: string, file: string, text: string): Promise<void> {
@@ -102,7 +111,9 @@ describe('plan --simulator on the shipped examples', () => {
     const dir = await exampleWorkspace();
     const result = await runCli(dir, ['plan', '--simulator']);
     // hanks-fresh-fruit.yaml names HANKS_INITIAL_PASSWORD, which the rehearsal does without.
-    expect(result.stderr).toBe('ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n');
+    expect(result.stderr).toBe(
+      'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n',
+    );
     expect(result.code).toBe(0);
     const heads = result.stdout.split('\n').filter((line) => /^[+~↺\-!?] /.test(line));
     expect(heads.map((line) => line.split(/\s+/).slice(0, 3).join(' '))).toEqual([
@@ -129,22 +140,41 @@ describe('plan --simulator on the shipped examples', () => {
 
   it('exits 0 with --detailed-exitcode when only drift and orphans remain', { timeout: TIMEOUT }, async () => {
     const dir = await tempDir();
-    await writeAccount(dir, 'accounts/riverside.yaml', 'encoded_account_id: a07e1demo0001\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 1\n');
-    await writeAccount(dir, 'accounts/old-town.yaml', 'encoded_account_id: a07e1demo0002\nplan:\n  plan_type: SILVER\n');
+    await writeAccount(
+      dir,
+      'accounts/riverside.yaml',
+      'encoded_account_id: a07e1demo0001\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 1\n',
+    );
+    await writeAccount(
+      dir,
+      'accounts/old-town.yaml',
+      'encoded_account_id: a07e1demo0002\nplan:\n  plan_type: SILVER\n',
+    );
     writeStarterState(dir);
     const result = await runCli(dir, ['plan', '--simulator', '--detailed-exitcode']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Plan: no changes; 1 drift, 1 orphan reported.');
   });
 
-  it('--format json is format_version 1 with a fingerprint, summary counts and the changes', { timeout: TIMEOUT }, async () => {
+  it('--format json is format_version 1 with a fingerprint, summary counts and the changes', {
+    timeout: TIMEOUT,
+  }, async () => {
     const dir = await exampleWorkspace();
     const result = await runCli(dir, ['plan', '--simulator', '--format', 'json']);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as Plan;
     expect(plan.format_version).toBe(1);
     expect(plan.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(plan.summary).toEqual({ create: 4, update: 0, update_profile: 0, reactivate: 0, cancel: 1, create_sso_user: 0, drift: 0, orphan: 1 });
+    expect(plan.summary).toEqual({
+      create: 4,
+      update: 0,
+      update_profile: 0,
+      reactivate: 0,
+      cancel: 1,
+      create_sso_user: 0,
+      drift: 0,
+      orphan: 1,
+    });
     expect(plan.changes.map((c) => [c.action, c.login_name, c.encoded_account_id, c.file])).toEqual([
       ['create', 'blue.harbor.bakery', null, 'accounts/us/blue-harbor-bakery.yaml'],
       ['create', 'hanks_fresh_fruit', null, 'accounts/us/hanks-fresh-fruit.yaml'],
@@ -153,13 +183,23 @@ describe('plan --simulator on the shipped examples', () => {
       ['cancel', null, 'a07e1demo0002', 'accounts/us/old-town-cycles.yaml'],
       ['orphan', null, 'a07e1demo0003', null],
     ]);
-    expect(plan.changes[4]).toMatchObject({ before: { billing_status: 'Open' }, after: { reason_id: 12 }, assumed: { billing_status: 'Open' } });
-    expect(plan.changes[1]?.after).toMatchObject({ plan_type: 'GOLD', billing_day_of_month: 1, password_env: 'HANKS_INITIAL_PASSWORD' });
+    expect(plan.changes[4]).toMatchObject({
+      before: { billing_status: 'Open' },
+      after: { reason_id: 12 },
+      assumed: { billing_status: 'Open' },
+    });
+    expect(plan.changes[1]?.after).toMatchObject({
+      plan_type: 'GOLD',
+      billing_day_of_month: 1,
+      password_env: 'HANKS_INITIAL_PASSWORD',
+    });
     expect(plan.problems).toEqual([]);
     expect(plan.refusals).toEqual([]);
   });
 
-  it('gives byte-identical JSON on two runs, and in another folder with the same files', { timeout: TIMEOUT }, async () => {
+  it('gives byte-identical JSON on two runs, and in another folder with the same files', {
+    timeout: TIMEOUT,
+  }, async () => {
     const dir = await exampleWorkspace();
     const first = await runCli(dir, ['plan', '--simulator', '--format', 'json']);
     const second = await runCli(dir, ['plan', '--simulator', '--format', 'json']);
@@ -194,7 +234,10 @@ describe('plan: invalid desired state (exit 3)', () => {
     const dir = await exampleWorkspace();
     const file = path.join(dir, 'accounts/us/riverside-dental.yaml');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('plan_type: BRONZE', 'plan_type: TRIAL').replace(/\n\s+billing_day_of_month: 15/, ''));
+    await writeFile(
+      file,
+      text.replace('plan_type: BRONZE', 'plan_type: TRIAL').replace(/\n\s+billing_day_of_month: 15/, ''),
+    );
     const result = await runCli(dir, ['plan', '--simulator', '--detailed-exitcode']);
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/^ {2}accounts\/us\/riverside-dental\.yaml:7:14: plan_type TRIAL is out of reach/m);
@@ -207,10 +250,16 @@ describe('plan: invalid desired state (exit 3)', () => {
 
   it('an encoded_account_id that is not live is a problem at its position', { timeout: TIMEOUT }, async () => {
     const dir = await exampleWorkspace();
-    await writeAccount(dir, 'accounts/us/ghost.yaml', '# not a live account\nencoded_account_id: a07e1nosuch99\nplan:\n  plan_type: BRONZE\n');
+    await writeAccount(
+      dir,
+      'accounts/us/ghost.yaml',
+      '# not a live account\nencoded_account_id: a07e1nosuch99\nplan:\n  plan_type: BRONZE\n',
+    );
     const result = await runCli(dir, ['plan', '--simulator']);
     expect(result.code).toBe(3);
-    expect(result.stdout).toContain('accounts/us/ghost.yaml:2:21: encoded_account_id "a07e1nosuch99" is not a live account');
+    expect(result.stdout).toContain(
+      'accounts/us/ghost.yaml:2:21: encoded_account_id "a07e1nosuch99" is not a live account',
+    );
   });
 
   it('an encoded_account_id of the wrong shape is refused before any API call', { timeout: TIMEOUT }, async () => {
@@ -224,7 +273,11 @@ describe('plan: invalid desired state (exit 3)', () => {
 
   it('missing credentials without --simulator name the variable, never a value', { timeout: TIMEOUT }, async () => {
     const dir = await exampleWorkspace();
-    const result = await runCli(dir, ['plan'], { CTCT_API_KEY: 'key-VALUE-must-not-show-1234', CTCT_PARTNER_CLIENT_ID: 'client-VALUE-must-not-show-5678', CTCT_BASE_URL: 'http://127.0.0.1:9/v3' });
+    const result = await runCli(dir, ['plan'], {
+      CTCT_API_KEY: 'key-VALUE-must-not-show-1234',
+      CTCT_PARTNER_CLIENT_ID: 'client-VALUE-must-not-show-5678',
+      CTCT_BASE_URL: 'http://127.0.0.1:9/v3',
+    });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('CTCT_PARTNER_SECRET');
     expect(result.stderr).not.toContain('CTCT_API_KEY,');
@@ -237,9 +290,17 @@ describe('plan: safety gates (exit 4)', () => {
   async function sixCancels(): Promise<string> {
     const dir = await tempDir();
     const accounts = Array.from({ length: 6 }, (_, i) => simAccount(i + 1, `a07e1gate000${i}`, `gate_account_${i}`));
-    writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), { format_version: 1, accounts, pending_provisions: [] });
+    writeStateFile(path.join(dir, '.ctct-gitops/simulator.json'), {
+      format_version: 1,
+      accounts,
+      pending_provisions: [],
+    });
     for (const [i, account] of accounts.entries()) {
-      await writeAccount(dir, `accounts/gate-${i}.yaml`, `encoded_account_id: ${account.encoded_account_id}\nstatus: cancelled\ncancel:\n  reason_id: 1\n`);
+      await writeAccount(
+        dir,
+        `accounts/gate-${i}.yaml`,
+        `encoded_account_id: ${account.encoded_account_id}\nstatus: cancelled\ncancel:\n  reason_id: 1\n`,
+      );
     }
     return dir;
   }
@@ -249,7 +310,9 @@ describe('plan: safety gates (exit 4)', () => {
     const result = await runCli(dir, ['plan', '--simulator']);
     expect(result.code).toBe(4);
     expect(result.stdout).toContain('max_cancels: the plan cancels 6 accounts; the limit is 5 in one run');
-    expect(result.stdout).toContain('to pass: set safety.max_cancels: 6 in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force');
+    expect(result.stdout).toContain(
+      'to pass: set safety.max_cancels: 6 in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force',
+    );
     expect(result.stdout).toContain('Plan: refused by safety gates, nothing will be applied (it would: 6 to cancel).');
   });
 
@@ -288,16 +351,34 @@ describe('plan against a simulator started by the test', () => {
   });
 
   const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=ctct-gitops test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
-      cwd,
-      env: cleanEnv(),
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=ctct-gitops test',
+        '-c',
+        'user.email=test@example.com',
+        '-c',
+        'commit.gpgsign=false',
+        '-c',
+        'init.defaultBranch=main',
+        ...args,
+      ],
+      {
+        cwd,
+        env: cleanEnv(),
+        stdio: 'pipe',
+      },
+    );
 
-  it('--changed-since reads the plan of the changed file only and counts the others as not refreshed', { timeout: TIMEOUT }, async () => {
+  it('--changed-since reads the plan of the changed file only and counts the others as not refreshed', {
+    timeout: TIMEOUT,
+  }, async () => {
     const stateDir = await tempDir();
     const stateFile = path.join(stateDir, 'simulator.json');
-    const accounts = Array.from({ length: 4 }, (_, i) => simAccount(i + 1, `a07e1chg000${i}`, `changed_since_${i}`, { plan_type: 'BRONZE', billing_day_of_month: 10 }));
+    const accounts = Array.from({ length: 4 }, (_, i) =>
+      simAccount(i + 1, `a07e1chg000${i}`, `changed_since_${i}`, { plan_type: 'BRONZE', billing_day_of_month: 10 }),
+    );
     writeStateFile(stateFile, { format_version: 1, accounts, pending_provisions: [] });
     sim = await startSimulator({ stateFile, requestsPerSecond: 0, dailyQuota: 0 });
     const env = {
@@ -310,7 +391,11 @@ describe('plan against a simulator started by the test', () => {
 
     const repo = await tempDir();
     for (const [i, account] of accounts.entries()) {
-      await writeAccount(repo, `accounts/account-${i}.yaml`, `encoded_account_id: ${account.encoded_account_id}\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 10\n`);
+      await writeAccount(
+        repo,
+        `accounts/account-${i}.yaml`,
+        `encoded_account_id: ${account.encoded_account_id}\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 10\n`,
+      );
     }
     git(repo, 'init', '-q');
     git(repo, 'add', '-A');
@@ -324,8 +409,16 @@ describe('plan against a simulator started by the test', () => {
     expect(full.stdout).toContain('Plan: no changes.');
 
     // One file changes; a new (untracked) file is a create, which needs no plan read.
-    await writeAccount(repo, 'accounts/account-2.yaml', 'encoded_account_id: a07e1chg0002\nplan:\n  plan_type: GOLD\n  billing_day_of_month: 10\n');
-    await writeAccount(repo, 'accounts/new.yaml', 'login_name: brand_new_account\ncontact_email: new@example.com\ncountry_code: GB\n');
+    await writeAccount(
+      repo,
+      'accounts/account-2.yaml',
+      'encoded_account_id: a07e1chg0002\nplan:\n  plan_type: GOLD\n  billing_day_of_month: 10\n',
+    );
+    await writeAccount(
+      repo,
+      'accounts/new.yaml',
+      'login_name: brand_new_account\ncontact_email: new@example.com\ncountry_code: GB\n',
+    );
     const before = plans();
     const result = await runCli(repo, ['plan', '--changed-since', 'HEAD', '--rps', '50', '--format', 'json'], env);
     expect(result.stderr).toBe('');
@@ -341,14 +434,22 @@ describe('plan against a simulator started by the test', () => {
     const text = await runCli(repo, ['plan', '--changed-since', 'HEAD', '--rps', '50'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('read live state with 1 plan call (3 unchanged accounts not refreshed)');
-    const markdown = await runCli(repo, ['plan', '--changed-since', 'HEAD', '--rps', '50', '--format', 'markdown'], env);
+    const markdown = await runCli(
+      repo,
+      ['plan', '--changed-since', 'HEAD', '--rps', '50', '--format', 'markdown'],
+      env,
+    );
     expect(markdown.stdout).toContain('(3 unchanged accounts not refreshed)');
   });
 
   it('--changed-since with a ref git does not know is invalid input', { timeout: TIMEOUT }, async () => {
     sim = await startSimulator({ requestsPerSecond: 0, dailyQuota: 0 });
     const repo = await tempDir();
-    await writeAccount(repo, 'accounts/a.yaml', 'login_name: some_account\ncontact_email: a@example.com\ncountry_code: GB\n');
+    await writeAccount(
+      repo,
+      'accounts/a.yaml',
+      'login_name: some_account\ncontact_email: a@example.com\ncountry_code: GB\n',
+    );
     git(repo, 'init', '-q');
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', 'accounts');
@@ -400,8 +501,14 @@ describe('plan output colour', () => {
 
   /** Runs the CLI with stdout on a pseudo-terminal (util-linux `script`). */
   function runOnTerminal(cwd: string, env: Record<string, string>): string {
-    const command = [process.execPath, CLI, 'plan', '--simulator'].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-    return execFileSync('script', ['-qec', command, '/dev/null'], { cwd, env: cleanEnv({ TERM: 'xterm', ...env }), encoding: 'utf8' });
+    const command = [process.execPath, CLI, 'plan', '--simulator']
+      .map((word) => `'${word.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    return execFileSync('script', ['-qec', command, '/dev/null'], {
+      cwd,
+      env: cleanEnv({ TERM: 'xterm', ...env }),
+      encoding: 'utf8',
+    });
   }
 
   it.skipIf(!hasScript)('colours on a terminal, and never with NO_COLOR', { timeout: TIMEOUT }, async () => {

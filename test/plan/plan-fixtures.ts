@@ -1,4 +1,12 @@
-import type { DesiredAccount, DesiredCancel, DesiredSsoUser, LiveAccount, LivePlan, LiveState, SourcePosition } from '../../src/model.js';
+import type {
+  DesiredAccount,
+  DesiredCancel,
+  DesiredSsoUser,
+  LiveAccount,
+  LivePlan,
+  LiveState,
+  SourcePosition,
+} from '../../src/model.js';
 import type { PlanOptions } from '../../src/plan/compute-plan.js';
 import { DEFAULT_SETTINGS, type OrphanPolicy, type Settings } from '../../src/settings/settings.js';
 
@@ -69,7 +77,12 @@ export function desiredAccount(spec: AccountSpec): DesiredAccount {
 }
 
 /** A live account as the list gives it, with its plan where it was read. */
-export function liveAccount(id: string, billingStatus: string, plan?: LivePlan, organizationName?: string): LiveAccount {
+export function liveAccount(
+  id: string,
+  billingStatus: string,
+  plan?: LivePlan,
+  organizationName?: string,
+): LiveAccount {
   return {
     encoded_account_id: id,
     billing_status: billingStatus,
@@ -93,7 +106,14 @@ export function liveState(accounts: LiveAccount[], extra: Partial<Omit<LiveState
   };
 }
 
-export function planOptions(overrides: { orphans?: OrphanPolicy; safety?: Partial<Settings['safety']>; requests_per_second?: number; force?: boolean } = {}): PlanOptions {
+export function planOptions(
+  overrides: {
+    orphans?: OrphanPolicy;
+    safety?: Partial<Settings['safety']>;
+    requests_per_second?: number;
+    force?: boolean;
+  } = {},
+): PlanOptions {
   return {
     settings: {
       orphans: overrides.orphans ?? DEFAULT_SETTINGS.orphans,

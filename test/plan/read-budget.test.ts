@@ -32,7 +32,14 @@ function tempDir(): string {
 /** `count` accounts; with `paid`, every one on a paid plan (so every one needs its own GET …/plan in a full refresh). */
 function liveAccounts(count: number, paid: boolean): SimAccount[] {
   return computeSeedAccounts(count, 1).map(({ cancellation, ...account }, i) =>
-    paid ? { ...account, plan_type: ['BRONZE', 'SILVER', 'GOLD'][i % 3]!, billing_status: 'Open', billing_day_of_month: 1 + (i % 28) } : { ...account, ...(cancellation && { cancellation }) },
+    paid
+      ? {
+          ...account,
+          plan_type: ['BRONZE', 'SILVER', 'GOLD'][i % 3]!,
+          billing_status: 'Open',
+          billing_day_of_month: 1 + (i % 28),
+        }
+      : { ...account, ...(cancellation && { cancellation }) },
   );
 }
 
@@ -43,14 +50,24 @@ function writeWorkspace(accounts: readonly SimAccount[]): { cwd: string; files: 
   mkdirSync(path.join(cwd, 'accounts'), { recursive: true });
   for (const account of accounts) {
     const file = `accounts/${account.login_name}.yaml`;
-    const lines = [`encoded_account_id: ${account.encoded_account_id}`, `login_name: ${account.login_name}`, 'plan:', `  plan_type: ${account.plan_type}`];
+    const lines = [
+      `encoded_account_id: ${account.encoded_account_id}`,
+      `login_name: ${account.login_name}`,
+      'plan:',
+      `  plan_type: ${account.plan_type}`,
+    ];
     if (account.billing_day_of_month !== null) lines.push(`  billing_day_of_month: ${account.billing_day_of_month}`);
     if (account.billing_status === 'Canceled') lines.push('status: cancelled', 'cancel:', '  reason_id: 27');
     writeFileSync(path.join(cwd, file), `${lines.join('\n')}\n`);
     files.set(account.encoded_account_id, file);
   }
   writeFileSync(path.join(cwd, '.gitignore'), '.ctct-gitops/\n');
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync(
+      'git',
+      ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+      { cwd, stdio: 'pipe' },
+    );
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'accounts');
@@ -63,7 +80,8 @@ async function simulatorWith(accounts: SimAccount[]): Promise<Simulator> {
   return startSimulator({ stateFile, requestsPerSecond: 0, dailyQuota: 0 });
 }
 
-const partnerCalls = (s: Simulator) => (s.stats.byOperation['listAccounts'] ?? 0) + (s.stats.byOperation['getPlan'] ?? 0);
+const partnerCalls = (s: Simulator) =>
+  (s.stats.byOperation['listAccounts'] ?? 0) + (s.stats.byOperation['getPlan'] ?? 0);
 
 describe('a pull-request plan reads only what the changed files need', () => {
   it('N = 120 files, 3 changed files with ids → exactly 3 calls; a create needs none; a removed file is read by its old id', async () => {
@@ -73,9 +91,18 @@ describe('a pull-request plan reads only what the changed files need', () => {
     const [a, b, c, removed] = accounts;
     for (const account of [a!, b!, c!]) {
       const file = path.join(cwd, files.get(account.encoded_account_id)!);
-      writeFileSync(file, readFileSync(file, 'utf8').replace(`plan_type: ${account.plan_type}`, `plan_type: ${account.plan_type === 'GOLD' ? 'SILVER' : 'GOLD'}`));
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          `plan_type: ${account.plan_type}`,
+          `plan_type: ${account.plan_type === 'GOLD' ? 'SILVER' : 'GOLD'}`,
+        ),
+      );
     }
-    writeFileSync(path.join(cwd, 'accounts/new-client.yaml'), 'login_name: new_client_01\ncontact_email: new@example.com\ncountry_code: GB\n');
+    writeFileSync(
+      path.join(cwd, 'accounts/new-client.yaml'),
+      'login_name: new_client_01\ncontact_email: new@example.com\ncountry_code: GB\n',
+    );
 
     const plan = await planWith(cwd, { changedSince: 'HEAD' });
     expect(partnerCalls(sim)).toBe(3);
@@ -87,21 +114,31 @@ describe('a pull-request plan reads only what the changed files need', () => {
     unlinkSync(path.join(cwd, files.get(removed!.encoded_account_id)!));
     const afterRemoval = await planWith(cwd, { changedSince: 'HEAD' });
     expect(partnerCalls(sim)).toBe(3 + 4);
-    expect(afterRemoval.changes.filter((change) => change.action === 'orphan').map((change) => change.encoded_account_id)).toEqual([removed!.encoded_account_id]);
+    expect(
+      afterRemoval.changes.filter((change) => change.action === 'orphan').map((change) => change.encoded_account_id),
+    ).toEqual([removed!.encoded_account_id]);
   });
 
   it('a changed file whose id is not live is a problem from its own 404, not from a list', async () => {
     const accounts = liveAccounts(60, true);
     sim = await simulatorWith(accounts);
     const { cwd } = writeWorkspace(accounts);
-    writeFileSync(path.join(cwd, 'accounts/ghost.yaml'), 'encoded_account_id: a07e1ghost99\nplan:\n  plan_type: GOLD\n');
+    writeFileSync(
+      path.join(cwd, 'accounts/ghost.yaml'),
+      'encoded_account_id: a07e1ghost99\nplan:\n  plan_type: GOLD\n',
+    );
     const plan = await planWith(cwd, { changedSince: 'HEAD' });
     expect(partnerCalls(sim)).toBe(1);
     expect(plan.problems.map((problem) => `${problem.file}:${problem.line}`)).toEqual(['accounts/ghost.yaml:1']);
   });
 
   async function planWith(cwd: string, options: { changedSince?: string; maxApiCalls?: number }): Promise<Plan> {
-    const client = new CtctClient({ baseUrl: sim!.baseUrl, tokenUrl: sim!.tokenUrl, ...sim!.credentials, requestsPerSecond: 0 });
+    const client = new CtctClient({
+      baseUrl: sim!.baseUrl,
+      tokenUrl: sim!.tokenUrl,
+      ...sim!.credentials,
+      requestsPerSecond: 0,
+    });
     try {
       const workspace = await readWorkspace({ cwd });
       return (await computeWorkspacePlan(client, workspace, { cwd, force: false, env: {}, ...options })).plan;
@@ -132,7 +169,10 @@ describe('--max-api-calls', () => {
     const plans: Plan[] = [];
     for (run = 0; run < 2; run++) {
       const before = partnerCalls(sim);
-      const result = await runCli(['plan', '--max-api-calls', '100', '--rps', '100', '--format', 'json'], { cwd, env: simulatorEnv(sim) });
+      const result = await runCli(['plan', '--max-api-calls', '100', '--rps', '100', '--format', 'json'], {
+        cwd,
+        env: simulatorEnv(sim),
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(partnerCalls(sim) - before).toBeLessThanOrEqual(100);
@@ -141,17 +181,32 @@ describe('--max-api-calls', () => {
     const [first, second] = plans as [Plan, Plan];
     // 30 list pages, then every call left reads a different account.
     for (const [i, plan] of plans.entries()) {
-      expect(plan.api).toMatchObject({ list_calls: 30, plan_calls: 70, max_calls: 100, refreshed: 70, not_refreshed: 1430 });
+      expect(plan.api).toMatchObject({
+        list_calls: 30,
+        plan_calls: 70,
+        max_calls: 100,
+        refreshed: 70,
+        not_refreshed: 1430,
+      });
       expect(new Set(reads[i]).size).toBe(70);
       expect(plan.over_budget).toHaveLength(1430);
     }
     expect(reads[0]!.filter((id) => reads[1]!.includes(id))).toEqual([]);
     // The second run names when the first verified what it left unread, and left what it read.
     const verifiedByFirst = new Set(reads[0]);
-    expect(second.over_budget.filter((item) => verifiedByFirst.has(item.encoded_account_id)).every((item) => item.last_verified !== null)).toBe(true);
+    expect(
+      second.over_budget
+        .filter((item) => verifiedByFirst.has(item.encoded_account_id))
+        .every((item) => item.last_verified !== null),
+    ).toBe(true);
     expect(first.over_budget.every((item) => item.last_verified === null)).toBe(true);
     expect(new Set(second.over_budget.map((item) => item.encoded_account_id))).toEqual(
-      new Set(accounts.map((account) => account.encoded_account_id).filter((id) => !reads[0]!.includes(id) && !reads[1]!.includes(id)).concat(reads[0]!)),
+      new Set(
+        accounts
+          .map((account) => account.encoded_account_id)
+          .filter((id) => !reads[0]!.includes(id) && !reads[1]!.includes(id))
+          .concat(reads[0]!),
+      ),
     );
   }, 60_000);
 });

@@ -19,7 +19,14 @@ function richPlan(): Plan {
       login_name: 'blue.harbor.bakery',
       file: 'accounts/us/blue-harbor-bakery.yaml',
       commentLines: 2,
-      extra: { contact_email: 'owner@blueharborbakery.example.com', country_code: 'US', state_code: 'ME', organization_name: 'Blue Harbor Bakery', managed_site_owner: true, sso_users: [ssoUser('martha.quinn', { role_name: 'account_manager' })] },
+      extra: {
+        contact_email: 'owner@blueharborbakery.example.com',
+        country_code: 'US',
+        state_code: 'ME',
+        organization_name: 'Blue Harbor Bakery',
+        managed_site_owner: true,
+        sso_users: [ssoUser('martha.quinn', { role_name: 'account_manager' })],
+      },
     }),
     desiredAccount({
       login_name: 'hanks_fresh_fruit',
@@ -27,18 +34,40 @@ function richPlan(): Plan {
       commentLines: 3,
       plan_type: 'GOLD',
       billing_day_of_month: 1,
-      extra: { contact_email: 'hank.smith@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Hanks Fresh Fruit', password_env: 'HANKS_INITIAL_PASSWORD' },
+      extra: {
+        contact_email: 'hank.smith@example.com',
+        country_code: 'US',
+        state_code: 'MA',
+        organization_name: 'Hanks Fresh Fruit',
+        password_env: 'HANKS_INITIAL_PASSWORD',
+      },
     }),
-    desiredAccount({ login_name: 'maple_leaf_yoga', encoded_account_id: 'a07e1trial01', file: 'accounts/ca/maple-leaf-yoga.yaml', plan_type: 'SILVER', billing_day_of_month: 20 }),
+    desiredAccount({
+      login_name: 'maple_leaf_yoga',
+      encoded_account_id: 'a07e1trial01',
+      file: 'accounts/ca/maple-leaf-yoga.yaml',
+      plan_type: 'SILVER',
+      billing_day_of_month: 20,
+    }),
     desiredAccount({
       login_name: 'riverside_dental',
       encoded_account_id: 'a07e1paid001',
       file: 'accounts/us/riverside-dental.yaml',
       plan_type: 'GOLD',
       billing_day_of_month: 15,
-      extra: { sso_users: [ssoUser('josie.lang'), ssoUser('sam.ortiz', { role_name: 'account_manager', created_at: '2026-11-02T10:00:00.000Z' })] },
+      extra: {
+        sso_users: [
+          ssoUser('josie.lang'),
+          ssoUser('sam.ortiz', { role_name: 'account_manager', created_at: '2026-11-02T10:00:00.000Z' }),
+        ],
+      },
     }),
-    desiredAccount({ login_name: 'harbor_lights', encoded_account_id: 'a07e1back001', file: 'accounts/us/harbor-lights.yaml', plan_type: 'BRONZE' }),
+    desiredAccount({
+      login_name: 'harbor_lights',
+      encoded_account_id: 'a07e1back001',
+      file: 'accounts/us/harbor-lights.yaml',
+      plan_type: 'BRONZE',
+    }),
     desiredAccount({
       encoded_account_id: 'a07e1cycles1',
       file: 'accounts/us/old-town-cycles.yaml',
@@ -47,10 +76,33 @@ function richPlan(): Plan {
       cancel: { reason_id: 12, effective_date: '2026-12-01T00:00:00Z' },
       extra: { organization_name: 'Old Town Cycles' },
     }),
-    desiredAccount({ login_name: 'city_museum', encoded_account_id: 'a07e1museum', file: 'accounts/us/city-museum.yaml', status: 'cancelled', cancel: { reason_id: 1 }, protect: true }),
-    desiredAccount({ login_name: 'thames_tea_rooms', encoded_account_id: 'a07e1drift01', file: 'accounts/gb/thames-tea-rooms.yaml', plan_type: 'BRONZE', billing_day_of_month: 28 }),
-    desiredAccount({ login_name: 'granite_gym', encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', plan_type: 'TRIAL' }),
-    desiredAccount({ login_name: 'quiet_corner', encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', plan_type: 'SILVER' }),
+    desiredAccount({
+      login_name: 'city_museum',
+      encoded_account_id: 'a07e1museum',
+      file: 'accounts/us/city-museum.yaml',
+      status: 'cancelled',
+      cancel: { reason_id: 1 },
+      protect: true,
+    }),
+    desiredAccount({
+      login_name: 'thames_tea_rooms',
+      encoded_account_id: 'a07e1drift01',
+      file: 'accounts/gb/thames-tea-rooms.yaml',
+      plan_type: 'BRONZE',
+      billing_day_of_month: 28,
+    }),
+    desiredAccount({
+      login_name: 'granite_gym',
+      encoded_account_id: 'a07e1gym0001',
+      file: 'accounts/us/granite-gym.yaml',
+      plan_type: 'TRIAL',
+    }),
+    desiredAccount({
+      login_name: 'quiet_corner',
+      encoded_account_id: 'a07e1quiet01',
+      file: 'accounts/us/quiet-corner.yaml',
+      plan_type: 'SILVER',
+    }),
     desiredAccount({
       login_name: 'harbor_books',
       encoded_account_id: 'a07e1books01',
@@ -60,10 +112,22 @@ function richPlan(): Plan {
         contact_phone: '207-555-0100',
         first_name: 'Ada',
         managed_site_owner: true,
-        physical_address: { address_line1: '12 Harbor Road', address_line2: 'Suite 4', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' },
+        physical_address: {
+          address_line1: '12 Harbor Road',
+          address_line2: 'Suite 4',
+          city: 'Portland',
+          state_code: 'ME',
+          postal_code: '04101',
+          country_code: 'US',
+        },
       },
     }),
-    desiredAccount({ login_name: 'pine_street_deli', encoded_account_id: 'a07e1deli001', file: 'accounts/us/pine-street-deli.yaml', extra: { organization_name: 'Pine Street Deli', contact_phone: '207-555-0142' } }),
+    desiredAccount({
+      login_name: 'pine_street_deli',
+      encoded_account_id: 'a07e1deli001',
+      file: 'accounts/us/pine-street-deli.yaml',
+      extra: { organization_name: 'Pine Street Deli', contact_phone: '207-555-0142' },
+    }),
   ];
   const live = liveState(
     [
@@ -76,16 +140,37 @@ function richPlan(): Plan {
       liveAccount('a07e1gym0001', 'Open'),
       liveAccount('a07e1quiet01', 'Open'),
       liveAccount('a07e1flower1', 'Open', undefined, 'Lakeside Florist & <Sons>'),
-      { ...liveAccount('a07e1books01', 'Trial', undefined, 'Harbor Books'), managed: true, profile: { organization_name: 'Harbor Books', contact_phone: '207-555-0199', first_name: 'Ada' } },
+      {
+        ...liveAccount('a07e1books01', 'Trial', undefined, 'Harbor Books'),
+        managed: true,
+        profile: { organization_name: 'Harbor Books', contact_phone: '207-555-0199', first_name: 'Ada' },
+      },
       { ...liveAccount('a07e1deli001', 'Trial', undefined, 'Pine St Deli'), managed: false },
     ],
     { notRefreshed: ['a07e1quiet01'], calls: { list: 1, plan: 2, managed_list: 1, summary: 1 } },
   );
-  const detailBaselines = new Map([['accounts/us/pine-street-deli.yaml', { organization_name: 'Pine Street Deli', contact_phone: '207-555-0100' }]]);
-  const baseSsoUsers = new Map([['accounts/us/riverside-dental.yaml', [ssoUser('sam.ortiz', { created_at: '2026-11-02T10:00:00.000Z' }), ssoUser('old.hand', { created_at: '2026-10-01T09:00:00.000Z' })]]]);
+  const detailBaselines = new Map([
+    ['accounts/us/pine-street-deli.yaml', { organization_name: 'Pine Street Deli', contact_phone: '207-555-0100' }],
+  ]);
+  const baseSsoUsers = new Map([
+    [
+      'accounts/us/riverside-dental.yaml',
+      [
+        ssoUser('sam.ortiz', { created_at: '2026-11-02T10:00:00.000Z' }),
+        ssoUser('old.hand', { created_at: '2026-10-01T09:00:00.000Z' }),
+      ],
+    ],
+  ]);
   // hanks_fresh_fruit's initial password is missing: its create is blocked.
-  const passwordProblems = new Map([['accounts/us/hanks-fresh-fruit.yaml', 'the environment variable HANKS_INITIAL_PASSWORD is not set']]);
-  return computePlan(desired, live, { ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }), detailBaselines, passwordProblems, baseSsoUsers });
+  const passwordProblems = new Map([
+    ['accounts/us/hanks-fresh-fruit.yaml', 'the environment variable HANKS_INITIAL_PASSWORD is not set'],
+  ]);
+  return computePlan(desired, live, {
+    ...planOptions({ force: true, safety: { max_cancels: 1, min_accounts_for_share: 20 } }),
+    detailBaselines,
+    passwordProblems,
+    baseSsoUsers,
+  });
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -95,41 +180,97 @@ describe('the rich plan used for the renderer snapshots', () => {
     const plan = richPlan();
     expect(plan.changes.filter((c) => c.action === 'create').map((c) => [c.login_name, c.blocked ?? null])).toEqual([
       ['blue.harbor.bakery', null],
-      ['hanks_fresh_fruit', { password_env: 'HANKS_INITIAL_PASSWORD', reason: 'the environment variable HANKS_INITIAL_PASSWORD is not set' }],
+      [
+        'hanks_fresh_fruit',
+        {
+          password_env: 'HANKS_INITIAL_PASSWORD',
+          reason: 'the environment variable HANKS_INITIAL_PASSWORD is not set',
+        },
+      ],
     ]);
-    expect(plan.summary).toEqual({ create: 2, update: 2, update_profile: 1, reactivate: 1, cancel: 2, create_sso_user: 2, drift: 4, orphan: 1 });
+    expect(plan.summary).toEqual({
+      create: 2,
+      update: 2,
+      update_profile: 1,
+      reactivate: 1,
+      cancel: 2,
+      create_sso_user: 2,
+      drift: 4,
+      orphan: 1,
+    });
     expect(plan.problems).toHaveLength(1);
     expect(plan.refusals.map((r) => r.gate)).toEqual(['protected']);
     expect(plan.forced.map((r) => r.gate)).toEqual(['max_cancels']);
-    expect(plan.api).toEqual({ list_calls: 1, plan_calls: 2, managed_list_calls: 1, summary_calls: 1, apply_calls: 12, requests_per_second: 4, apply_seconds: 3, refreshed: 0, not_refreshed: 1, max_calls: null });
+    expect(plan.api).toEqual({
+      list_calls: 1,
+      plan_calls: 2,
+      managed_list_calls: 1,
+      summary_calls: 1,
+      apply_calls: 12,
+      requests_per_second: 4,
+      apply_seconds: 3,
+      refreshed: 0,
+      not_refreshed: 1,
+      max_calls: null,
+    });
   });
 });
 
 /** A full plan under a read budget that left two accounts unread. */
 function budgetPlan(): Plan {
   const desired = [
-    desiredAccount({ login_name: 'riverside_dental', encoded_account_id: 'a07e1paid001', file: 'accounts/us/riverside-dental.yaml', plan_type: 'GOLD' }),
-    desiredAccount({ login_name: 'quiet_corner', encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', plan_type: 'SILVER' }),
-    desiredAccount({ login_name: 'granite_gym', encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', plan_type: 'BRONZE' }),
+    desiredAccount({
+      login_name: 'riverside_dental',
+      encoded_account_id: 'a07e1paid001',
+      file: 'accounts/us/riverside-dental.yaml',
+      plan_type: 'GOLD',
+    }),
+    desiredAccount({
+      login_name: 'quiet_corner',
+      encoded_account_id: 'a07e1quiet01',
+      file: 'accounts/us/quiet-corner.yaml',
+      plan_type: 'SILVER',
+    }),
+    desiredAccount({
+      login_name: 'granite_gym',
+      encoded_account_id: 'a07e1gym0001',
+      file: 'accounts/us/granite-gym.yaml',
+      plan_type: 'BRONZE',
+    }),
   ];
-  const live = liveState([liveAccount('a07e1paid001', 'Open', livePlan('BRONZE', 'Open', 15)), liveAccount('a07e1quiet01', 'Open'), liveAccount('a07e1gym0001', 'Open')], {
-    notRefreshed: ['a07e1gym0001', 'a07e1quiet01'],
-    skipped: [
-      { encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', last_verified: null },
-      { encoded_account_id: 'a07e1quiet01', file: 'accounts/us/quiet-corner.yaml', last_verified: '2026-11-28T06:00:00.000Z' },
+  const live = liveState(
+    [
+      liveAccount('a07e1paid001', 'Open', livePlan('BRONZE', 'Open', 15)),
+      liveAccount('a07e1quiet01', 'Open'),
+      liveAccount('a07e1gym0001', 'Open'),
     ],
-    refreshed: ['a07e1paid001'],
-    calls: { list: 1, plan: 1 },
-  });
+    {
+      notRefreshed: ['a07e1gym0001', 'a07e1quiet01'],
+      skipped: [
+        { encoded_account_id: 'a07e1gym0001', file: 'accounts/us/granite-gym.yaml', last_verified: null },
+        {
+          encoded_account_id: 'a07e1quiet01',
+          file: 'accounts/us/quiet-corner.yaml',
+          last_verified: '2026-11-28T06:00:00.000Z',
+        },
+      ],
+      refreshed: ['a07e1paid001'],
+      calls: { list: 1, plan: 1 },
+    },
+  );
   return computePlan(desired, live, { ...planOptions(), maxCalls: 2 });
 }
 
 describe('a plan under a read budget', () => {
   it('says how many accounts were refreshed, which were not and when each was last verified, in every format', async () => {
     const plan = budgetPlan();
-    expect(apiLine(plan)).toBe('API: read live state with 1 list call and 1 plan call within a budget of 2 calls (1 account refreshed, 2 left for a later run); apply will make 1 call, about 1 s at 4 requests/s.');
+    expect(apiLine(plan)).toBe(
+      'API: read live state with 1 list call and 1 plan call within a budget of 2 calls (1 account refreshed, 2 left for a later run); apply will make 1 call, about 1 s at 4 requests/s.',
+    );
     const text = renderText(plan, { color: false });
-    expect(text).toContain('  a07e1gym0001  accounts/us/granite-gym.yaml  last verified never\n  a07e1quiet01  accounts/us/quiet-corner.yaml  last verified 2026-11-28T06:00:00.000Z\n');
+    expect(text).toContain(
+      '  a07e1gym0001  accounts/us/granite-gym.yaml  last verified never\n  a07e1quiet01  accounts/us/quiet-corner.yaml  last verified 2026-11-28T06:00:00.000Z\n',
+    );
     await expect(text).toMatchFileSnapshot('./__snapshots__/plan-budget.txt');
     await expect(renderMarkdown(plan)).toMatchFileSnapshot('./__snapshots__/plan-budget.md');
     expect(JSON.parse(renderJson(plan)).over_budget).toEqual(plan.over_budget);
@@ -176,27 +317,41 @@ describe('renderText', () => {
       '! drift',
       '? orphan',
     ]);
-    expect(text).toContain('+ SSO user   martha.quinn in blue.harbor.bakery  accounts/us/blue-harbor-bakery.yaml:3\n      login_name: martha.quinn\n');
+    expect(text).toContain(
+      '+ SSO user   martha.quinn in blue.harbor.bakery  accounts/us/blue-harbor-bakery.yaml:3\n      login_name: martha.quinn\n',
+    );
     expect(text).toContain('      role_name: created campaign_creator ≠ file account_manager');
     expect(text).toContain('      login_name: old.hand (removed from the file)');
-    expect(text).toContain('      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n');
+    expect(text).toContain(
+      '      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n',
+    );
     expect(text).not.toContain('first_name: Ada');
-    expect(text).toContain('      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n      CTCT changes account details only of managed accounts');
+    expect(text).toContain(
+      '      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n      CTCT changes account details only of managed accounts',
+    );
     expect(text).toContain('      plan_type: BRONZE → GOLD');
     expect(text).toContain('      plan_type: TRIAL → SILVER');
     expect(text).toContain('      billing_day_of_month: live 5 ≠ file 28');
     expect(text).toContain('      billing_status: Canceled → Open');
     expect(text).toMatch(/^ {2}accounts\/us\/granite-gym\.yaml:\d+:\d+: plan_type TRIAL is out of reach/m);
     expect(text).toContain('  protected: accounts/us/city-museum.yaml has protect: true');
-    expect(text).toContain('Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run');
-    expect(text).toContain('      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n');
-    expect(text).toContain('Plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported.');
+    expect(text).toContain(
+      'Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run',
+    );
+    expect(text).toContain(
+      '      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n',
+    );
+    expect(text).toContain(
+      'Plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported.',
+    );
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
 
   it('says "no changes" for an empty plan', () => {
     const plan = computePlan([], liveState([], { calls: { list: 1, plan: 0 } }), planOptions());
-    expect(renderText(plan, { color: false })).toBe('Plan: no changes.\nAPI: read live state with 1 list call and 0 plan calls.\n');
+    expect(renderText(plan, { color: false })).toBe(
+      'Plan: no changes.\nAPI: read live state with 1 list call and 0 plan calls.\n',
+    );
   });
 });
 
@@ -207,7 +362,9 @@ describe('renderMarkdown', () => {
 
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
-    expect(lines[0]).toBe('### ctct-gitops plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported');
+    expect(lines[0]).toBe(
+      '### ctct-gitops plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported',
+    );
     expect(lines.slice(1, 12)).toEqual([
       '',
       '| action | count |',
@@ -234,8 +391,12 @@ describe('renderMarkdown', () => {
   it('calls out cancels and reactivations before the sections', () => {
     const markdown = renderMarkdown(richPlan());
     const firstSection = markdown.indexOf('<details>');
-    const cancels = markdown.indexOf('> **This plan would cancel 2 accounts (refused: nothing will be applied):** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`');
-    const reactivations = markdown.indexOf('> **This plan would reactivate 1 cancelled account (billing resumes) (refused: nothing will be applied):** `harbor_lights (a07e1back001)`');
+    const cancels = markdown.indexOf(
+      '> **This plan would cancel 2 accounts (refused: nothing will be applied):** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`',
+    );
+    const reactivations = markdown.indexOf(
+      '> **This plan would reactivate 1 cancelled account (billing resumes) (refused: nothing will be applied):** `harbor_lights (a07e1back001)`',
+    );
     expect(cancels).toBeGreaterThan(0);
     expect(reactivations).toBeGreaterThan(0);
     expect(cancels).toBeLessThan(firstSection);
@@ -255,7 +416,9 @@ describe('renderMarkdown', () => {
     const plan = richPlan();
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(apiLine(plan));
-    expect(apiLine(plan)).toBe('API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.');
+    expect(apiLine(plan)).toBe(
+      'API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.',
+    );
   });
 
   it('escapes HTML in the orphan table, and keeps values in code spans', () => {
@@ -277,18 +440,37 @@ describe('renderJson', () => {
     expect(parsed).toEqual(plan);
     expect(parsed.format_version).toBe(1);
     expect(parsed.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(Object.keys(parsed.summary)).toEqual(['create', 'update', 'update_profile', 'reactivate', 'cancel', 'create_sso_user', 'drift', 'orphan']);
+    expect(Object.keys(parsed.summary)).toEqual([
+      'create',
+      'update',
+      'update_profile',
+      'reactivate',
+      'cancel',
+      'create_sso_user',
+      'drift',
+      'orphan',
+    ]);
     const profile = parsed.changes.find((c) => c.action === 'update_profile');
     expect(profile).toMatchObject({
       before: { contact_phone: '207-555-0199', organization_name: 'Harbor Books', physical_address: null },
-      after: { contact_phone: '207-555-0100', organization_name: 'Harbor Books & Maps', physical_address: { address_line1: '12 Harbor Road', city: 'Portland' } },
+      after: {
+        contact_phone: '207-555-0100',
+        organization_name: 'Harbor Books & Maps',
+        physical_address: { address_line1: '12 Harbor Road', city: 'Portland' },
+      },
     });
     expect(Object.keys(profile?.after ?? {})).toEqual(['contact_phone', 'organization_name', 'physical_address']);
     for (const change of parsed.changes) {
-      expect(Object.keys(change)).toEqual(expect.arrayContaining(['action', 'login_name', 'encoded_account_id', 'file', 'before', 'after']));
+      expect(Object.keys(change)).toEqual(
+        expect.arrayContaining(['action', 'login_name', 'encoded_account_id', 'file', 'before', 'after']),
+      );
     }
     // Applied changes other than creates carry the live values they assumed, for saved plans.
-    expect(parsed.changes.filter((c) => c.action === 'update' || c.action === 'reactivate' || c.action === 'cancel').every((c) => 'assumed' in c)).toBe(true);
+    expect(
+      parsed.changes
+        .filter((c) => c.action === 'update' || c.action === 'reactivate' || c.action === 'cancel')
+        .every((c) => 'assumed' in c),
+    ).toBe(true);
   });
 });
 
@@ -296,7 +478,11 @@ describe('the renderers', () => {
   it('are pure: same output twice, plan untouched', () => {
     const plan = richPlan();
     const before = JSON.stringify(plan);
-    const outputs = () => [PLAN_REPORTERS.text(plan, { color: false }), PLAN_REPORTERS.markdown(plan), PLAN_REPORTERS.json(plan)];
+    const outputs = () => [
+      PLAN_REPORTERS.text(plan, { color: false }),
+      PLAN_REPORTERS.markdown(plan),
+      PLAN_REPORTERS.json(plan),
+    ];
     expect(outputs()).toEqual(outputs());
     expect(JSON.stringify(plan)).toBe(before);
   });

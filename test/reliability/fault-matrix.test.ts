@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/simulator/simulator.js';
-import { cleanupAll, expectConverged, leaks, converge, makeRepo, startCanarySim, type FaultCounter } from './harness.js';
+import {
+  cleanupAll,
+  expectConverged,
+  leaks,
+  converge,
+  makeRepo,
+  startCanarySim,
+  type FaultCounter,
+} from './harness.js';
 
 /**
  * The fault matrix, end to end: the real CLI against a fresh simulator and a fresh repository of
@@ -36,9 +44,19 @@ const SCENARIOS: Scenario[] = [
       { method: 'PUT', kind: 'drop', times: 3 },
     ],
   },
-  { name: 'connection dropped before a create was stored', faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'drop', times: 2 }] },
-  { name: 'connection dropped after a create was stored', faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'drop-after-store', times: 2 }] },
-  { name: '503 creates provisioned later', sim: { provisionDelayMs: 800 }, faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'provision-later', times: 2 }] },
+  {
+    name: 'connection dropped before a create was stored',
+    faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'drop', times: 2 }],
+  },
+  {
+    name: 'connection dropped after a create was stored',
+    faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'drop-after-store', times: 2 }],
+  },
+  {
+    name: '503 creates provisioned later',
+    sim: { provisionDelayMs: 800 },
+    faults: [{ method: 'POST', path: '/v3/partner/accounts', kind: 'provision-later', times: 2 }],
+  },
   {
     name: 'token expiry every 2 s',
     sim: { tokenTtlSeconds: 2 },
@@ -81,12 +99,20 @@ describe('fault matrix: apply converges without duplicates or lost changes', () 
       const runs = await converge(repo);
       tally.scenarios++;
       tally.applyRuns += runs.length;
-      tally.faultsInjected += counter.injected + (scenario.sim?.tokenTtlSeconds !== undefined ? Math.max(0, sim.stats.tokenRequests - tokensBefore - runs.length) : 0);
+      tally.faultsInjected +=
+        counter.injected +
+        (scenario.sim?.tokenTtlSeconds !== undefined
+          ? Math.max(0, sim.stats.tokenRequests - tokensBefore - runs.length)
+          : 0);
       sim.faults.clear();
-      if (process.env['RELY_VERBOSE']) for (const run of runs) console.log(`--- ${scenario.name}: exit ${run.code}\n${run.stdout}${run.stderr}`);
+      if (process.env['RELY_VERBOSE'])
+        for (const run of runs) console.log(`--- ${scenario.name}: exit ${run.code}\n${run.stdout}${run.stderr}`);
 
       const last = runs.at(-1)!;
-      expect(last.code, `apply did not converge in ${runs.length} runs:\n${runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')}`).toBe(0);
+      expect(
+        last.code,
+        `apply did not converge in ${runs.length} runs:\n${runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')}`,
+      ).toBe(0);
       // Every exit is a contract code: a fault never crashes the CLI.
       for (const run of runs) {
         expect([0, 1]).toContain(run.code);
@@ -97,7 +123,8 @@ describe('fault matrix: apply converges without duplicates or lost changes', () 
       tally.lost += findings.lost.length;
       tally.idProblems += findings.idProblems.length;
       if (scenario.faults.some((fault) => fault.kind !== 'latency')) expect(counter.injected).toBeGreaterThan(0);
-      if (scenario.sim?.tokenTtlSeconds !== undefined) expect(sim.stats.tokenRequests - tokensBefore).toBeGreaterThan(runs.length + 1);
+      if (scenario.sim?.tokenTtlSeconds !== undefined)
+        expect(sim.stats.tokenRequests - tokensBefore).toBeGreaterThan(runs.length + 1);
     }, 120_000);
   }
 });

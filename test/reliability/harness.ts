@@ -47,7 +47,8 @@ export const scanned = { outputs: 0, files: 0, bytes: 0 };
 /** The canary secrets and JWTs in `text`, each described with `where`. */
 export function findLeaks(text: string, where: string): string[] {
   const found: string[] = [];
-  for (const secret of canarySecrets()) if (text.includes(secret)) found.push(`${where}: contains the canary ${secret.slice(0, 10)}…`);
+  for (const secret of canarySecrets())
+    if (text.includes(secret)) found.push(`${where}: contains the canary ${secret.slice(0, 10)}…`);
   const jwt = JWT_PATTERN.exec(text);
   if (jwt) found.push(`${where}: contains a JWT ${jwt[0].slice(0, 16)}…`);
   return found;
@@ -56,7 +57,10 @@ export function findLeaks(text: string, where: string): string[] {
 function scanOutput(args: string[], result: { stdout: string; stderr: string }): void {
   scanned.outputs++;
   scanned.bytes += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
-  leaks.push(...findLeaks(result.stdout, `stdout of ${args.join(' ')}`), ...findLeaks(result.stderr, `stderr of ${args.join(' ')}`));
+  leaks.push(
+    ...findLeaks(result.stdout, `stdout of ${args.join(' ')}`),
+    ...findLeaks(result.stderr, `stderr of ${args.join(' ')}`),
+  );
 }
 
 /** Checks every file under `dir` (but `except`) for the canary secrets; returns what it found. */
@@ -76,7 +80,10 @@ const cleanups: Array<() => Promise<void>> = [];
 
 /** Closes every simulator and removes every temporary repository (call from afterAll / afterEach). */
 export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+  while (cleanups.length > 0)
+    await cleanups
+      .pop()?.()
+      .catch(() => undefined);
 }
 
 /** Counters a simulator's request log gives about the faults it injected. */
@@ -131,7 +138,13 @@ export function cliEnv(sim: Simulator, overrides: Record<string, string> = {}): 
 
 /** Creates the live accounts that files name by id, straight through the API (not through the CLI). */
 async function seedExisting(sim: Simulator, specs: AccountSpec[]): Promise<void> {
-  const client = new CtctClient({ baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, ...sim.credentials, requestsPerSecond: 0, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+  const client = new CtctClient({
+    baseUrl: sim.baseUrl,
+    tokenUrl: sim.tokenUrl,
+    ...sim.credentials,
+    requestsPerSecond: 0,
+    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+  });
   try {
     for (const spec of specs) {
       if (spec.id !== 'seed') continue;
@@ -151,7 +164,13 @@ async function seedExisting(sim: Simulator, specs: AccountSpec[]): Promise<void>
 
 /** Sets the live plan of seeded accounts (before the files are written). */
 async function seedPlans(sim: Simulator, plans: Array<{ id: string; planType: string }>): Promise<void> {
-  const client = new CtctClient({ baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, ...sim.credentials, requestsPerSecond: 0, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+  const client = new CtctClient({
+    baseUrl: sim.baseUrl,
+    tokenUrl: sim.tokenUrl,
+    ...sim.credentials,
+    requestsPerSecond: 0,
+    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+  });
   try {
     for (const plan of plans) await client.setPlan(plan.id, { plan_type: plan.planType, billing_day_of_month: 10 });
   } finally {
@@ -166,16 +185,68 @@ async function seedPlans(sim: Simulator, plans: Array<{ id: string; planType: st
  */
 export function standardSpecs(prefix = 'rely'): AccountSpec[] {
   return [
-    { file: 'existing/upgrade.yaml', login: `${prefix}_ex_upgrade`, id: 'seed', country: 'US', state: 'MA', planType: 'GOLD', billingDay: 5 },
-    { file: 'existing/bronze-to-silver.yaml', login: `${prefix}_ex_silver`, id: 'seed', livePlan: 'BRONZE', country: 'US', state: 'NY', planType: 'SILVER' },
-    { file: 'existing/leaving.yaml', login: `${prefix}_ex_leaving`, id: 'seed', livePlan: 'BRONZE', country: 'GB', cancelled: true },
+    {
+      file: 'existing/upgrade.yaml',
+      login: `${prefix}_ex_upgrade`,
+      id: 'seed',
+      country: 'US',
+      state: 'MA',
+      planType: 'GOLD',
+      billingDay: 5,
+    },
+    {
+      file: 'existing/bronze-to-silver.yaml',
+      login: `${prefix}_ex_silver`,
+      id: 'seed',
+      livePlan: 'BRONZE',
+      country: 'US',
+      state: 'NY',
+      planType: 'SILVER',
+    },
+    {
+      file: 'existing/leaving.yaml',
+      login: `${prefix}_ex_leaving`,
+      id: 'seed',
+      livePlan: 'BRONZE',
+      country: 'GB',
+      cancelled: true,
+    },
     { file: 'new/trial-one.yaml', login: `${prefix}_trial_one`, country: 'US', state: 'MA', passwordEnv: 'RELY_PW_1' },
-    { file: 'new/gold-two.yaml', login: `${prefix}_gold_two`, country: 'US', state: 'TX', planType: 'GOLD', billingDay: 1, passwordEnv: 'RELY_PW_2' },
-    { file: 'new/silver-three.yaml', login: `${prefix}_silver_three`, country: 'CA', state: 'ON', planType: 'SILVER', billingDay: 15 },
+    {
+      file: 'new/gold-two.yaml',
+      login: `${prefix}_gold_two`,
+      country: 'US',
+      state: 'TX',
+      planType: 'GOLD',
+      billingDay: 1,
+      passwordEnv: 'RELY_PW_2',
+    },
+    {
+      file: 'new/silver-three.yaml',
+      login: `${prefix}_silver_three`,
+      country: 'CA',
+      state: 'ON',
+      planType: 'SILVER',
+      billingDay: 15,
+    },
     { file: 'new/trial-four.yaml', login: `${prefix}_trial_four`, country: 'GB' },
-    { file: 'new/bronze-five.yaml', login: `${prefix}_bronze_five`, country: 'US', state: 'CA', planType: 'BRONZE', billingDay: 28 },
+    {
+      file: 'new/bronze-five.yaml',
+      login: `${prefix}_bronze_five`,
+      country: 'US',
+      state: 'CA',
+      planType: 'BRONZE',
+      billingDay: 28,
+    },
     { file: 'new/trial-six.yaml', login: `${prefix}_trial_six`, country: 'DE' },
-    { file: 'new/gold-seven.yaml', login: `${prefix}_gold_seven`, country: 'US', state: 'WA', planType: 'GOLD', billingDay: 20 },
+    {
+      file: 'new/gold-seven.yaml',
+      login: `${prefix}_gold_seven`,
+      country: 'US',
+      state: 'WA',
+      planType: 'GOLD',
+      billingDay: 20,
+    },
   ];
 }
 
@@ -193,20 +264,26 @@ export function renderAccountFile(spec: AccountSpec): string {
     if (spec.billingDay !== undefined) lines.push(`  billing_day_of_month: ${spec.billingDay}`);
   }
   if (spec.cancelled) lines.push('status: cancelled', 'cancel:', '  reason_id: 12 # Doing It In-House');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
  * A fresh temporary repository against `sim`: seeds the existing accounts (on `livePlan`), then
  * writes the files and a ctct-gitops.yaml.
  */
-export async function makeRepo(sim: Simulator, specs: AccountSpec[] = standardSpecs(), settings: Record<string, unknown> = {}): Promise<Repo> {
+export async function makeRepo(
+  sim: Simulator,
+  specs: AccountSpec[] = standardSpecs(),
+  settings: Record<string, unknown> = {},
+): Promise<Repo> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ctct-reliability-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   await seedExisting(sim, specs);
   await seedPlans(
     sim,
-    specs.filter((spec) => spec.id !== undefined && spec.livePlan !== undefined && spec.livePlan !== 'TRIAL').map((spec) => ({ id: spec.id!, planType: spec.livePlan! })),
+    specs
+      .filter((spec) => spec.id !== undefined && spec.livePlan !== undefined && spec.livePlan !== 'TRIAL')
+      .map((spec) => ({ id: spec.id!, planType: spec.livePlan! })),
   );
   for (const spec of specs) {
     const file = path.join(dir, 'accounts', spec.file);
@@ -216,7 +293,9 @@ export async function makeRepo(sim: Simulator, specs: AccountSpec[] = standardSp
   // The default safety gates stay on: a re-run after a cut-short apply finishes its creates' plans from
   // the journal, so they never come back as updates that the share gate would count.
   const merged = { requests_per_second: 20, ...settings };
-  const settingsText = Object.entries(merged).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join('\n') + '\n';
+  const settingsText = `${Object.entries(merged)
+    .map(([key, value]) => `${key}: ${JSON.stringify(value)}`)
+    .join('\n')}\n`;
   await writeFile(path.join(dir, 'ctct-gitops.yaml'), settingsText);
   return { dir, specs, sim, env: cliEnv(sim) };
 }
@@ -229,16 +308,31 @@ export interface Transcript {
 export const transcript: Transcript = { runs: [] };
 
 /** Runs the CLI in `repo`; every run is kept in {@link transcript}. */
-export async function cli(repo: Pick<Repo, 'dir' | 'env'>, args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunCliResult> {
-  const result = await runCli(args, { cwd: repo.dir, env: { ...repo.env, ...options.env }, timeoutMs: options.timeoutMs ?? 90_000 });
+export async function cli(
+  repo: Pick<Repo, 'dir' | 'env'>,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunCliResult> {
+  const result = await runCli(args, {
+    cwd: repo.dir,
+    env: { ...repo.env, ...options.env },
+    timeoutMs: options.timeoutMs ?? 90_000,
+  });
   transcript.runs.push({ args, ...result });
   scanOutput(args, result);
   return result;
 }
 
 /** A CLI child process whose pid is known, that the test may kill. */
-export function startCli(repo: Pick<Repo, 'dir' | 'env'>, args: string[]): { pid: number; kill(): void; done: Promise<RunCliResult> } {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: repo.dir, env: repo.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  repo: Pick<Repo, 'dir' | 'env'>,
+  args: string[],
+): { pid: number; kill(): void; done: Promise<RunCliResult> } {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd: repo.dir,
+    env: repo.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -287,7 +381,8 @@ export async function checkConverged(repo: Repo): Promise<ConvergenceFindings> {
   const plan = await cli(repo, ['plan', '--detailed-exitcode']);
   const live = repo.sim.accounts();
   const byLogin = new Map<string, number>();
-  for (const account of live) byLogin.set(account.login_name.toLowerCase(), (byLogin.get(account.login_name.toLowerCase()) ?? 0) + 1);
+  for (const account of live)
+    byLogin.set(account.login_name.toLowerCase(), (byLogin.get(account.login_name.toLowerCase()) ?? 0) + 1);
   const duplicates = [...byLogin].filter(([, count]) => count > 1).map(([login, count]) => `${login} ×${count}`);
 
   const lost: string[] = [];
@@ -302,9 +397,13 @@ export async function checkConverged(repo: Repo): Promise<ConvergenceFindings> {
     }
     if (idLines.length !== 1) idProblems.push(`${spec.file}: encoded_account_id appears ${idLines.length} times`);
     const fileId = (parse(text) as { encoded_account_id?: string }).encoded_account_id;
-    if (fileId !== account.encoded_account_id) idProblems.push(`${spec.file}: file names ${String(fileId)}, live ${spec.login} is ${account.encoded_account_id}`);
+    if (fileId !== account.encoded_account_id)
+      idProblems.push(
+        `${spec.file}: file names ${String(fileId)}, live ${spec.login} is ${account.encoded_account_id}`,
+      );
     if (spec.cancelled) {
-      if (account.billing_status !== 'Canceled') lost.push(`${spec.file}: wants cancelled, live is ${account.billing_status}`);
+      if (account.billing_status !== 'Canceled')
+        lost.push(`${spec.file}: wants cancelled, live is ${account.billing_status}`);
       continue;
     }
     const wanted = spec.planType ?? 'TRIAL';
@@ -316,7 +415,15 @@ export async function checkConverged(repo: Repo): Promise<ConvergenceFindings> {
     }
   }
   await scanFiles(repo.dir);
-  return { planExit: plan.code, planOutput: plan.stdout + plan.stderr, duplicates, lost, idProblems, openIntents: await readOpenIntents(repo.dir), leaks: [...leaks] };
+  return {
+    planExit: plan.code,
+    planOutput: plan.stdout + plan.stderr,
+    duplicates,
+    lost,
+    idProblems,
+    openIntents: await readOpenIntents(repo.dir),
+    leaks: [...leaks],
+  };
 }
 
 /** Intents of `.ctct-gitops/journal.jsonl` that no `written` or `abandoned` record closed. */
@@ -366,7 +473,10 @@ export function seededRandom(seed: number): () => number {
 
 /** Whether the built CLI has an `import` command (another engineer adds it). */
 export async function hasImportCommand(): Promise<boolean> {
-  const result = await runCli(['import', '--help'], { cwd: tmpdir(), env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
+  const result = await runCli(['import', '--help'], {
+    cwd: tmpdir(),
+    env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
+  });
   return result.code === 0 && /Usage: ctct-gitops import/.test(result.stdout);
 }
 

@@ -34,7 +34,9 @@ describe('account file names', () => {
     await writeFile(path.join(cwd, 'accounts', name), ACCOUNT('hostile_name'));
     await writeFile(path.join(cwd, 'accounts', 'fine.yaml'), ACCOUNT('fine_account'));
     const result = await runValidate({ cwd });
-    expect(result.problems).toEqual([{ file: expect.any(String), line: 1, col: 1, message: expect.stringMatching(/^file name is refused: /) }]);
+    expect(result.problems).toEqual([
+      { file: expect.any(String), line: 1, col: 1, message: expect.stringMatching(/^file name is refused: /) },
+    ]);
     expect(result.problems[0]!.file).not.toMatch(/[\u0000-\u001f]/);
     expect(result.accounts).toBe(1);
   });
@@ -48,7 +50,9 @@ describe('account file names', () => {
 
   it('the action commits every accepted name apply wrote back, whatever it holds', async () => {
     cases.run++;
-    const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { runs: { steps: Array<{ name: string; run?: string }> } };
+    const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+      runs: { steps: Array<{ name: string; run?: string }> };
+    };
     const step = action.runs.steps.find((s) => s.name === 'Commit the files apply wrote back')!;
     const root = await makeTempDir();
     const origin = path.join(root, 'origin.git');
@@ -65,10 +69,24 @@ describe('account file names', () => {
     await writeFile(report, JSON.stringify({ files_written: files }));
     await run('bash', ['-c', step.run!], {
       cwd: work,
-      env: { PATH: process.env['PATH'], HOME: root, REPORT: report, RUN_URL: 'https://example.invalid/run', GITHUB_REF_TYPE: 'branch', GITHUB_REF_NAME: 'main', GIT_CONFIG_NOSYSTEM: '1' },
+      env: {
+        PATH: process.env['PATH'],
+        HOME: root,
+        REPORT: report,
+        RUN_URL: 'https://example.invalid/run',
+        GITHUB_REF_TYPE: 'branch',
+        GITHUB_REF_NAME: 'main',
+        GIT_CONFIG_NOSYSTEM: '1',
+      },
     });
     const { stdout } = await git(origin, 'show', '--name-only', '--format=', 'main');
-    expect(stdout.trim().split('\n').map((line) => (line.startsWith('"') ? JSON.parse(line) : line)).sort()).toEqual([...files].sort());
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => (line.startsWith('"') ? JSON.parse(line) : line))
+        .sort(),
+    ).toEqual([...files].sort());
   });
 });
 
@@ -77,7 +95,14 @@ describe('the accounts folder', () => {
     cases.run++;
     const cwd = await makeTempRepo();
     const result = await runValidate({ cwd, dir });
-    expect(result.problems).toEqual([{ file: expect.any(String), line: 1, col: 1, message: expect.stringMatching(/^the accounts folder is outside the repository \(.*\): .*--allow-outside-repo/) }]);
+    expect(result.problems).toEqual([
+      {
+        file: expect.any(String),
+        line: 1,
+        col: 1,
+        message: expect.stringMatching(/^the accounts folder is outside the repository \(.*\): .*--allow-outside-repo/),
+      },
+    ]);
   });
 
   it('refuses accounts_dir of the settings file outside the repository too, and a folder reached through a link', async () => {
@@ -85,18 +110,34 @@ describe('the accounts folder', () => {
     const cwd = await makeTempRepo();
     const outside = await makeTempDir();
     await writeFile(path.join(outside, 'stolen.yaml'), ACCOUNT('stolen_account'));
-    await writeFile(path.join(cwd, 'ctct-gitops.yaml'), `accounts_dir: ${JSON.stringify(path.relative(cwd, outside))}\n`);
-    expect((await runValidate({ cwd })).problems.map((p) => p.message)).toEqual([expect.stringMatching(/^the accounts folder is outside the repository/)]);
+    await writeFile(
+      path.join(cwd, 'ctct-gitops.yaml'),
+      `accounts_dir: ${JSON.stringify(path.relative(cwd, outside))}\n`,
+    );
+    expect((await runValidate({ cwd })).problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^the accounts folder is outside the repository/),
+    ]);
     await symlink(outside, path.join(cwd, 'linked'));
-    expect((await runValidate({ cwd, dir: 'linked' })).problems.map((p) => p.message)).toEqual([expect.stringMatching(/^the accounts folder is outside the repository/)]);
+    expect((await runValidate({ cwd, dir: 'linked' })).problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^the accounts folder is outside the repository/),
+    ]);
     // With the flag, it is read.
-    expect(await runValidate({ cwd, dir: 'linked', allowOutsideRepo: true })).toMatchObject({ accounts: 1, problems: [] });
+    expect(await runValidate({ cwd, dir: 'linked', allowOutsideRepo: true })).toMatchObject({
+      accounts: 1,
+      problems: [],
+    });
   });
 
   it('reads a folder like /proc/self with the flag: entries it cannot read are problems, never a crash', async () => {
     cases.run++;
     const result = await readAccountFiles(process.cwd(), '/proc/self', { allowOutsideRepo: true });
-    for (const problem of result.problems) expect(problem).toEqual({ file: expect.any(String), line: expect.any(Number), col: expect.any(Number), message: expect.any(String) });
+    for (const problem of result.problems)
+      expect(problem).toEqual({
+        file: expect.any(String),
+        line: expect.any(Number),
+        col: expect.any(Number),
+        message: expect.any(String),
+      });
   });
 
   it('CLI: --dir / and --dir /proc exit 3 with the problem, no stack', async () => {
@@ -120,6 +161,11 @@ describe('control characters in account files', () => {
     await writeFile(path.join(cwd, 'accounts', 'a.yaml'), `${ACCOUNT('control_chars')}${lines.join('\n')}\n`);
     const { problems } = await runValidate({ cwd });
     cases.run += fields.length;
-    expect(problems.map((p) => `${p.line} ${p.message}`)).toEqual(fields.map((field, i) => `${i + 4} ${field} must not hold control characters (line breaks, tabs, escape sequences, bidi controls)`));
+    expect(problems.map((p) => `${p.line} ${p.message}`)).toEqual(
+      fields.map(
+        (field, i) =>
+          `${i + 4} ${field} must not hold control characters (line breaks, tabs, escape sequences, bidi controls)`,
+      ),
+    );
   });
 });

@@ -22,8 +22,15 @@ describe('a refused fresh token', () => {
     // Every simulator reading of the clock is 1.5 s later: each 1-second token has expired when it is used.
     let clock = Date.UTC(2026, 5, 1, 12);
     const sim = await startTestSimulator({ tokenTtlSeconds: 1, now: () => (clock += 1500) });
-    const error = await createSimClient(sim).listAccounts().then(() => null, (e: unknown) => e as Error);
-    expect(error?.message).toMatch(/the token endpoint said lasts only 1 s, too short to be used before it expires: check CTCT_TOKEN_URL/);
+    const error = await createSimClient(sim)
+      .listAccounts()
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(error?.message).toMatch(
+      /the token endpoint said lasts only 1 s, too short to be used before it expires: check CTCT_TOKEN_URL/,
+    );
     expect(error?.message).not.toMatch(/CTCT_API_KEY/);
   });
 
@@ -31,8 +38,15 @@ describe('a refused fresh token', () => {
     cases.run++;
     const sim = await startTestSimulator();
     sim.faults.add({ method: 'GET', kind: 'status', status: 401, times: Infinity });
-    const error = await createSimClient(sim).listAccounts().then(() => null, (e: unknown) => e as Error);
-    expect(error?.message).toMatch(/CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting/);
+    const error = await createSimClient(sim)
+      .listAccounts()
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(error?.message).toMatch(
+      /CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting/,
+    );
   });
 });
 
@@ -50,6 +64,8 @@ describe('numbers out of bounds', () => {
     await writeFile(path.join(cwd, 'ctct-gitops.yaml'), 'concurrency: 2\nrequests_per_second: 0.0001\n');
     const result = await runCli(['validate'], { cwd });
     expect(result.code).toBe(3);
-    expect(result.stdout).toMatch(/^ctct-gitops\.yaml:2:22: requests_per_second must be at least 0\.5 \(got 0\.0001\)$/m);
+    expect(result.stdout).toMatch(
+      /^ctct-gitops\.yaml:2:22: requests_per_second must be at least 0\.5 \(got 0\.0001\)$/m,
+    );
   });
 });

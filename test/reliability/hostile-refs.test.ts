@@ -22,13 +22,20 @@ const cases = { run: 0 };
 let repo = '';
 beforeAll(async () => {
   repo = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-refs-'));
-  const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+  const git = (...args: string[]) =>
+    run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
   await git('init', '--quiet', '--initial-branch=main');
   await mkdir(path.join(repo, 'accounts'));
-  await writeFile(path.join(repo, 'accounts', 'a.yaml'), 'login_name: first_account\ncontact_email: a@example.com\ncountry_code: GB\n');
+  await writeFile(
+    path.join(repo, 'accounts', 'a.yaml'),
+    'login_name: first_account\ncontact_email: a@example.com\ncountry_code: GB\n',
+  );
   await git('add', '.');
   await git('commit', '--quiet', '-m', 'one');
-  await writeFile(path.join(repo, 'accounts', 'b.yaml'), 'login_name: second_account\ncontact_email: b@example.com\ncountry_code: GB\n');
+  await writeFile(
+    path.join(repo, 'accounts', 'b.yaml'),
+    'login_name: second_account\ncontact_email: b@example.com\ncountry_code: GB\n',
+  );
 });
 afterAll(async () => {
   await rm(repo, { recursive: true, force: true });
@@ -39,7 +46,9 @@ describe.each(BAD_REFS)('the ref %j', (ref) => {
   it('is refused by every reader before git runs', async () => {
     cases.run += 3;
     await expect(readChangedFiles(repo, ref)).rejects.toThrow(InvalidInputError);
-    await expect(readChangedFiles(repo, ref)).rejects.toThrow(/^--changed-since ".*" is not a git revision: a ref may not be empty, start with "-", or hold spaces or control characters$/);
+    await expect(readChangedFiles(repo, ref)).rejects.toThrow(
+      /^--changed-since ".*" is not a git revision: a ref may not be empty, start with "-", or hold spaces or control characters$/,
+    );
     await expect(readFilesAtBase(repo, ref, ['accounts/a.yaml'])).rejects.toThrow(InvalidInputError);
     await expect(readAppliedBase(repo, ref)).rejects.toThrow(/^--applied-ref .* is not a git revision/);
     expect(existsSync('/tmp/ctct-pwned')).toBe(false);

@@ -26,10 +26,37 @@ afterAll(() => console.log(`[reliability] hostile rendering: ${cases.run} cases 
 /** A plan with the value in every slot: a create, an update, a protected cancel, a drift, a paid → TRIAL problem and an orphan. */
 function hostilePlan(value: string): Plan {
   const desired = [
-    desiredAccount({ login_name: `new${value}`, file: `accounts/new${value}.yaml`, extra: { contact_email: 'a@example.com', country_code: 'US', state_code: 'MA', organization_name: value, external_id: value } }),
-    desiredAccount({ login_name: `paid${value}`, encoded_account_id: 'a07e1paid001', file: `accounts/paid${value}.yaml`, plan_type: 'GOLD' }),
-    desiredAccount({ login_name: `museum${value}`, encoded_account_id: 'a07e1museum', file: `accounts/museum${value}.yaml`, status: 'cancelled', cancel: { reason_id: 1 }, protect: true }),
-    desiredAccount({ login_name: `drift${value}`, encoded_account_id: 'a07e1drift01', plan_type: 'BRONZE', billing_day_of_month: 28 }),
+    desiredAccount({
+      login_name: `new${value}`,
+      file: `accounts/new${value}.yaml`,
+      extra: {
+        contact_email: 'a@example.com',
+        country_code: 'US',
+        state_code: 'MA',
+        organization_name: value,
+        external_id: value,
+      },
+    }),
+    desiredAccount({
+      login_name: `paid${value}`,
+      encoded_account_id: 'a07e1paid001',
+      file: `accounts/paid${value}.yaml`,
+      plan_type: 'GOLD',
+    }),
+    desiredAccount({
+      login_name: `museum${value}`,
+      encoded_account_id: 'a07e1museum',
+      file: `accounts/museum${value}.yaml`,
+      status: 'cancelled',
+      cancel: { reason_id: 1 },
+      protect: true,
+    }),
+    desiredAccount({
+      login_name: `drift${value}`,
+      encoded_account_id: 'a07e1drift01',
+      plan_type: 'BRONZE',
+      billing_day_of_month: 28,
+    }),
     desiredAccount({ login_name: `down${value}`, encoded_account_id: 'a07e1gold001', plan_type: 'TRIAL' }),
   ];
   const live = liveState([
@@ -55,7 +82,11 @@ function hostileReport(value: string): ApplyReport {
     format_version: 1,
     fingerprint: 'sha256:0',
     summary: { applied: 1, failed: 1, skipped: 1 },
-    outcomes: [outcome('failed', `POST /partner/accounts → 400: ${value}`), outcome('applied'), outcome('skipped', value)],
+    outcomes: [
+      outcome('failed', `POST /partner/accounts → 400: ${value}`),
+      outcome('applied'),
+      outcome('skipped', value),
+    ],
     files_written: [`accounts/new${value}.yaml`],
   };
 }
@@ -71,7 +102,9 @@ function markdownStructure(markdown: string): string[] {
 
 /** Markdown with code spans (not a backslash-escaped backtick) and `<code>` contents taken out: what GitHub would read as markup. */
 function outsideCode(markdown: string): string {
-  return markdown.replace(/(?<![`\\])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, 'CODE').replace(/<code>[\s\S]*?<\/code>/g, 'CODE');
+  return markdown
+    .replace(/(?<![`\\])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, 'CODE')
+    .replace(/<code>[\s\S]*?<\/code>/g, 'CODE');
 }
 
 const OUR_TAGS = /<\/?(details|summary|b|code|sub|br)>/g;
@@ -82,7 +115,10 @@ function expectMarkup(markdown: string, value: string): void {
   expect(markup, 'a raw < outside code').not.toMatch(/</);
   expect(markup, 'an @mention').not.toMatch(/@(?!\u2060)\w/);
   expect(markup, 'an image or a link').not.toMatch(/(?<!\\)!(?<!\\)\[|(?<!\\)\]\(/);
-  expect(markdown.split('\n').filter((line) => /^\s*::/.test(line)), `a workflow command from ${JSON.stringify(value)}`).toEqual([]);
+  expect(
+    markdown.split('\n').filter((line) => /^\s*::/.test(line)),
+    `a workflow command from ${JSON.stringify(value)}`,
+  ).toEqual([]);
   expect(markdown.split('\n').filter((line) => line.startsWith('#')).length, 'headings').toBeLessThanOrEqual(2);
 }
 
@@ -95,7 +131,9 @@ describe.each(INJECTIONS)('the value %j', (value) => {
     expect(markdown.split('\n').filter((line) => line === '<details>')).toHaveLength(plan.changes.length);
     expectMarkup(markdown, value);
     // The plan's last line, its fingerprint, is never hidden behind an unclosed comment.
-    expect(markdown.trimEnd().split('\n').at(-1)).toMatch(/^<sub>fingerprint `sha256:[0-9a-f]{64}` · format_version 1<\/sub>$/);
+    expect(markdown.trimEnd().split('\n').at(-1)).toMatch(
+      /^<sub>fingerprint `sha256:[0-9a-f]{64}` · format_version 1<\/sub>$/,
+    );
   });
 
   it('keeps the structure of the apply report Markdown and stays data', () => {
@@ -111,7 +149,10 @@ describe.each(INJECTIONS)('the value %j', (value) => {
     const report = hostileReport(value);
     for (const [text, benign] of [
       [renderText(plan, { color: false }), renderText(hostilePlan('x'), { color: false })],
-      [report.outcomes.map(renderOutcomeLine).join('\n'), hostileReport('x').outcomes.map(renderOutcomeLine).join('\n')],
+      [
+        report.outcomes.map(renderOutcomeLine).join('\n'),
+        hostileReport('x').outcomes.map(renderOutcomeLine).join('\n'),
+      ],
       [renderApplySummary(report), renderApplySummary(hostileReport('x'))],
     ] as const) {
       expect(text).not.toMatch(TERMINAL_CONTROL);
@@ -119,13 +160,17 @@ describe.each(INJECTIONS)('the value %j', (value) => {
       expect(text.split('\n').filter((line) => /^\s*::/.test(line))).toEqual([]);
     }
     // The plan's closing line is where it was.
-    expect(renderText(plan, { color: false })).toMatch(/\nPlan: (refused by safety gates, nothing will be applied \(it would: )?1 to create, 1 to update, 1 to cancel\)?; 1 drift, 1 orphan reported\.\n/);
+    expect(renderText(plan, { color: false })).toMatch(
+      /\nPlan: (refused by safety gates, nothing will be applied \(it would: )?1 to create, 1 to update, 1 to cancel\)?; 1 drift, 1 orphan reported\.\n/,
+    );
   });
 
   it('makes exactly one workflow command per annotation', () => {
     cases.run += 2;
     const annotations = renderReportAnnotations(hostileReport(value));
-    expect(annotations.split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^::error file=accounts\/new.*,title=ctct-gitops apply::create new.* failed: /)]);
+    expect(annotations.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^::error file=accounts\/new.*,title=ctct-gitops apply::create new.* failed: /),
+    ]);
     expect(annotations).not.toMatch(TERMINAL_CONTROL);
     const problems = [{ file: `accounts/${value}.yaml`, line: 2, col: 3, message: `unknown field "${value}"` }];
     const validate = renderValidateResult({ files: 1, accounts: 1, problems }, 'github').split('\n').filter(Boolean);
@@ -143,7 +188,10 @@ describe('the action', () => {
     expect(cats.length).toBeGreaterThan(0);
     for (const cat of cats) {
       const before = action.slice(0, cat.index).trimEnd().split('\n').at(-1)!;
-      const after = action.slice(cat.index! + cat[0].length).trimStart().split('\n')[0]!;
+      const after = action
+        .slice(cat.index! + cat[0].length)
+        .trimStart()
+        .split('\n')[0]!;
       expect(before).toMatch(/echo "::stop-commands::\$stop"$/);
       expect(after).toBe('echo "::$stop::"');
     }

@@ -28,7 +28,8 @@ afterAll(() => console.log(`[reliability] hostile secrets: ${cases.run} cases (s
 function leaksIn(text: string, secrets: Record<string, string>): string[] {
   const found: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
-    for (const [form, value] of Object.entries(secretForms(secret))) if (text.includes(value)) found.push(`${name} (${form})`);
+    for (const [form, value] of Object.entries(secretForms(secret)))
+      if (text.includes(value)) found.push(`${name} (${form})`);
   }
   return found;
 }
@@ -40,7 +41,10 @@ async function startEchoServer(status: number): Promise<string> {
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       const echoed = `${req.method} ${req.url} headers ${JSON.stringify(req.headers)} body ${body}`;
-      const text = JSON.stringify([{ error_key: 'echo', error_message: echoed }, { error_key: 'quoted', error_message: JSON.stringify(echoed) }]);
+      const text = JSON.stringify([
+        { error_key: 'echo', error_message: echoed },
+        { error_key: 'quoted', error_message: JSON.stringify(echoed) },
+      ]);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(text);
     });
@@ -61,7 +65,9 @@ describe('Redactor, every encoded form', () => {
     const redactor = new Redactor([secret]);
     redactor.addBasicCredential('client-id', secret);
     const forms = secretForms(secret, 'client-id');
-    const text = Object.entries(forms).map(([form, value]) => `${form}=<${value}>`).join('\n');
+    const text = Object.entries(forms)
+      .map(([form, value]) => `${form}=<${value}>`)
+      .join('\n');
     const out = redactor.redact(text);
     expect(leaksIn(out, { secret })).toEqual([]);
     // Each form was replaced in place; the text around it stays.
@@ -73,19 +79,45 @@ describe('secrets echoed back by a hostile server', () => {
   it.each(SECRET_SHAPES)('CTCT API and token endpoint errors never carry %j in any form', async (shape) => {
     // An API key outside printable ASCII cannot be sent in a header: refused up front, naming the variable.
     const headerSafe = HEADER_SAFE.test(shape);
-    const secrets = { apiKey: headerSafe ? `K${shape}` : 'K-ascii-key-1f9e', clientSecret: `S${shape}`, password: `P${shape}-Aa1` };
+    const secrets = {
+      apiKey: headerSafe ? `K${shape}` : 'K-ascii-key-1f9e',
+      clientSecret: `S${shape}`,
+      password: `P${shape}-Aa1`,
+    };
     if (!headerSafe) {
       cases.run++;
-      expect(() => new CtctClient({ baseUrl: 'https://api.cc.email/v3', tokenUrl: 'https://example.com/token', apiKey: `K${shape}`, clientId: 'c', clientSecret: 'secret' })).toThrow(
-        /^the API key \(CTCT_API_KEY\) holds a character that cannot be sent in an HTTP header/,
-      );
+      expect(
+        () =>
+          new CtctClient({
+            baseUrl: 'https://api.cc.email/v3',
+            tokenUrl: 'https://example.com/token',
+            apiKey: `K${shape}`,
+            clientId: 'c',
+            clientSecret: 'secret',
+          }),
+      ).toThrow(/^the API key \(CTCT_API_KEY\) holds a character that cannot be sent in an HTTP header/);
     }
-    const sim = await startTestSimulator({ seed: 1, credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret } });
+    const sim = await startTestSimulator({
+      seed: 1,
+      credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret },
+    });
     const echoApi = `${await startEchoServer(400)}/v3`;
     const echoToken = `${await startEchoServer(401)}/token`;
     const lines: string[] = [];
-    const options = { baseUrl: sim.baseUrl, tokenUrl: sim.tokenUrl, apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret, retry: FAST_RETRY, requestsPerSecond: 0, log: (line: string) => lines.push(line) };
-    const clients = [new CtctClient({ ...options, baseUrl: echoApi }), new CtctClient({ ...options, tokenUrl: echoToken })];
+    const options = {
+      baseUrl: sim.baseUrl,
+      tokenUrl: sim.tokenUrl,
+      apiKey: secrets.apiKey,
+      clientId: 'hostile-client',
+      clientSecret: secrets.clientSecret,
+      retry: FAST_RETRY,
+      requestsPerSecond: 0,
+      log: (line: string) => lines.push(line),
+    };
+    const clients = [
+      new CtctClient({ ...options, baseUrl: echoApi }),
+      new CtctClient({ ...options, tokenUrl: echoToken }),
+    ];
     const errors: unknown[] = [];
     const [echoingApi, echoingTokenEndpoint] = clients as [CtctClient, CtctClient];
     const calls = [
@@ -93,11 +125,19 @@ describe('secrets echoed back by a hostile server', () => {
       () => echoingApi.listAccounts(),
       () => echoingTokenEndpoint.listAccounts(),
     ];
-    for (const call of calls) errors.push(await call().then(() => new Error('the call did not fail'), (e: unknown) => e));
+    for (const call of calls)
+      errors.push(
+        await call().then(
+          () => new Error('the call did not fail'),
+          (e: unknown) => e,
+        ),
+      );
     for (const client of clients) await client.close();
     const output = [...lines, ...errors.map(describeError)].join('\n');
     cases.run += errors.length;
-    expect(leaksIn(output, { ...secrets, basic: Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64') })).toEqual([]);
+    expect(
+      leaksIn(output, { ...secrets, basic: Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64') }),
+    ).toEqual([]);
     // The echoes did come back (redacted), so there was something to find.
     expect(output).toMatch(/POST \/partner\/accounts → 400: POST \/v3\/partner\/accounts headers/);
     expect(output).toContain(`"x-api-key":"${REDACTED}"`);
@@ -108,12 +148,17 @@ describe('secrets echoed back by a hostile server', () => {
     const token = `ghs_${shape}`;
     if (!HEADER_SAFE.test(token)) {
       cases.run++;
-      expect(() => new GithubClient({ token })).toThrow(/^GITHUB_TOKEN holds a character that cannot be sent in an HTTP header/);
+      expect(() => new GithubClient({ token })).toThrow(
+        /^GITHUB_TOKEN holds a character that cannot be sent in an HTTP header/,
+      );
       return;
     }
     const github = await startEchoServer(401);
     const client = new GithubClient({ token, baseUrl: github });
-    const error = await client.createIssueComment('owner/repo', 1, 'body').then(() => new Error('the call did not fail'), (e: unknown) => e);
+    const error = await client.createIssueComment('owner/repo', 1, 'body').then(
+      () => new Error('the call did not fail'),
+      (e: unknown) => e,
+    );
     cases.run++;
     const output = describeError(error);
     expect(output).toMatch(/GitHub API POST .* failed/);
@@ -124,23 +169,50 @@ describe('secrets echoed back by a hostile server', () => {
 describe('CLI spot check: apply report and output', () => {
   it('an apply whose create is refused with every secret echoed, JSON-escaped, leaks no form of any of them', async () => {
     const shape = 'q"uo\\te%2B+/é';
-    const secrets = { apiKey: `K${shape.replace("é", "e")}-key1`, clientSecret: `S${shape}-sec1`, password: `P${shape}-Aa1x` };
-    const sim = await startTestSimulator({ credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret } });
+    const secrets = {
+      apiKey: `K${shape.replace('é', 'e')}-key1`,
+      clientSecret: `S${shape}-sec1`,
+      password: `P${shape}-Aa1x`,
+    };
+    const sim = await startTestSimulator({
+      credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret },
+    });
     const basic = Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64');
-    const echoed = Object.values(secrets).map((s) => JSON.stringify(s)).join(' ');
-    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 400, body: [{ error_key: 'echo', error_message: `rejected ${echoed} ${JSON.stringify(JSON.stringify(secrets))} ${encodeURIComponent(secrets.password)} ${basic}` }] });
+    const echoed = Object.values(secrets)
+      .map((s) => JSON.stringify(s))
+      .join(' ');
+    sim.faults.add({
+      method: 'POST',
+      path: '/v3/partner/accounts',
+      kind: 'status',
+      status: 400,
+      body: [
+        {
+          error_key: 'echo',
+          error_message: `rejected ${echoed} ${JSON.stringify(JSON.stringify(secrets))} ${encodeURIComponent(secrets.password)} ${basic}`,
+        },
+      ],
+    });
     const cwd = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-secret-'));
     onCleanup(() => rm(cwd, { recursive: true, force: true }));
     await mkdir(path.join(cwd, '.git'));
     await mkdir(path.join(cwd, 'accounts'));
-    await writeFile(path.join(cwd, 'accounts', 'a.yaml'), 'login_name: hostile_secret\ncontact_email: a@example.com\ncountry_code: GB\npassword_env: HOSTILE_PASSWORD\n');
-    const result = await runCli(['apply', '--yes', '--report', 'report.json'], { cwd, env: simulatorEnv(sim, { HOSTILE_PASSWORD: secrets.password }) });
+    await writeFile(
+      path.join(cwd, 'accounts', 'a.yaml'),
+      'login_name: hostile_secret\ncontact_email: a@example.com\ncountry_code: GB\npassword_env: HOSTILE_PASSWORD\n',
+    );
+    const result = await runCli(['apply', '--yes', '--report', 'report.json'], {
+      cwd,
+      env: simulatorEnv(sim, { HOSTILE_PASSWORD: secrets.password }),
+    });
     cases.run += 3;
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const report = await readFile(path.join(cwd, 'report.json'), 'utf8');
     // The echo reached the report, each secret replaced where it stood.
     const error = (JSON.parse(report) as { outcomes: Array<{ error: string }> }).outcomes[0]!.error;
-    expect(error).toBe('POST /partner/accounts → 400: rejected "[REDACTED]" "[REDACTED]" "[REDACTED]" "{\\"apiKey\\":\\"[REDACTED]\\",\\"clientSecret\\":\\"[REDACTED]\\",\\"password\\":\\"[REDACTED]\\"}" [REDACTED] [REDACTED] (echo)');
+    expect(error).toBe(
+      'POST /partner/accounts → 400: rejected "[REDACTED]" "[REDACTED]" "[REDACTED]" "{\\"apiKey\\":\\"[REDACTED]\\",\\"clientSecret\\":\\"[REDACTED]\\",\\"password\\":\\"[REDACTED]\\"}" [REDACTED] [REDACTED] (echo)',
+    );
     expect(leaksIn([result.stdout, result.stderr, report].join('\n'), { ...secrets, basic })).toEqual([]);
   });
 });

@@ -18,7 +18,9 @@ export function secretForms(secret: string, basicId?: string): Record<string, st
     raw: secret,
     json: JSON.stringify(secret).slice(1, -1),
     'json-in-json': JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1),
-    'json-ascii': JSON.stringify(secret).slice(1, -1).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    'json-ascii': JSON.stringify(secret)
+      .slice(1, -1)
+      .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
     url: encodeURIComponent(secret),
     form: new URLSearchParams({ v: secret }).toString().slice(2),
   };
@@ -110,4 +112,14 @@ export const BAD_SIMULATOR_STATES = [
 ];
 
 /** Values of --changed-since and --applied-ref that git could take as options or that are no ref at all. */
-export const BAD_REFS = ['--fork-point', '-p', '--output=/tmp/ctct-pwned', '-', '', 'main\nHEAD', 'a b', 'esc\u001b[2K', 'tab\there'];
+export const BAD_REFS = [
+  '--fork-point',
+  '-p',
+  '--output=/tmp/ctct-pwned',
+  '-',
+  '',
+  'main\nHEAD',
+  'a b',
+  'esc\u001b[2K',
+  'tab\there',
+];

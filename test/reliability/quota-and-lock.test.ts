@@ -8,7 +8,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApplyReport } from '../../src/apply/apply-plan.js';
 import { CLI_PATH } from '../helpers/run-cli.js';
-import { cleanupAll, expectConverged, leaks, cli, makeRepo, readOpenIntents, startCanarySim, startCli, type Repo } from './harness.js';
+import {
+  cleanupAll,
+  expectConverged,
+  leaks,
+  cli,
+  makeRepo,
+  readOpenIntents,
+  startCanarySim,
+  startCli,
+  type Repo,
+} from './harness.js';
 
 /**
  * A daily quota spent in the middle of an apply, and two applies on one repository at once.
@@ -31,7 +41,8 @@ async function readReport(repo: Repo, name: string): Promise<ApplyReport> {
 
 function duplicateLogins(repo: Repo): string[] {
   const seen = new Map<string, number>();
-  for (const account of repo.sim.accounts()) seen.set(account.login_name.toLowerCase(), (seen.get(account.login_name.toLowerCase()) ?? 0) + 1);
+  for (const account of repo.sim.accounts())
+    seen.set(account.login_name.toLowerCase(), (seen.get(account.login_name.toLowerCase()) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([login]) => login);
 }
 
@@ -61,7 +72,8 @@ describe('quota_exceeded in the middle of an apply', () => {
     expect(report.summary.skipped).toBeGreaterThan(0);
     // Skipped changes were never attempted; failed ones failed on the quota (or on the plan PUT of a
     // create that itself succeeded), never on a conflict with an account made twice.
-    for (const outcome of report.outcomes.filter((o) => o.status === 'skipped')) expect(outcome.error).toMatch(/not attempted: .*00:00 UTC/);
+    for (const outcome of report.outcomes.filter((o) => o.status === 'skipped'))
+      expect(outcome.error).toMatch(/not attempted: .*00:00 UTC/);
     for (const outcome of report.outcomes.filter((o) => o.status === 'failed')) {
       expect(outcome.error).toMatch(/quota_exceeded|Limit Exceeded|00:00 UTC/);
       expect(outcome.error).not.toMatch(/409|already in use/);
@@ -104,7 +116,17 @@ describe('quota_exceeded while a create with an unknown outcome is being resolve
     // Day 1: the list, then the create (stored, connection dropped), then the listing that would
     // resolve it meets the spent quota.
     const sim = await startCanarySim({ dailyQuota: 2, now: () => Date.now() + offset });
-    const repo = await makeRepo(sim, [{ file: 'new/only.yaml', login: 'rely_only_one', country: 'US', state: 'MA', planType: 'GOLD', billingDay: 3, passwordEnv: 'RELY_PW_1' }]);
+    const repo = await makeRepo(sim, [
+      {
+        file: 'new/only.yaml',
+        login: 'rely_only_one',
+        country: 'US',
+        state: 'MA',
+        planType: 'GOLD',
+        billingDay: 3,
+        passwordEnv: 'RELY_PW_1',
+      },
+    ]);
     tally.scenarios++;
     sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'drop-after-store', times: 1 });
     const first = await cli(repo, ['apply', '--yes']);
@@ -182,7 +204,11 @@ describe('two applies on one repository', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     await mkdir(path.join(repo.dir, '.ctct-gitops'), { recursive: true });
     const lockFile = path.join(repo.dir, '.ctct-gitops', 'apply.lock');
-    await writeFile(lockFile, JSON.stringify({ pid: dead, hostname: hostname(), started_at: new Date(Date.now() - 60_000).toISOString() }) + '\n');
+    await writeFile(
+      lockFile,
+      JSON.stringify({ pid: dead, hostname: hostname(), started_at: new Date(Date.now() - 60_000).toISOString() }) +
+        '\n',
+    );
     const result = await cli(repo, ['apply', '--yes']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     tally.staleLocksTakenOver++;
@@ -210,13 +236,25 @@ describe('two applies on one repository', () => {
     let held = 0;
     for (let i = 0; i < 30; i++) {
       const dir = await mkdtemp(path.join(tmpdir(), 'ctct-lock-race-'));
-      await writeFile(path.join(dir, 'apply.lock'), JSON.stringify({ pid: dead, hostname: hostname(), started_at: new Date().toISOString() }) + '\n');
+      await writeFile(
+        path.join(dir, 'apply.lock'),
+        `${JSON.stringify({ pid: dead, hostname: hostname(), started_at: new Date().toISOString() })}\n`,
+      );
       const start = String(Date.now() + 300);
-      const outputs = await Promise.all([0, 1].map(() => new Promise<string>((resolve) => {
-        execFile(process.execPath, ['--input-type=module', '-e', script, dir, start], (_error, stdout) => resolve(stdout.trim()));
-      })));
+      const outputs = await Promise.all(
+        [0, 1].map(
+          () =>
+            new Promise<string>((resolve) => {
+              execFile(process.execPath, ['--input-type=module', '-e', script, dir, start], (_error, stdout) =>
+                resolve(stdout.trim()),
+              );
+            }),
+        ),
+      );
       await rm(dir, { recursive: true, force: true });
-      const spans = outputs.filter((out) => out !== 'refused').map((out) => JSON.parse(out) as { from: number; to: number });
+      const spans = outputs
+        .filter((out) => out !== 'refused')
+        .map((out) => JSON.parse(out) as { from: number; to: number });
       held += spans.length;
       if (spans.length === 2 && spans[0]!.from < spans[1]!.to && spans[1]!.from < spans[0]!.to) overlaps++;
     }
@@ -230,14 +268,17 @@ describe('two applies on one repository', () => {
     tally.scenarios++;
     await mkdir(path.join(repo.dir, '.ctct-gitops'), { recursive: true });
     const lockFile = path.join(repo.dir, '.ctct-gitops', 'apply.lock');
-    const writesBefore = () => (sim.stats.byOperation['createAccount'] ?? 0) + (sim.stats.byOperation['setPlan'] ?? 0) + (sim.stats.byOperation['cancelAccount'] ?? 0);
+    const writesBefore = () =>
+      (sim.stats.byOperation['createAccount'] ?? 0) +
+      (sim.stats.byOperation['setPlan'] ?? 0) +
+      (sim.stats.byOperation['cancelAccount'] ?? 0);
     const before = writesBefore();
 
     for (const lock of [
       { pid: process.pid, hostname: hostname(), started_at: new Date().toISOString() },
       { pid: 1, hostname: 'ci-runner-elsewhere', started_at: new Date(Date.now() - 60 * 60_000).toISOString() },
     ]) {
-      const text = JSON.stringify(lock) + '\n';
+      const text = `${JSON.stringify(lock)}\n`;
       await writeFile(lockFile, text);
       const result = await cli(repo, ['apply', '--yes']);
       expect(result.code).toBe(1);
@@ -247,7 +288,14 @@ describe('two applies on one repository', () => {
     }
     expect(writesBefore()).toBe(before);
 
-    await writeFile(lockFile, JSON.stringify({ pid: 1, hostname: 'ci-runner-elsewhere', started_at: new Date(Date.now() - 7 * 3600_000).toISOString() }) + '\n');
+    await writeFile(
+      lockFile,
+      `${JSON.stringify({
+        pid: 1,
+        hostname: 'ci-runner-elsewhere',
+        started_at: new Date(Date.now() - 7 * 3600_000).toISOString(),
+      })}\n`,
+    );
     const result = await cli(repo, ['apply', '--yes']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     tally.staleLocksTakenOver++;

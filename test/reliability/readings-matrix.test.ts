@@ -4,7 +4,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunCliResult } from '../helpers/run-cli.js';
 import type { FaultRule, SimulatorBehaviour } from '../../src/simulator/simulator.js';
-import { cleanupAll, cli, expectConverged, leaks, makeRepo, startCanarySim, startCli, type AccountSpec, type Repo } from './harness.js';
+import {
+  cleanupAll,
+  cli,
+  expectConverged,
+  leaks,
+  makeRepo,
+  startCanarySim,
+  startCli,
+  type AccountSpec,
+  type Repo,
+} from './harness.js';
 
 /**
  * The fault suite against each reading of CTCT that its documents leave open (SimulatorBehaviour):
@@ -36,10 +46,23 @@ const DROPPED = 'connection dropped after a create was stored';
 const KILLED = 'SIGKILL while a create is in flight';
 
 const READINGS: Reading[] = [
-  { name: 'site_owner_name = display name, duplicate login 409', behaviour: { siteOwnerName: 'display-name', duplicateLogin: 409 }, listProvesIdentity: false },
-  { name: 'site_owner_name = login, duplicate login 400', behaviour: { siteOwnerName: 'login', duplicateLogin: 400 }, listProvesIdentity: true },
+  {
+    name: 'site_owner_name = display name, duplicate login 409',
+    behaviour: { siteOwnerName: 'display-name', duplicateLogin: 409 },
+    listProvesIdentity: false,
+  },
+  {
+    name: 'site_owner_name = login, duplicate login 400',
+    behaviour: { siteOwnerName: 'login', duplicateLogin: 400 },
+    listProvesIdentity: true,
+  },
   // The 400 matters only where apply posts again: after a dropped answer or a killed run.
-  { name: 'site_owner_name = display name, duplicate login 400', behaviour: { siteOwnerName: 'display-name', duplicateLogin: 400 }, listProvesIdentity: false, faults: [DROPPED, KILLED] },
+  {
+    name: 'site_owner_name = display name, duplicate login 400',
+    behaviour: { siteOwnerName: 'display-name', duplicateLogin: 400 },
+    listProvesIdentity: false,
+    faults: [DROPPED, KILLED],
+  },
 ];
 
 type Fault = { name: string; kind: 'rules'; rules: FaultRule[] } | { name: string; kind: 'sigkill' };
@@ -54,10 +77,33 @@ const FAULTS: Fault[] = [
 /** One account to upgrade and three to create (TRIAL with a password, paid, paid in Canada). */
 function matrixSpecs(prefix: string): AccountSpec[] {
   return [
-    { file: 'existing/upgrade.yaml', login: `${prefix}_ex_upgrade`, id: 'seed', country: 'US', state: 'MA', planType: 'GOLD', billingDay: 5 },
+    {
+      file: 'existing/upgrade.yaml',
+      login: `${prefix}_ex_upgrade`,
+      id: 'seed',
+      country: 'US',
+      state: 'MA',
+      planType: 'GOLD',
+      billingDay: 5,
+    },
     { file: 'new/trial-one.yaml', login: `${prefix}_trial_one`, country: 'US', state: 'MA', passwordEnv: 'RELY_PW_1' },
-    { file: 'new/gold-two.yaml', login: `${prefix}_gold_two`, country: 'US', state: 'TX', planType: 'GOLD', billingDay: 1, passwordEnv: 'RELY_PW_2' },
-    { file: 'new/silver-three.yaml', login: `${prefix}_silver_three`, country: 'CA', state: 'ON', planType: 'SILVER', billingDay: 15 },
+    {
+      file: 'new/gold-two.yaml',
+      login: `${prefix}_gold_two`,
+      country: 'US',
+      state: 'TX',
+      planType: 'GOLD',
+      billingDay: 1,
+      passwordEnv: 'RELY_PW_2',
+    },
+    {
+      file: 'new/silver-three.yaml',
+      login: `${prefix}_silver_three`,
+      country: 'CA',
+      state: 'ON',
+      planType: 'SILVER',
+      billingDay: 15,
+    },
   ];
 }
 
@@ -74,7 +120,8 @@ afterAll(async () => {
 /** Logins with more than one live account right now. */
 function duplicateLogins(repo: Repo): string[] {
   const count = new Map<string, number>();
-  for (const account of repo.sim.accounts()) count.set(account.login_name.toLowerCase(), (count.get(account.login_name.toLowerCase()) ?? 0) + 1);
+  for (const account of repo.sim.accounts())
+    count.set(account.login_name.toLowerCase(), (count.get(account.login_name.toLowerCase()) ?? 0) + 1);
   return [...count].filter(([, n]) => n > 1).map(([login, n]) => `${login} ×${n}`);
 }
 
@@ -95,7 +142,9 @@ async function applyUntilDone(repo: Repo, maxRuns: number, label: string): Promi
     const result = await cli(repo, ['apply', '--yes', '--report', `report-${label}-${i}.json`]);
     runs.push(result);
     expect(duplicateLogins(repo), `after ${label} run ${i + 1}:\n${result.stdout}${result.stderr}`).toEqual([]);
-    expect([0, 1], `${label} run ${i + 1} exits with a contract code:\n${result.stdout}${result.stderr}`).toContain(result.code);
+    expect([0, 1], `${label} run ${i + 1} exits with a contract code:\n${result.stdout}${result.stderr}`).toContain(
+      result.code,
+    );
     expect(result.stderr).not.toMatch(/unexpected error/);
     if (result.code === 0) break;
     // Give a create answered 503 time to be provisioned, as a re-run later would.
@@ -160,7 +209,9 @@ describe.concurrent('every reading of CTCT × the fault suite: no duplicate, not
           expect(runs.at(-1)?.code, `apply must stop an account whose create it cannot prove:\n${output}`).toBe(1);
           expect(stuck.length, output).toBeGreaterThan(0);
           for (const spec of stuck) {
-            expect(output, `the stop names ${spec.login} and how to resolve it`).toMatch(new RegExp(`${spec.login}[^\\n]*encoded_account_id|encoded_account_id[^\\n]*${spec.login}`));
+            expect(output, `the stop names ${spec.login} and how to resolve it`).toMatch(
+              new RegExp(`${spec.login}[^\\n]*encoded_account_id|encoded_account_id[^\\n]*${spec.login}`),
+            );
           }
           tally.stops += stuck.length;
           tally.handResolved += await resolveByHand(repo, stuck);
@@ -178,7 +229,9 @@ describe.concurrent('every reading of CTCT × the fault suite: no duplicate, not
   }
 
   it('authorization and managed readings: Cognito token path from token_url, raw scheme only, scope required, managed decided by the partner', async () => {
-    const sim = await startCanarySim({ behaviour: { tokenPaths: 'cognito', authorizationScheme: 'raw', requireScope: true, managedSiteOwner: 'always' } });
+    const sim = await startCanarySim({
+      behaviour: { tokenPaths: 'cognito', authorizationScheme: 'raw', requireScope: true, managedSiteOwner: 'always' },
+    });
     const specs = matrixSpecs('rdauth').filter((spec) => spec.id === undefined);
     const repo = await makeRepo(sim, specs, { token_url: sim.tokenUrl, authorization_scheme: 'raw' });
     delete repo.env['CTCT_TOKEN_URL'];

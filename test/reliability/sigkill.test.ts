@@ -3,7 +3,17 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupAll, expectConverged, leaks, converge, makeRepo, seededRandom, startCanarySim, startCli, type Repo } from './harness.js';
+import {
+  cleanupAll,
+  expectConverged,
+  leaks,
+  converge,
+  makeRepo,
+  seededRandom,
+  startCanarySim,
+  startCli,
+  type Repo,
+} from './harness.js';
 
 /**
  * SIGKILL of `apply --yes` at random points (seeded, so a failing seed can be replayed) and at
@@ -36,8 +46,15 @@ async function afterKill(repo: Repo, killed: boolean, label: string): Promise<vo
   const lockLeft = existsSync(path.join(repo.dir, '.ctct-gitops', 'apply.lock'));
   if (process.env['RELY_VERBOSE']) {
     const journal = path.join(repo.dir, '.ctct-gitops', 'journal.jsonl');
-    const records = existsSync(journal) ? (await readFile(journal, 'utf8')).split('\n').filter(Boolean).map((line) => line.slice(0, 20)) : [];
-    console.log(`${label}: killed=${killed} lockLeft=${lockLeft} live=${repo.sim.accounts().length} journal=${records.length} records`);
+    const records = existsSync(journal)
+      ? (await readFile(journal, 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.slice(0, 20))
+      : [];
+    console.log(
+      `${label}: killed=${killed} lockLeft=${lockLeft} live=${repo.sim.accounts().length} journal=${records.length} records`,
+    );
   }
   const runs = await converge(repo);
   tally.scenarios++;
@@ -59,7 +76,11 @@ describe('SIGKILL of apply, then re-run until converged', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: kill after a random number of writes`, async () => {
       const repo = await slowRepo();
-      const writes = () => ['createAccount', 'setPlan', 'cancelAccount'].reduce((sum, op) => sum + (repo.sim.stats.byOperation[op] ?? 0), 0);
+      const writes = () =>
+        ['createAccount', 'setPlan', 'cancelAccount'].reduce(
+          (sum, op) => sum + (repo.sim.stats.byOperation[op] ?? 0),
+          0,
+        );
       const before = writes();
       const after = 1 + Math.floor(seededRandom(seed)() * 6);
       const child = startCli(repo, ['apply', '--yes', '--report', 'killed.json']);
@@ -68,7 +89,10 @@ describe('SIGKILL of apply, then re-run until converged', () => {
       while (!finished && writes() - before < after) await sleep(2);
       child.kill();
       const result = await child.done;
-      expect(result.code, `the kill after ${after} writes must land before apply ends:\n${result.stdout}${result.stderr}`).toBeNull();
+      expect(
+        result.code,
+        `the kill after ${after} writes must land before apply ends:\n${result.stdout}${result.stderr}`,
+      ).toBeNull();
       await afterKill(repo, true, `seed ${seed} (${after} writes)`);
     }, 120_000);
   }

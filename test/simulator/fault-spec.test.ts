@@ -3,13 +3,28 @@ import { FAULT_SPEC_HELP, parseFaultSpec } from '../../src/simulator/simulator.j
 
 describe('parseFaultSpec', () => {
   it.each([
-    ['POST /v3/partner/accounts 503 x2', { method: 'POST', path: '/v3/partner/accounts', times: 2, kind: 'status', status: 503 }],
-    ['POST /v3/partner/accounts drop-after-store', { method: 'POST', path: '/v3/partner/accounts', times: 1, kind: 'drop-after-store' }],
-    ['post /v3/partner/accounts provision-later x1', { method: 'POST', path: '/v3/partner/accounts', times: 1, kind: 'provision-later' }],
+    [
+      'POST /v3/partner/accounts 503 x2',
+      { method: 'POST', path: '/v3/partner/accounts', times: 2, kind: 'status', status: 503 },
+    ],
+    [
+      'POST /v3/partner/accounts drop-after-store',
+      { method: 'POST', path: '/v3/partner/accounts', times: 1, kind: 'drop-after-store' },
+    ],
+    [
+      'post /v3/partner/accounts provision-later x1',
+      { method: 'POST', path: '/v3/partner/accounts', times: 1, kind: 'provision-later' },
+    ],
     ['* * latency:50 x*', { times: Infinity, kind: 'latency', ms: 50 }],
     ['GET * drop', { method: 'GET', times: 1, kind: 'drop' }],
-    ['PUT /v3/partner/accounts/{id}/status/cancel 500', { method: 'PUT', path: '/v3/partner/accounts/{id}/status/cancel', times: 1, kind: 'status', status: 500 }],
-    ['  GET   /v3/partner/accounts   429  ', { method: 'GET', path: '/v3/partner/accounts', times: 1, kind: 'status', status: 429 }],
+    [
+      'PUT /v3/partner/accounts/{id}/status/cancel 500',
+      { method: 'PUT', path: '/v3/partner/accounts/{id}/status/cancel', times: 1, kind: 'status', status: 500 },
+    ],
+    [
+      '  GET   /v3/partner/accounts   429  ',
+      { method: 'GET', path: '/v3/partner/accounts', times: 1, kind: 'status', status: 429 },
+    ],
   ])('%s', (spec, expected) => {
     expect(parseFaultSpec(spec)).toEqual(expected);
   });
@@ -38,6 +53,7 @@ describe('parseFaultSpec', () => {
   });
 
   it('documents every action and the count in its help text', () => {
-    for (const word of ['drop-after-store', 'provision-later', 'latency:MS', 'x*', '/plan$', '{name}']) expect(FAULT_SPEC_HELP).toContain(word);
+    for (const word of ['drop-after-store', 'provision-later', 'latency:MS', 'x*', '/plan$', '{name}'])
+      expect(FAULT_SPEC_HELP).toContain(word);
   });
 });

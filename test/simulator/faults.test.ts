@@ -11,7 +11,11 @@ async function rawCreate(login: string): Promise<Response> {
   const token = await mintToken(sim);
   return fetch(`${sim.baseUrl}/partner/accounts`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'x-api-key': sim.credentials.apiKey, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'x-api-key': sim.credentials.apiKey,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify(provisionBody(login)),
   });
 }
@@ -22,7 +26,8 @@ describe('status faults', () => {
     const api = new PartnerCaller(sim);
     sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 500 x2'));
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') }));
+    for (let i = 0; i < 3; i++)
+      answers.push(await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') }));
     expect(answers.map((a) => a.status)).toEqual([500, 500, 201]);
     expect(answers[0]?.body).toEqual([{ error_key: 'partner.api.internal_error', error_message: expect.any(String) }]);
     expect(sim.accounts()).toHaveLength(1);
@@ -35,7 +40,12 @@ describe('status faults', () => {
     const api = new PartnerCaller(sim);
     sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 503'));
     const first = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
-    expect(first.body).toEqual([{ error_key: 'partner.api.service_unavailable', error_message: 'Our internal service is temporarily unavailable.' }]);
+    expect(first.body).toEqual([
+      {
+        error_key: 'partner.api.service_unavailable',
+        error_message: 'Our internal service is temporarily unavailable.',
+      },
+    ]);
     expect(sim.accounts()).toHaveLength(0);
     clock += 5_000;
     expect(sim.accounts()).toEqual([expect.objectContaining({ login_name: 'hanks_fresh_fruit' })]);
@@ -43,35 +53,56 @@ describe('status faults', () => {
 
   it('with create503 "nothing" a 503 on a create stores nothing', async () => {
     let clock = Date.UTC(2026, 2, 14, 12);
-    sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 5_000, create503: 'nothing', now: () => clock });
+    sim = await startSimulator({
+      requestsPerSecond: 0,
+      provisionDelayMs: 5_000,
+      create503: 'nothing',
+      now: () => clock,
+    });
     const api = new PartnerCaller(sim);
     sim.faults.add(parseFaultSpec('POST /v3/partner/accounts 503'));
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(503);
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(
+      503,
+    );
     clock += 60_000;
     expect(sim.accounts()).toHaveLength(0);
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(201);
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(
+      201,
+    );
     expect(sim.accounts()).toHaveLength(1);
   });
 
   it('matches by method and path regex, and leaves other requests alone', async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
     const api = new PartnerCaller(sim);
-    const { encoded_account_id: id } = (await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).body;
+    const { encoded_account_id: id } = (
+      await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })
+    ).body;
     sim.faults.add({ method: 'PUT', path: /\/plan$/, kind: 'status', status: 500 });
     expect((await api.call('GET', `/v3/partner/accounts/${id}/plan`)).status).toBe(200);
     const failed = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD' } });
     expect(failed.status).toBe(500);
     expect(failed.body[0].error_key).toBe('partner.api.internal_error');
     expect(sim.findByLogin('hanks_fresh_fruit')?.plan_type).toBe('TRIAL');
-    expect((await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD' } })).status).toBe(200);
+    expect((await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD' } })).status).toBe(
+      200,
+    );
   });
 
   it('matches {name} segments of a string path, answers 429 with the throttled body, and takes a custom body', async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
     const api = new PartnerCaller(sim);
-    const { encoded_account_id: id } = (await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).body;
+    const { encoded_account_id: id } = (
+      await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })
+    ).body;
     sim.faults.add({ path: '/v3/partner/accounts/{id}/plan', kind: 'status', status: 429 });
-    sim.faults.add({ path: '/v3/partner/accounts', method: 'GET', kind: 'status', status: 502, body: [{ error_key: 'gateway', error_message: 'Bad gateway' }] });
+    sim.faults.add({
+      path: '/v3/partner/accounts',
+      method: 'GET',
+      kind: 'status',
+      status: 502,
+      body: [{ error_key: 'gateway', error_message: 'Bad gateway' }],
+    });
     const throttled = await api.call('GET', `/v3/partner/accounts/${id}/plan`);
     expect(throttled.status).toBe(429);
     expect(throttled.body).toEqual({ error_key: 'throttled', error_message: 'Too Many Requests' });
@@ -120,7 +151,9 @@ describe('connection faults', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(((error as Error).cause as { code?: string } | undefined)?.code).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
     expect(sim.findByLogin('hanks_fresh_fruit')).toMatchObject({ plan_type: 'TRIAL', billing_status: 'Trial' });
-    const retry = await new PartnerCaller(sim).call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
+    const retry = await new PartnerCaller(sim).call('POST', '/v3/partner/accounts', {
+      json: provisionBody('hanks_fresh_fruit'),
+    });
     expect(retry.status).toBe(409);
   });
 });
@@ -141,7 +174,10 @@ describe('provision-later', () => {
     clock += 60_000;
     const listed = await api.call('GET', '/v3/partner/accounts');
     expect(listed.body.site_owner_list).toEqual([
-      expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', encoded_account_id: again.body.encoded_account_id }),
+      expect.objectContaining({
+        site_owner_name: 'hanks_fresh_fruit',
+        encoded_account_id: again.body.encoded_account_id,
+      }),
       expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' }),
     ]);
     expect(sim.accounts()).toHaveLength(2);
@@ -152,7 +188,9 @@ describe('provision-later', () => {
     const api = new PartnerCaller(sim);
     sim.faults.add({ kind: 'provision-later' });
     expect((await api.call('GET', '/v3/partner/accounts')).status).toBe(200);
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(503);
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).status).toBe(
+      503,
+    );
     await vi.waitFor(() => expect(sim.findByLogin('hanks_fresh_fruit')).toBeDefined(), { timeout: 5000, interval: 20 });
   });
 
@@ -161,7 +199,9 @@ describe('provision-later', () => {
     const api = new PartnerCaller(sim);
     sim.faults.add({ kind: 'provision-later' });
     expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('bad') })).status).toBe(400);
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('bad_but_longer') })).status).toBe(201);
+    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('bad_but_longer') })).status).toBe(
+      201,
+    );
   });
 });
 
@@ -169,7 +209,9 @@ describe('latency', () => {
   it('holds the response: a delayed request is overtaken by a later one', async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
     const api = new PartnerCaller(sim);
-    const { encoded_account_id: id } = (await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })).body;
+    const { encoded_account_id: id } = (
+      await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })
+    ).body;
     sim.faults.add(parseFaultSpec('GET /v3/partner/accounts latency:300'));
     const order: string[] = [];
     const slow = api.call('GET', '/v3/partner/accounts').then((r) => order.push(`list ${r.status}`));

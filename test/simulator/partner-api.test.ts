@@ -73,7 +73,9 @@ describe('GET /partner/accounts', () => {
     await start({ seed: 30 });
     const all = sim.accounts().map((a) => a.encoded_account_id);
     const page = await api.call('GET', '/v3/partner/accounts?offset=MTA*&limit=10');
-    expect(page.body.site_owner_list.map((o: { encoded_account_id: string }) => o.encoded_account_id)).toEqual(all.slice(10, 20));
+    expect(page.body.site_owner_list.map((o: { encoded_account_id: string }) => o.encoded_account_id)).toEqual(
+      all.slice(10, 20),
+    );
     const beyond = await api.call('GET', '/v3/partner/accounts?offset=MTAw&limit=10');
     expect(beyond.body).toEqual({ site_owner_list: [] });
     for (const offset of ['10', 'not-base64!', 'LTE*']) {
@@ -89,8 +91,19 @@ describe('GET /partner/accounts', () => {
     await create('no_org_name_acct', { organization_name: undefined });
     const res = await api.call('GET', '/v3/partner/accounts');
     expect(res.body.site_owner_list).toEqual([
-      { encoded_account_id: id, subscriber_count: 0, organization_name: 'Hanks Fresh Fruit', site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' },
-      { encoded_account_id: expect.any(String), subscriber_count: 0, site_owner_name: 'no_org_name_acct', billing_status: 'Trial' },
+      {
+        encoded_account_id: id,
+        subscriber_count: 0,
+        organization_name: 'Hanks Fresh Fruit',
+        site_owner_name: 'hanks_fresh_fruit',
+        billing_status: 'Trial',
+      },
+      {
+        encoded_account_id: expect.any(String),
+        subscriber_count: 0,
+        site_owner_name: 'no_org_name_acct',
+        billing_status: 'Trial',
+      },
     ]);
   });
 
@@ -114,7 +127,8 @@ describe('GET /partner/accounts', () => {
     await start({ seed: 400 });
     const accounts = sim.accounts();
     const statuses = new Set(accounts.map((a) => `${a.plan_type}/${a.billing_status}`));
-    for (const combo of ['TRIAL/Trial', 'TRIAL/Trial End', 'BRONZE/Open', 'SILVER/Open', 'GOLD/Open']) expect(statuses).toContain(combo);
+    for (const combo of ['TRIAL/Trial', 'TRIAL/Trial End', 'BRONZE/Open', 'SILVER/Open', 'GOLD/Open'])
+      expect(statuses).toContain(combo);
     expect(accounts.some((a) => a.billing_status === 'Canceled' && a.plan_type !== 'TRIAL')).toBe(true);
     for (const a of accounts) {
       expect(a.encoded_account_id).toMatch(/^a07e1[a-z0-9]{7,9}$/);
@@ -135,17 +149,41 @@ describe('POST /partner/accounts', () => {
     expect(res.body.encoded_account_id).toMatch(/^a07e1[a-z0-9]{7,9}$/);
     expect(res.body.provision_uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const plan = await api.call('GET', `/v3/partner/accounts/${res.body.encoded_account_id}/plan`);
-    expect(plan.body).toEqual({ plan_type: 'TRIAL', current_tiers: [], billing_status: 'Trial', billing_day_of_month: null });
+    expect(plan.body).toEqual({
+      plan_type: 'TRIAL',
+      current_tiers: [],
+      billing_status: 'Trial',
+      billing_day_of_month: null,
+    });
     const stored = sim.findByLogin('hanks_fresh_fruit');
-    expect(stored).toMatchObject({ encoded_account_id: res.body.encoded_account_id, contact_email: 'hanksfreshfruit@example.com', has_password: true, managed_site_owner: false, created_seq: 1 });
+    expect(stored).toMatchObject({
+      encoded_account_id: res.body.encoded_account_id,
+      contact_email: 'hanksfreshfruit@example.com',
+      has_password: true,
+      managed_site_owner: false,
+      created_seq: 1,
+    });
     expect(JSON.stringify(sim.accounts())).not.toContain('Correct-Horse-9');
   });
 
   it('keeps the create-only fields, managed_site_owner, and state_code "" outside the US and Canada', async () => {
     await start();
-    await create('uk_client_01', { country_code: 'GB', state_code: '', billing_locale: 'en_GB', managed_site_owner: true, partner_account_id: 'p-1', website: 'https://example.co.uk' });
+    await create('uk_client_01', {
+      country_code: 'GB',
+      state_code: '',
+      billing_locale: 'en_GB',
+      managed_site_owner: true,
+      partner_account_id: 'p-1',
+      website: 'https://example.co.uk',
+    });
     await create('ca_client_01', { country_code: 'CA', state_code: 'ON' });
-    expect(sim.findByLogin('uk_client_01')).toMatchObject({ country_code: 'GB', state_code: '', billing_locale: 'en_GB', managed_site_owner: true, partner_account_id: 'p-1' });
+    expect(sim.findByLogin('uk_client_01')).toMatchObject({
+      country_code: 'GB',
+      state_code: '',
+      billing_locale: 'en_GB',
+      managed_site_owner: true,
+      partner_account_id: 'p-1',
+    });
     expect(sim.findByLogin('ca_client_01')?.state_code).toBe('ON');
   });
 
@@ -154,7 +192,12 @@ describe('POST /partner/accounts', () => {
     const missing = await api.call('POST', '/v3/partner/accounts', { json: {} });
     expect(missing.status).toBe(400);
     expect(missing.body.map((e: { error_message: string }) => e.error_message)).toEqual(
-      expect.arrayContaining(['contact_email is required.', 'country_code is required.', 'login_name is required.', 'state_code is required.']),
+      expect.arrayContaining([
+        'contact_email is required.',
+        'country_code is required.',
+        'login_name is required.',
+        'state_code is required.',
+      ]),
     );
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['short login', { login_name: 'abc12' }, /login_name must be at least 6/],
@@ -164,9 +207,21 @@ describe('POST /partner/accounts', () => {
       ['email length', { contact_email: `${'a'.repeat(75)}@example.com` }, /contact_email must be at most 80/],
       ['website', { website: 'ftp://example.com' }, /http:\/\/ or https:\/\//],
       ['short password', { password: 'Short-1' }, /password must be at least 8/],
-      ['password with external id', { external_id: '123', external_provider: 'PayPal' }, /password must not be used together/],
-      ['password containing login', { password: 'my-hanks_fresh_fruit-1' }, /must not contain any part of the username \("hanks_fresh_fruit"\)/],
-      ['password containing part of the login', { password: 'Fresh-Start-2026' }, /must not contain any part of the username \("fresh"\)/],
+      [
+        'password with external id',
+        { external_id: '123', external_provider: 'PayPal' },
+        /password must not be used together/,
+      ],
+      [
+        'password containing login',
+        { password: 'my-hanks_fresh_fruit-1' },
+        /must not contain any part of the username \("hanks_fresh_fruit"\)/,
+      ],
+      [
+        'password containing part of the login',
+        { password: 'Fresh-Start-2026' },
+        /must not contain any part of the username \("fresh"\)/,
+      ],
       ['US state', { state_code: 'ON' }, /valid US state/],
       ['CA province', { country_code: 'CA', state_code: 'MA' }, /valid Canadian province/],
       ['state outside US/CA', { country_code: 'GB', state_code: 'MA' }, /state_code must be blank/],
@@ -180,7 +235,9 @@ describe('POST /partner/accounts', () => {
       ['type', { login_name: 123456 }, /login_name must be a string/],
     ];
     for (const [name, overrides, message] of cases) {
-      const res = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit', overrides) });
+      const res = await api.call('POST', '/v3/partner/accounts', {
+        json: provisionBody('hanks_fresh_fruit', overrides),
+      });
       expect(res.status, name).toBe(400);
       expect(Array.isArray(res.body), name).toBe(true);
       expect(res.body.map((e: { error_message: string }) => e.error_message).join(' | '), name).toMatch(message);
@@ -195,18 +252,26 @@ describe('POST /partner/accounts', () => {
     for (const login of ['hanks_fresh_fruit', 'HANKS_Fresh_Fruit']) {
       const res = await api.call('POST', '/v3/partner/accounts', { json: provisionBody(login) });
       expect(res.status).toBe(409);
-      expect(res.body).toEqual([{ error_key: 'partner.api.conflict', error_message: expect.stringContaining('already in use') }]);
+      expect(res.body).toEqual([
+        { error_key: 'partner.api.conflict', error_message: expect.stringContaining('already in use') },
+      ]);
     }
     expect(sim.accounts()).toHaveLength(1);
   });
 
   it('answers 415 for a body that is not JSON by its content type, and 400 for malformed JSON', async () => {
     await start();
-    const text = await api.call('POST', '/v3/partner/accounts', { raw: JSON.stringify(provisionBody('hanks_fresh_fruit')), contentType: 'text/plain' });
+    const text = await api.call('POST', '/v3/partner/accounts', {
+      raw: JSON.stringify(provisionBody('hanks_fresh_fruit')),
+      contentType: 'text/plain',
+    });
     expect(text.status).toBe(415);
     const none = await api.call('POST', '/v3/partner/accounts');
     expect(none.status).toBe(415);
-    const malformed = await api.call('POST', '/v3/partner/accounts', { raw: '{"login_name": ', contentType: 'application/json; charset=utf-8' });
+    const malformed = await api.call('POST', '/v3/partner/accounts', {
+      raw: '{"login_name": ',
+      contentType: 'application/json; charset=utf-8',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body[0].error_key).toBe('partner.api.request.malformed');
     const array = await api.call('POST', '/v3/partner/accounts', { json: [provisionBody('hanks_fresh_fruit')] });
@@ -219,37 +284,67 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
   it('leaving TRIAL opens billing with the billing day from the body', async () => {
     await start();
     const id = await create('hanks_fresh_fruit');
-    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD', billing_day_of_month: 15 } });
+    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, {
+      json: { plan_type: 'GOLD', billing_day_of_month: 15 },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ plan_type: 'GOLD', billing_status: 'Open', billing_day_of_month: 15 });
-    expect(res.body.current_tiers).toEqual([{ usage_type: 'CONTACTS', current_usage: 0, tier: 1, tier_min: 0, tier_max: 500, price: expect.any(Number), currency_code: 'USD' }]);
+    expect(res.body.current_tiers).toEqual([
+      {
+        usage_type: 'CONTACTS',
+        current_usage: 0,
+        tier: 1,
+        tier_min: 0,
+        tier_max: 500,
+        price: expect.any(Number),
+        currency_code: 'USD',
+      },
+    ]);
     expect((await api.call('GET', `/v3/partner/accounts/${id}/plan`)).body).toEqual(res.body);
     const listed = await api.call('GET', '/v3/partner/accounts');
     expect(listed.body.site_owner_list[0].billing_status).toBe('Open');
   });
 
-  it('leaving TRIAL without a billing day uses the day of the change (UTC); the docs\' string day is accepted', async () => {
+  it("leaving TRIAL without a billing day uses the day of the change (UTC); the docs' string day is accepted", async () => {
     await start();
     const a = await create('client_without_day');
     const b = await create('client_string_day');
-    expect((await api.call('PUT', `/v3/partner/accounts/${a}/plan`, { json: { plan_type: 'SILVER' } })).body.billing_day_of_month).toBe(14);
-    expect((await api.call('PUT', `/v3/partner/accounts/${b}/plan`, { json: { plan_type: 'BRONZE', billing_day_of_month: '1' } })).body.billing_day_of_month).toBe(1);
+    expect(
+      (await api.call('PUT', `/v3/partner/accounts/${a}/plan`, { json: { plan_type: 'SILVER' } })).body
+        .billing_day_of_month,
+    ).toBe(14);
+    expect(
+      (
+        await api.call('PUT', `/v3/partner/accounts/${b}/plan`, {
+          json: { plan_type: 'BRONZE', billing_day_of_month: '1' },
+        })
+      ).body.billing_day_of_month,
+    ).toBe(1);
   });
 
   it('ignores the billing day when not leaving TRIAL', async () => {
     await start();
     const id = await create('hanks_fresh_fruit');
     await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD', billing_day_of_month: 15 } });
-    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'BRONZE', billing_day_of_month: 3 } });
+    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, {
+      json: { plan_type: 'BRONZE', billing_day_of_month: 3 },
+    });
     expect(res.body).toMatchObject({ plan_type: 'BRONZE', billing_status: 'Open', billing_day_of_month: 15 });
   });
 
   it('has no way back to TRIAL; TRIAL on a trial account changes nothing', async () => {
     await start();
     const trial = await create('still_on_trial');
-    const same = await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, { json: { plan_type: 'TRIAL', billing_day_of_month: 5 } });
+    const same = await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, {
+      json: { plan_type: 'TRIAL', billing_day_of_month: 5 },
+    });
     expect(same.status).toBe(200);
-    expect(same.body).toEqual({ plan_type: 'TRIAL', current_tiers: [], billing_status: 'Trial', billing_day_of_month: null });
+    expect(same.body).toEqual({
+      plan_type: 'TRIAL',
+      current_tiers: [],
+      billing_status: 'Trial',
+      billing_day_of_month: null,
+    });
     const paid = await create('already_paying');
     await api.call('PUT', `/v3/partner/accounts/${paid}/plan`, { json: { plan_type: 'SILVER' } });
     const back = await api.call('PUT', `/v3/partner/accounts/${paid}/plan`, { json: { plan_type: 'TRIAL' } });
@@ -261,7 +356,9 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
   it('reactivates a canceled account with a paid plan, never with TRIAL', async () => {
     await start();
     const paid = await create('hanks_fresh_fruit');
-    await api.call('PUT', `/v3/partner/accounts/${paid}/plan`, { json: { plan_type: 'GOLD', billing_day_of_month: 9 } });
+    await api.call('PUT', `/v3/partner/accounts/${paid}/plan`, {
+      json: { plan_type: 'GOLD', billing_day_of_month: 9 },
+    });
     await api.call('PUT', `/v3/partner/accounts/${paid}/status/cancel`, { json: { reason_id: 1 } });
     expect((await api.call('GET', `/v3/partner/accounts/${paid}/plan`)).body.billing_status).toBe('Canceled');
     const res = await api.call('PUT', `/v3/partner/accounts/${paid}/plan`, { json: { plan_type: 'SILVER' } });
@@ -270,8 +367,12 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
 
     const trial = await create('canceled_trial');
     await api.call('PUT', `/v3/partner/accounts/${trial}/status/cancel`);
-    expect((await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, { json: { plan_type: 'TRIAL' } })).status).toBe(400);
-    const reopened = await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, { json: { plan_type: 'BRONZE', billing_day_of_month: 20 } });
+    expect((await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, { json: { plan_type: 'TRIAL' } })).status).toBe(
+      400,
+    );
+    const reopened = await api.call('PUT', `/v3/partner/accounts/${trial}/plan`, {
+      json: { plan_type: 'BRONZE', billing_day_of_month: 20 },
+    });
     expect(reopened.body).toMatchObject({ plan_type: 'BRONZE', billing_status: 'Open', billing_day_of_month: 20 });
   });
 
@@ -289,7 +390,11 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
       { plan_type: 'GOLD', plan_group_id: 'twelve' },
     ];
     for (const json of bodies) {
-      const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, json === undefined ? { contentType: 'application/json' } : { json });
+      const res = await api.call(
+        'PUT',
+        `/v3/partner/accounts/${id}/plan`,
+        json === undefined ? { contentType: 'application/json' } : { json },
+      );
       expect(res.status, JSON.stringify(json)).toBe(400);
     }
     expect(sim.findByLogin('hanks_fresh_fruit')?.plan_type).toBe('TRIAL');
@@ -298,7 +403,9 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
   it('accepts the legacy plan types and a plan_group_id, which GET does not return', async () => {
     await start();
     const id = await create('hanks_fresh_fruit');
-    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'BEST', plan_group_id: 152 } });
+    const res = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, {
+      json: { plan_type: 'BEST', plan_group_id: 152 },
+    });
     expect(res.body.plan_type).toBe('BEST');
     expect(res.body).not.toHaveProperty('plan_group_id');
     expect(sim.findByLogin('hanks_fresh_fruit')?.plan_group_id).toBe(152);
@@ -311,13 +418,18 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
     expect([get.status, put.status]).toEqual([404, 404]);
     expect(get.body[0].error_key).toBe('partner.api.not_found');
     const id = await create('hanks_fresh_fruit');
-    const text = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { raw: 'plan_type=GOLD', contentType: 'application/x-www-form-urlencoded' });
+    const text = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, {
+      raw: 'plan_type=GOLD',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(text.status).toBe(415);
   });
 
   it('prices the current tier by subscriber count and currency', async () => {
     await start({ seed: 200 });
-    const paid = sim.accounts().find((a) => a.billing_status === 'Open' && a.subscriber_count > 1000 && a.billing_locale === 'en_GB');
+    const paid = sim
+      .accounts()
+      .find((a) => a.billing_status === 'Open' && a.subscriber_count > 1000 && a.billing_locale === 'en_GB');
     expect(paid).toBeDefined();
     const res = await api.call('GET', `/v3/partner/accounts/${paid?.encoded_account_id}/plan`);
     const [tier] = res.body.current_tiers;
@@ -351,7 +463,9 @@ describe('PUT /partner/accounts/{id}/status/cancel', () => {
     const id = await create('hanks_fresh_fruit');
     await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD' } });
     const when = new Date(clock + 3 * 86_400_000).toISOString();
-    const res = await api.call('PUT', `/v3/partner/accounts/${id}/status/cancel`, { json: { reason_id: 27, effective_date: when } });
+    const res = await api.call('PUT', `/v3/partner/accounts/${id}/status/cancel`, {
+      json: { reason_id: 27, effective_date: when },
+    });
     expect(res.body).toEqual({ reason_id: 27, effective_date: when });
     expect((await api.call('GET', `/v3/partner/accounts/${id}/plan`)).body.billing_status).toBe('Open');
     clock += 3 * 86_400_000;
@@ -368,13 +482,21 @@ describe('PUT /partner/accounts/{id}/status/cancel', () => {
     expect(upgraded.body.billing_status).toBe('Open');
     expect(sim.findByLogin('hanks_fresh_fruit')?.cancellation?.effective_date).toBe(when);
     clock += 86_400_000;
-    expect((await api.call('GET', `/v3/partner/accounts/${id}/plan`)).body).toMatchObject({ plan_type: 'GOLD', billing_status: 'Canceled' });
+    expect((await api.call('GET', `/v3/partner/accounts/${id}/plan`)).body).toMatchObject({
+      plan_type: 'GOLD',
+      billing_status: 'Canceled',
+    });
   });
 
   it('answers 400 for a reason id CTCT does not list or a date that is not ISO-8601', async () => {
     await start();
     const id = await create('hanks_fresh_fruit');
-    for (const json of [{ reason_id: 4 }, { reason_id: '1' }, { effective_date: 'tomorrow' }, { effective_date: '2026-13-45T00:00:00Z' }]) {
+    for (const json of [
+      { reason_id: 4 },
+      { reason_id: '1' },
+      { effective_date: 'tomorrow' },
+      { effective_date: '2026-13-45T00:00:00Z' },
+    ]) {
       const res = await api.call('PUT', `/v3/partner/accounts/${id}/status/cancel`, { json });
       expect(res.status, JSON.stringify(json)).toBe(400);
     }
@@ -383,7 +505,9 @@ describe('PUT /partner/accounts/{id}/status/cancel', () => {
 
   it('answers 404 for an unknown id; cancelling twice answers the cancellation in force', async () => {
     await start();
-    expect((await api.call('PUT', '/v3/partner/accounts/a07e1nothere/status/cancel', { json: { reason_id: 1 } })).status).toBe(404);
+    expect(
+      (await api.call('PUT', '/v3/partner/accounts/a07e1nothere/status/cancel', { json: { reason_id: 1 } })).status,
+    ).toBe(404);
     const id = await create('hanks_fresh_fruit');
     const first = await api.call('PUT', `/v3/partner/accounts/${id}/status/cancel`, { json: { reason_id: 1 } });
     clock += 60_000;
@@ -393,7 +517,15 @@ describe('PUT /partner/accounts/{id}/status/cancel', () => {
 });
 
 describe('users/sso and account_operations/sync', () => {
-  const ssoUser = { first_name: 'Josie', last_name: 'Lang', role_name: 'campaign_creator', contact_email: 'josie@example.com', login_name: 'josie.lang', external_id: '23378234122161121', external_provider: 'Yahoo' };
+  const ssoUser = {
+    first_name: 'Josie',
+    last_name: 'Lang',
+    role_name: 'campaign_creator',
+    contact_email: 'josie@example.com',
+    login_name: 'josie.lang',
+    external_id: '23378234122161121',
+    external_provider: 'Yahoo',
+  };
   const postUser = (id: string, json: unknown) => api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json });
 
   it('adds an SSO user with 201 and no body; 409 for a login or email already in the account; 400 for missing or long fields; 404 for an unknown id', async () => {
@@ -402,11 +534,23 @@ describe('users/sso and account_operations/sync', () => {
     const created = await postUser(id, ssoUser);
     expect(created.status).toBe(201);
     expect(created.body).toBeUndefined();
-    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([{ ...ssoUser, created_at: new Date(clock).toISOString() }]);
-    const conflicts = [ssoUser, { ...ssoUser, login_name: 'JOSIE.LANG', contact_email: 'other@example.com' }, { ...ssoUser, login_name: 'other', contact_email: 'Josie@Example.com' }, { ...ssoUser, login_name: 'Hanks_Fresh_Fruit', contact_email: 'x@example.com' }];
+    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([
+      { ...ssoUser, created_at: new Date(clock).toISOString() },
+    ]);
+    const conflicts = [
+      ssoUser,
+      { ...ssoUser, login_name: 'JOSIE.LANG', contact_email: 'other@example.com' },
+      { ...ssoUser, login_name: 'other', contact_email: 'Josie@Example.com' },
+      { ...ssoUser, login_name: 'Hanks_Fresh_Fruit', contact_email: 'x@example.com' },
+    ];
     for (const json of conflicts) expect((await postUser(id, json)).status).toBe(409);
     const { external_id: _omitted, ...missing } = ssoUser;
-    for (const json of [missing, { ...ssoUser, login_name: 'x'.repeat(51) }, { ...ssoUser, login_name: 'other', role_name: 'owner' }, { ...ssoUser, login_name: 'other', external_provider: 'p'.repeat(81) }]) {
+    for (const json of [
+      missing,
+      { ...ssoUser, login_name: 'x'.repeat(51) },
+      { ...ssoUser, login_name: 'other', role_name: 'owner' },
+      { ...ssoUser, login_name: 'other', external_provider: 'p'.repeat(81) },
+    ]) {
       expect((await postUser(id, json)).status).toBe(400);
     }
     expect((await postUser('a07e1nothere', ssoUser)).status).toBe(404);
@@ -418,13 +562,27 @@ describe('users/sso and account_operations/sync', () => {
     const id = await create('no_sso_client');
     const refused = await postUser(id, ssoUser);
     expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ error_key: 'forbidden', error_message: `Single Sign On (SSO) for all users is not enabled for client account ${id}.` });
+    expect(refused.body).toEqual({
+      error_key: 'forbidden',
+      error_message: `Single Sign On (SSO) for all users is not enabled for client account ${id}.`,
+    });
     expect(sim.findByLogin('no_sso_client')).toMatchObject({ sso_enabled: false, sso_users: [] });
   });
 
   it('seeds every fifth account with SSO for all users', async () => {
     await start({ seed: 10 });
-    expect(sim.accounts().map((account) => account.sso_enabled)).toEqual([false, false, false, false, true, false, false, false, false, true]);
+    expect(sim.accounts().map((account) => account.sso_enabled)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('runs account operations only for managed accounts, after validating the request', async () => {
@@ -434,13 +592,40 @@ describe('users/sso and account_operations/sync', () => {
     const json = { account_operation_url: '/account/summary', account_operation_method: 'GET' };
     const ok = await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json });
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ encoded_account_id: managed, contact_email: 'managedclient@example.com', country_code: 'US', state_code: 'MA', organization_name: 'Hanks Fresh Fruit', first_name: 'Hank', last_name: 'Smith' });
-    expect((await api.call('POST', `/v3/partner/accounts/${unmanaged}/account_operations/sync`, { json })).status).toBe(403);
-    for (const bad of [{}, { account_operation_url: '/contacts' }, { ...json, account_operation_method: 'TRACE' }, { ...json, account_operation_url: 'https://api.cc.email/v3/contacts' }, { ...json, account_operation_headers: 'Accept: x' }]) {
-      expect((await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json: bad })).status, JSON.stringify(bad)).toBe(400);
+    expect(ok.body).toEqual({
+      encoded_account_id: managed,
+      contact_email: 'managedclient@example.com',
+      country_code: 'US',
+      state_code: 'MA',
+      organization_name: 'Hanks Fresh Fruit',
+      first_name: 'Hank',
+      last_name: 'Smith',
+    });
+    expect((await api.call('POST', `/v3/partner/accounts/${unmanaged}/account_operations/sync`, { json })).status).toBe(
+      403,
+    );
+    for (const bad of [
+      {},
+      { account_operation_url: '/contacts' },
+      { ...json, account_operation_method: 'TRACE' },
+      { ...json, account_operation_url: 'https://api.cc.email/v3/contacts' },
+      { ...json, account_operation_headers: 'Accept: x' },
+    ]) {
+      expect(
+        (await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json: bad })).status,
+        JSON.stringify(bad),
+      ).toBe(400);
     }
-    expect((await api.call('POST', '/v3/partner/accounts/a07e1nothere/account_operations/sync', { json })).status).toBe(404);
-    const unserved = await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, { json: { account_operation_url: '/contacts/{contact_id}', account_operation_method: 'GET', account_operation_path_parameters: [{ path_param_key: 'contact_id', path_param_value: 'c-1' }] } });
+    expect((await api.call('POST', '/v3/partner/accounts/a07e1nothere/account_operations/sync', { json })).status).toBe(
+      404,
+    );
+    const unserved = await api.call('POST', `/v3/partner/accounts/${managed}/account_operations/sync`, {
+      json: {
+        account_operation_url: '/contacts/{contact_id}',
+        account_operation_method: 'GET',
+        account_operation_path_parameters: [{ path_param_key: 'contact_id', path_param_value: 'c-1' }],
+      },
+    });
     expect(unserved.status).toBe(404);
     expect(unserved.body[0].error_message).toContain('GET /contacts/c-1');
   });
@@ -448,22 +633,70 @@ describe('users/sso and account_operations/sync', () => {
   it('updates the summary partially and keeps one physical address: POST once (then 409), PUT replaces it whole', async () => {
     await start();
     const id = await create('managed_client', { managed_site_owner: true, organization_name: 'Old Name' });
-    const sync = (json: Record<string, unknown>) => api.call('POST', `/v3/partner/accounts/${id}/account_operations/sync`, { json });
+    const sync = (json: Record<string, unknown>) =>
+      api.call('POST', `/v3/partner/accounts/${id}/account_operations/sync`, { json });
     const payload = (value: unknown) => JSON.stringify(value);
 
-    const put = await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: payload({ organization_name: 'New Name', contact_phone: '555-0100' }) });
+    const put = await sync({
+      account_operation_url: '/account/summary',
+      account_operation_method: 'PUT',
+      account_operation_payload: payload({ organization_name: 'New Name', contact_phone: '555-0100' }),
+    });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', first_name: 'Hank' });
-    const address = { address_line1: '12 Harbor Road', address_line2: 'Suite 4', city: 'Portland', state_code: 'ME', postal_code: '04101', country_code: 'US' };
-    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(address) })).status).toBe(404);
-    const posted = await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: payload(address) });
+    const address = {
+      address_line1: '12 Harbor Road',
+      address_line2: 'Suite 4',
+      city: 'Portland',
+      state_code: 'ME',
+      postal_code: '04101',
+      country_code: 'US',
+    };
+    expect(
+      (
+        await sync({
+          account_operation_url: '/account/summary/physical_address',
+          account_operation_method: 'PUT',
+          account_operation_payload: payload(address),
+        })
+      ).status,
+    ).toBe(404);
+    const posted = await sync({
+      account_operation_url: '/account/summary/physical_address',
+      account_operation_method: 'POST',
+      account_operation_payload: payload(address),
+    });
     expect(posted.status).toBe(200);
-    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'POST', account_operation_payload: payload(address) })).status).toBe(409);
+    expect(
+      (
+        await sync({
+          account_operation_url: '/account/summary/physical_address',
+          account_operation_method: 'POST',
+          account_operation_payload: payload(address),
+        })
+      ).status,
+    ).toBe(409);
     const { address_line2: _dropped, ...moved } = { ...address, address_line1: '14 Harbor Road' };
-    expect((await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(moved) })).status).toBe(200);
+    expect(
+      (
+        await sync({
+          account_operation_url: '/account/summary/physical_address',
+          account_operation_method: 'PUT',
+          account_operation_payload: payload(moved),
+        })
+      ).status,
+    ).toBe(200);
 
-    const summary = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET', account_operation_query_parameters: [{ query_param_key: 'extra_fields', query_param_value: 'physical_address' }] });
-    expect(summary.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', physical_address: moved });
+    const summary = await sync({
+      account_operation_url: '/account/summary',
+      account_operation_method: 'GET',
+      account_operation_query_parameters: [{ query_param_key: 'extra_fields', query_param_value: 'physical_address' }],
+    });
+    expect(summary.body).toMatchObject({
+      organization_name: 'New Name',
+      contact_phone: '555-0100',
+      physical_address: moved,
+    });
     expect(summary.body.physical_address).not.toHaveProperty('address_line2');
     const plain = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET' });
     expect(plain.body).not.toHaveProperty('physical_address');
@@ -474,11 +707,31 @@ describe('users/sso and account_operations/sync', () => {
       { address_line1: 'x', city: 'London', country_code: 'GB', state_code: 'LN' },
       { city: 'Portland', country_code: 'US', state_code: 'ME', postal_code: '04101' },
     ]) {
-      const res = await sync({ account_operation_url: '/account/summary/physical_address', account_operation_method: 'PUT', account_operation_payload: payload(bad) });
+      const res = await sync({
+        account_operation_url: '/account/summary/physical_address',
+        account_operation_method: 'PUT',
+        account_operation_payload: payload(bad),
+      });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
-    expect((await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: payload({ contact_phone: 'x'.repeat(26) }) })).status).toBe(400);
-    expect((await sync({ account_operation_url: '/account/summary', account_operation_method: 'PUT', account_operation_payload: '{not json' })).status).toBe(400);
+    expect(
+      (
+        await sync({
+          account_operation_url: '/account/summary',
+          account_operation_method: 'PUT',
+          account_operation_payload: payload({ contact_phone: 'x'.repeat(26) }),
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await sync({
+          account_operation_url: '/account/summary',
+          account_operation_method: 'PUT',
+          account_operation_payload: '{not json',
+        })
+      ).status,
+    ).toBe(400);
     expect(sim.findByLogin('managed_client')).toMatchObject({ organization_name: 'New Name', physical_address: moved });
   });
 });
@@ -505,17 +758,39 @@ describe('unknown routes and methods', () => {
     await api.call('PUT', `/v3/partner/accounts/${id}/plan`, { json: { plan_type: 'GOLD' } });
     await api.call('PUT', `/v3/partner/accounts/${id}/status/cancel`);
     await api.call('GET', '/v3/partner/accounts');
-    expect(sim.stats.byOperation).toEqual({ token: 1, createAccount: 1, getPlan: 1, setPlan: 1, cancelAccount: 1, listAccounts: 1 });
+    expect(sim.stats.byOperation).toEqual({
+      token: 1,
+      createAccount: 1,
+      getPlan: 1,
+      setPlan: 1,
+      cancelAccount: 1,
+      listAccounts: 1,
+    });
     expect(sim.stats.maxInFlight).toBe(1);
   });
 });
 
 describe('contract coverage', () => {
   it('checked a response of every operation and declared schema against the spec', () => {
-    for (const name of ['getPartnerSiteOwners 200', 'provision 201', 'getPlan 200', 'setPlan 200', 'cancelAccount 200', 'createSSOUser 201 (no schema)', 'partnerAccountOperationsPostSync 200 (no schema)']) {
+    for (const name of [
+      'getPartnerSiteOwners 200',
+      'provision 201',
+      'getPlan 200',
+      'setPlan 200',
+      'cancelAccount 200',
+      'createSSOUser 201 (no schema)',
+      'partnerAccountOperationsPostSync 200 (no schema)',
+    ]) {
       expect(checkedResponses).toContain(name);
     }
-    for (const name of ['APIErrorSchema 400', 'APIErrorSchema 404', 'APIErrorSchema 405', 'APIErrorSchema 409', 'APIErrorSchema 415', 'AuthorizationErrorSchema 403']) {
+    for (const name of [
+      'APIErrorSchema 400',
+      'APIErrorSchema 404',
+      'APIErrorSchema 405',
+      'APIErrorSchema 409',
+      'APIErrorSchema 415',
+      'AuthorizationErrorSchema 403',
+    ]) {
       expect(checkedResponses).toContain(name);
     }
   });

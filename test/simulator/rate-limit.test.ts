@@ -32,7 +32,9 @@ describe('per-second limit', () => {
     const api = new PartnerCaller(sim);
     await api.authorization();
     const results: SimCall[] = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => api.call('POST', '/v3/partner/accounts', { json: provisionBody(`burst_client_${i}`) })),
+      Array.from({ length: 8 }, (_, i) =>
+        api.call('POST', '/v3/partner/accounts', { json: provisionBody(`burst_client_${i}`) }),
+      ),
     );
     const throttled = results.filter((r) => r.status === 429);
     expect(throttled.length).toBeGreaterThanOrEqual(1);

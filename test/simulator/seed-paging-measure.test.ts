@@ -17,7 +17,10 @@ describe('measurement: seeding 10,000 accounts and paging through them', () => {
     let next: string | undefined = '/v3/partner/accounts?limit=50';
     while (next) {
       const res = await fetch(`${origin}${next}`, { headers });
-      const body = (await res.json()) as { site_owner_list: Array<{ encoded_account_id: string }>; _links?: { next?: { href: string } } };
+      const body = (await res.json()) as {
+        site_owner_list: Array<{ encoded_account_id: string }>;
+        _links?: { next?: { href: string } };
+      };
       bodies.push(body);
       ids.push(...body.site_owner_list.map((o) => o.encoded_account_id));
       next = body._links?.next?.href;

@@ -7,7 +7,9 @@ import { expect } from 'vitest';
 import type { Simulator } from '../../src/simulator/simulator.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 type SwaggerSchema = Record<string, unknown>;
 interface SwaggerOperation {
@@ -23,7 +25,19 @@ interface SwaggerSpec {
 const SPEC_FILE = fileURLToPath(new URL('../../spec/ctct-v3-partner-subset-3.0.178.yaml', import.meta.url));
 export const spec = parse(readFileSync(SPEC_FILE, 'utf8')) as SwaggerSpec;
 
-const KEPT_KEYWORDS = ['type', 'required', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'maxItems', 'minItems', 'format', 'pattern'];
+const KEPT_KEYWORDS = [
+  'type',
+  'required',
+  'enum',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'maxItems',
+  'minItems',
+  'format',
+  'pattern',
+];
 
 /**
  * Swagger 2.0 schema → JSON Schema: `#/definitions/...` refs inlined, annotations dropped.
@@ -33,7 +47,10 @@ const KEPT_KEYWORDS = ['type', 'required', 'enum', 'minimum', 'maximum', 'minLen
  * - Swagger 2.0 cannot say "nullable", so a property whose description says its value is
  *   `null` (billing_day_of_month of trials, last_login_date) also accepts null.
  */
-export function convertSwaggerSchema(schema: SwaggerSchema, definitions: Record<string, SwaggerSchema> = spec.definitions): SwaggerSchema {
+export function convertSwaggerSchema(
+  schema: SwaggerSchema,
+  definitions: Record<string, SwaggerSchema> = spec.definitions,
+): SwaggerSchema {
   const ref = schema.$ref;
   if (typeof ref === 'string') {
     const name = ref.replace('#/definitions/', '');
@@ -79,16 +96,27 @@ function withErrorFields(schema: SwaggerSchema): SwaggerSchema {
     : { ...schema, ...required };
 }
 const apiErrorSchema = withErrorFields(convertSwaggerSchema({ $ref: '#/definitions/APIErrorSchema' }));
-const authorizationErrorSchema = withErrorFields(convertSwaggerSchema({ $ref: '#/definitions/AuthorizationErrorSchema' }));
+const authorizationErrorSchema = withErrorFields(
+  convertSwaggerSchema({ $ref: '#/definitions/AuthorizationErrorSchema' }),
+);
 const rateLimitSchema = {
   oneOf: [
-    { ...authorizationErrorSchema, properties: { error_key: { const: 'throttled' }, error_message: { const: 'Too Many Requests' } } },
-    { ...authorizationErrorSchema, properties: { error_key: { const: 'quota_exceeded' }, error_message: { const: 'Limit Exceeded' } } },
+    {
+      ...authorizationErrorSchema,
+      properties: { error_key: { const: 'throttled' }, error_message: { const: 'Too Many Requests' } },
+    },
+    {
+      ...authorizationErrorSchema,
+      properties: { error_key: { const: 'quota_exceeded' }, error_message: { const: 'Limit Exceeded' } },
+    },
   ],
 };
 
 /** The spec's path template and operation for a request path such as /v3/partner/accounts/a07e1x/plan. */
-export function findOperation(method: string, path: string): { template: string; operation: SwaggerOperation } | undefined {
+export function findOperation(
+  method: string,
+  path: string,
+): { template: string; operation: SwaggerOperation } | undefined {
   if (!path.startsWith(spec.basePath)) return undefined;
   const rest = path.slice(spec.basePath.length);
   for (const [template, operations] of Object.entries(spec.paths)) {
@@ -110,7 +138,11 @@ function compile(key: string, schema: SwaggerSchema): ValidateFunction {
 }
 
 /** Which schema the spec gives a response, and its name for messages; undefined when none applies. */
-export function findResponseSchema(method: string, path: string, status: number): { name: string; validate: ValidateFunction } | undefined {
+export function findResponseSchema(
+  method: string,
+  path: string,
+  status: number,
+): { name: string; validate: ValidateFunction } | undefined {
   const found = findOperation(method, path);
   const declared = found?.operation.responses[String(status)]?.schema;
   if (found && declared) {
@@ -118,7 +150,8 @@ export function findResponseSchema(method: string, path: string, status: number)
     return { name, validate: compile(name, convertSwaggerSchema(declared)) };
   }
   if (status === 429) return { name: 'rate limit 429', validate: compile('429', rateLimitSchema) };
-  if (status === 401 || status === 403) return { name: `AuthorizationErrorSchema ${status}`, validate: compile('auth', authorizationErrorSchema) };
+  if (status === 401 || status === 403)
+    return { name: `AuthorizationErrorSchema ${status}`, validate: compile('auth', authorizationErrorSchema) };
   if (status >= 400) return { name: `APIErrorSchema ${status}`, validate: compile('api', apiErrorSchema) };
   return undefined;
 }
@@ -133,12 +166,16 @@ export function expectConformsToSpec(method: string, path: string, status: numbe
     const operation = findOperation(method, path);
     const declared = operation?.operation.responses[String(status)];
     // A 2xx the spec declares without a schema (201 of users/sso, 200 of sync) needs no check here.
-    if (!(declared && status < 300)) throw new Error(`${method} ${path} ${status}: no spec schema and not a declared status`);
+    if (!(declared && status < 300))
+      throw new Error(`${method} ${path} ${status}: no spec schema and not a declared status`);
     checkedResponses.push(`${operation?.operation.operationId} ${status} (no schema)`);
     return;
   }
   const ok = schema.validate(body);
-  expect(ok, `${method} ${path} ${status} against ${schema.name}: ${ajv.errorsText(schema.validate.errors)}\n${JSON.stringify(body)}`).toBe(true);
+  expect(
+    ok,
+    `${method} ${path} ${status} against ${schema.name}: ${ajv.errorsText(schema.validate.errors)}\n${JSON.stringify(body)}`,
+  ).toBe(true);
   checkedResponses.push(schema.name);
 }
 
@@ -169,7 +206,10 @@ function basicAuth(clientId: string, secret: string): string {
 export async function mintToken(sim: Simulator): Promise<string> {
   const res = await fetch(sim.tokenUrl, {
     method: 'POST',
-    headers: { authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   expect(res.status).toBe(200);
@@ -177,7 +217,10 @@ export async function mintToken(sim: Simulator): Promise<string> {
   return body.access_token;
 }
 
-export async function callToken(sim: Simulator, init: { headers?: Record<string, string>; body?: string; query?: string; method?: string }): Promise<SimCall> {
+export async function callToken(
+  sim: Simulator,
+  init: { headers?: Record<string, string>; body?: string; query?: string; method?: string },
+): Promise<SimCall> {
   const res = await fetch(`${sim.tokenUrl}${init.query ?? ''}`, {
     method: init.method ?? 'POST',
     headers: init.headers ?? {},
@@ -213,7 +256,8 @@ export class PartnerCaller {
     const res = await fetch(`${origin}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
     const parsed = text ? (JSON.parse(text) as T) : (undefined as T);
-    if (res.status >= 200 && res.status < 300) expect(res.headers.get('content-type') ?? 'application/json').toMatch(/^application\/json/);
+    if (res.status >= 200 && res.status < 300)
+      expect(res.headers.get('content-type') ?? 'application/json').toMatch(/^application\/json/);
     expectConformsToSpec(method, new URL(path, origin).pathname, res.status, parsed);
     return { status: res.status, headers: res.headers, body: parsed };
   }

@@ -17,16 +17,29 @@ describe('token endpoint', () => {
     sim = await startSimulator({ tokenTtlSeconds: 3600 });
     expect(sim.tokenUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/partners\/oauth2\/default\/v1\/token$/);
     const res = await callToken(sim, {
-      headers: { authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret), 'content-type': FORM },
+      headers: {
+        authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret),
+        'content-type': FORM,
+      },
       body: 'grant_type=client_credentials&scope=v3api%2Fgeneral.partner',
     });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'v3api/general.partner' });
+    expect(res.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: 'v3api/general.partner',
+    });
     const parts = (res.body.access_token as string).split('.');
     expect(parts).toHaveLength(3);
     expect(decodeJwtPart(parts[0] as string)).toMatchObject({ alg: 'HS256', typ: 'JWT' });
     const claims = decodeJwtPart(parts[1] as string);
-    expect(claims).toMatchObject({ sub: sim.credentials.clientId, client_id: sim.credentials.clientId, token_use: 'access', scope: 'v3api/general.partner' });
+    expect(claims).toMatchObject({
+      sub: sim.credentials.clientId,
+      client_id: sim.credentials.clientId,
+      token_use: 'access',
+      scope: 'v3api/general.partner',
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBe(3600);
   });
 
@@ -34,7 +47,10 @@ describe('token endpoint', () => {
     sim = await startSimulator();
     const res = await callToken(sim, {
       query: '?grant_type=client_credentials',
-      headers: { authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret), 'content-type': FORM },
+      headers: {
+        authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret),
+        'content-type': FORM,
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('Bearer');
@@ -43,7 +59,10 @@ describe('token endpoint', () => {
   it('answers 415 without the form content type', async () => {
     sim = await startSimulator();
     const auth = basicAuth(sim.credentials.clientId, sim.credentials.clientSecret);
-    const asJson = await callToken(sim, { headers: { authorization: auth, 'content-type': 'application/json' }, body: '{"grant_type":"client_credentials"}' });
+    const asJson = await callToken(sim, {
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: '{"grant_type":"client_credentials"}',
+    });
     const none = await callToken(sim, { headers: { authorization: auth }, query: '?grant_type=client_credentials' });
     expect([asJson.status, none.status]).toEqual([415, 415]);
     expect(asJson.body.error).toBe('invalid_request');
@@ -52,8 +71,14 @@ describe('token endpoint', () => {
   it('answers 401 invalid_client for a wrong secret, an unknown client or no Basic auth', async () => {
     sim = await startSimulator();
     const body = 'grant_type=client_credentials';
-    const wrongSecret = await callToken(sim, { headers: { authorization: basicAuth(sim.credentials.clientId, 'nope'), 'content-type': FORM }, body });
-    const wrongClient = await callToken(sim, { headers: { authorization: basicAuth('other', sim.credentials.clientSecret), 'content-type': FORM }, body });
+    const wrongSecret = await callToken(sim, {
+      headers: { authorization: basicAuth(sim.credentials.clientId, 'nope'), 'content-type': FORM },
+      body,
+    });
+    const wrongClient = await callToken(sim, {
+      headers: { authorization: basicAuth('other', sim.credentials.clientSecret), 'content-type': FORM },
+      body,
+    });
     const none = await callToken(sim, { headers: { 'content-type': FORM }, body });
     for (const res of [wrongSecret, wrongClient, none]) {
       expect(res.status).toBe(401);
@@ -63,7 +88,10 @@ describe('token endpoint', () => {
 
   it('answers 400 unsupported_grant_type when grant_type is missing or another grant', async () => {
     sim = await startSimulator();
-    const headers = { authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret), 'content-type': FORM };
+    const headers = {
+      authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret),
+      'content-type': FORM,
+    };
     const missing = await callToken(sim, { headers, body: '' });
     const other = await callToken(sim, { headers, body: 'grant_type=password' });
     for (const res of [missing, other]) {
@@ -74,7 +102,10 @@ describe('token endpoint', () => {
 
   it('answers 400 invalid_scope for a scope other than the partner scope, and 405 for GET', async () => {
     sim = await startSimulator();
-    const headers = { authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret), 'content-type': FORM };
+    const headers = {
+      authorization: basicAuth(sim.credentials.clientId, sim.credentials.clientSecret),
+      'content-type': FORM,
+    };
     const scope = await callToken(sim, { headers, body: 'grant_type=client_credentials&scope=contact_data' });
     expect(scope.status).toBe(400);
     expect(scope.body.error).toBe('invalid_scope');
@@ -107,13 +138,15 @@ describe('partner authentication', () => {
     const token = await mintToken(sim);
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = decodeJwtPart(payload);
-    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: claims.exp as number + 999 })).toString('base64url')}.${signature}`;
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 999 })).toString('base64url')}.${signature}`;
     const cases = [
       await api.call('GET', '/v3/partner/accounts', { authorization: null }),
       await api.call('GET', '/v3/partner/accounts', { apiKey: null }),
       await api.call('GET', '/v3/partner/accounts', { authorization: 'Bearer not-a-jwt' }),
       await api.call('GET', '/v3/partner/accounts', { authorization: `Bearer ${forged}` }),
-      await api.call('GET', '/v3/partner/accounts', { authorization: `Basic ${Buffer.from('sim-client-id:sim-partner-secret').toString('base64')}` }),
+      await api.call('GET', '/v3/partner/accounts', {
+        authorization: `Basic ${Buffer.from('sim-client-id:sim-partner-secret').toString('base64')}`,
+      }),
     ];
     for (const res of cases) {
       expect(res.status).toBe(401);
@@ -121,7 +154,7 @@ describe('partner authentication', () => {
     }
   });
 
-  it('answers 403 for a valid token with another application\'s API key', async () => {
+  it("answers 403 for a valid token with another application's API key", async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
     const res = await new PartnerCaller(sim).call('GET', '/v3/partner/accounts', { apiKey: 'someone-elses-key' });
     expect(res.status).toBe(403);
@@ -161,9 +194,13 @@ describe('partner authentication', () => {
     const unknownUnauthenticated = await api.call('GET', '/v3/partner/nowhere', { authorization: null });
     expect(unknownUnauthenticated.status).toBe(401);
     const token = await mintToken(sim);
-    await api.call('POST', '/v3/partner/accounts', { authorization: token, json: { login_name: 'secret_holder', password: 'Sup3r-Secret-Pw' } });
+    await api.call('POST', '/v3/partner/accounts', {
+      authorization: token,
+      json: { login_name: 'secret_holder', password: 'Sup3r-Secret-Pw' },
+    });
     const log = lines.join('\n');
     expect(lines.length).toBeGreaterThanOrEqual(3);
-    for (const secret of [sim.credentials.clientSecret, sim.credentials.apiKey, token, 'Sup3r-Secret-Pw', 'grant_type']) expect(log).not.toContain(secret);
+    for (const secret of [sim.credentials.clientSecret, sim.credentials.apiKey, token, 'Sup3r-Secret-Pw', 'grant_type'])
+      expect(log).not.toContain(secret);
   });
 });

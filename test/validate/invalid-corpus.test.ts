@@ -24,7 +24,9 @@ import { makeTree, removeTrees } from './temp-tree.js';
 import { simulatorEnv } from '../helpers/simulator-env.js';
 
 const CORPUS = fileURLToPath(new URL('../fixtures/invalid/', import.meta.url));
-const CASES = readdirSync(CORPUS).filter((name) => /^\d\d-[a-z0-9-]+$/.test(name)).sort();
+const CASES = readdirSync(CORPUS)
+  .filter((name) => /^\d\d-[a-z0-9-]+$/.test(name))
+  .sort();
 
 /** `FILE:LINE:COL: message`, with FILE relative to the case folder. */
 const PROBLEM_LINE = /^[^:]+:\d+:\d+: /;
@@ -45,7 +47,11 @@ const GENERATED: Record<string, (root: string) => Promise<void>> = {
   },
   '51-broken-symlink': (root) => symlink('deleted.yaml', path.join(root, 'accounts', 'gone.yaml')),
   // one 200 KB line, under the size limit
-  '52-very-long-line': (root) => writeFile(path.join(root, 'accounts', 'long-line.yaml'), `${BASE}organization_name: ${'Hanks Fresh Fruit '.repeat(11_000)}\n`),
+  '52-very-long-line': (root) =>
+    writeFile(
+      path.join(root, 'accounts', 'long-line.yaml'),
+      `${BASE}organization_name: ${'Hanks Fresh Fruit '.repeat(11_000)}\n`,
+    ),
 };
 
 /**
@@ -100,24 +106,34 @@ describe('the invalid corpus itself', () => {
       const expected = await readExpected(name);
       expect(expected.length, name).toBeGreaterThan(0);
       for (const line of expected) expect(line, name).toMatch(PROBLEM_LINE);
-      expect([...expected].sort(compareLines), `${name}: expected.txt is sorted by file, line and column`).toEqual(expected);
+      expect([...expected].sort(compareLines), `${name}: expected.txt is sorted by file, line and column`).toEqual(
+        expected,
+      );
     }
   });
 
   it('names only existing cases in GENERATED, KNOWN_SRC_BUGS and CLI_SPOT_CHECKS', () => {
-    for (const name of [...Object.keys(GENERATED), ...Object.keys(KNOWN_SRC_BUGS), ...CLI_SPOT_CHECKS]) expect(CASES).toContain(name);
+    for (const name of [...Object.keys(GENERATED), ...Object.keys(KNOWN_SRC_BUGS), ...CLI_SPOT_CHECKS])
+      expect(CASES).toContain(name);
   });
 
   it('keeps the committed non-UTF-8 bytes and CRLF line endings (no checkout normalised them)', async () => {
     const latin1 = await readFile(path.join(CORPUS, '48-non-utf8', 'accounts', 'latin1.yaml'));
     expect(latin1.includes(0xe9)).toBe(true);
     expect(await readFile(path.join(CORPUS, '54-crlf-with-errors', 'accounts', 'crlf.yaml'), 'utf8')).toContain('\r\n');
-    expect((await readFile(path.join(CORPUS, '53-bom-with-errors', 'accounts', 'bom.yaml'))).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect((await readFile(path.join(CORPUS, '53-bom-with-errors', 'accounts', 'bom.yaml'))).subarray(0, 3)).toEqual(
+      Buffer.from([0xef, 0xbb, 0xbf]),
+    );
   });
 });
 
 /** Cases that also run through the real CLI: a YAML error, a schema error, a settings error, a cross-file duplicate. */
-const CLI_SPOT_CHECKS = ['01-yaml-unclosed-quote', '29-plan-type-unknown', '41-duplicate-login-name', '55-settings-unknown-key'];
+const CLI_SPOT_CHECKS = [
+  '01-yaml-unclosed-quote',
+  '29-plan-type-unknown',
+  '41-duplicate-login-name',
+  '55-settings-unknown-key',
+];
 
 /** The problems an in-process run refused with, as the CLI prints them, and its exit code. */
 async function refusal(run: () => Promise<unknown>): Promise<{ code: number; lines: string[] }> {
@@ -146,7 +162,13 @@ function checkValidateOutput(name: string, output: string, expected: string[], e
   }
 }
 
-function checkRefusal(name: string, what: string, result: { code: number; lines: string[] }, expected: string[], expectIt: typeof expect): void {
+function checkRefusal(
+  name: string,
+  what: string,
+  result: { code: number; lines: string[] },
+  expected: string[],
+  expectIt: typeof expect,
+): void {
   expectIt(result.code, `${what}: ${result.lines.join('\n')}`).toBe(ExitCode.invalid);
   for (const line of result.lines) expectIt(line, what).toMatch(PROBLEM_LINE);
   if (KNOWN_SRC_BUGS[name] === undefined) expectIt(result.lines, what).toEqual(expect.arrayContaining(expected));
@@ -163,7 +185,13 @@ describe('invalid input: exit 3, FILE:LINE:COL, no request to CTCT', () => {
     expectIt(result.problems.length, name).toBeGreaterThan(0);
     checkValidateOutput(name, renderValidateResult(result, 'text'), expected, expectIt);
 
-    checkRefusal(name, 'plan', await refusal(() => runPlan({ cwd, env, force: false, simulator: false })), expected, expectIt);
+    checkRefusal(
+      name,
+      'plan',
+      await refusal(() => runPlan({ cwd, env, force: false, simulator: false })),
+      expected,
+      expectIt,
+    );
     const apply = () => runApply({ cwd, env, yes: true, force: false, simulator: false, confirm: null });
     checkRefusal(name, 'apply --yes', await refusal(apply), expected, expectIt);
   });
@@ -182,7 +210,13 @@ describe.concurrent('invalid input through the real CLI', () => {
 
     for (const args of [['plan'], ['apply', '--yes']]) {
       const run = await runCli(args, { cwd, env });
-      checkRefusal(name, args.join(' '), { code: run.code ?? -1, lines: outputLines(run.stdout + run.stderr) }, expected, expectIt);
+      checkRefusal(
+        name,
+        args.join(' '),
+        { code: run.code ?? -1, lines: outputLines(run.stdout + run.stderr) },
+        expected,
+        expectIt,
+      );
     }
   });
 });
@@ -190,9 +224,15 @@ describe.concurrent('invalid input through the real CLI', () => {
 function compareLines(a: string, b: string): number {
   const parse = (line: string) => {
     const match = /^(.*?):(\d+):(\d+): (.*)$/.exec(line);
-    return match ? { file: match[1]!, line: Number(match[2]), col: Number(match[3]), message: match[4]! } : { file: line, line: 0, col: 0, message: '' };
+    return match
+      ? { file: match[1]!, line: Number(match[2]), col: Number(match[3]), message: match[4]! }
+      : { file: line, line: 0, col: 0, message: '' };
   };
   const x = parse(a);
   const y = parse(b);
-  return x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line || x.col - y.col || (x.message < y.message ? -1 : x.message > y.message ? 1 : 0);
+  return x.file < y.file
+    ? -1
+    : x.file > y.file
+      ? 1
+      : x.line - y.line || x.col - y.col || (x.message < y.message ? -1 : x.message > y.message ? 1 : 0);
 }

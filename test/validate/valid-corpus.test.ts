@@ -14,7 +14,9 @@ import { requireBuiltCli } from './build-cli.js';
 import { makeTree, removeTrees } from './temp-tree.js';
 
 const CORPUS = fileURLToPath(new URL('../fixtures/valid/', import.meta.url));
-const CASES = readdirSync(CORPUS).filter((name) => /^\d\d-[a-z0-9-]+$/.test(name)).sort();
+const CASES = readdirSync(CORPUS)
+  .filter((name) => /^\d\d-[a-z0-9-]+$/.test(name))
+  .sort();
 
 beforeAll(requireBuiltCli);
 afterAll(removeTrees);
@@ -28,7 +30,9 @@ async function copyCase(name: string): Promise<string> {
 describe.concurrent('valid trees: validate exits 0', () => {
   it('holds the CRLF and BOM files as committed (no checkout normalised them)', async () => {
     expect(CASES.length).toBeGreaterThanOrEqual(5);
-    expect(await readFile(path.join(CORPUS, '01-crlf-line-endings', 'accounts', 'hanks.yaml'), 'utf8')).toMatch(/^login_name: hanks_fresh_fruit\r$/m);
+    expect(await readFile(path.join(CORPUS, '01-crlf-line-endings', 'accounts', 'hanks.yaml'), 'utf8')).toMatch(
+      /^login_name: hanks_fresh_fruit\r$/m,
+    );
     const bom = await readFile(path.join(CORPUS, '02-byte-order-mark', 'accounts', 'bom-crlf.yaml'));
     expect([...bom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bom.toString('utf8')).toContain('\r\n');
@@ -46,7 +50,13 @@ describe('valid trees: the normalised model', () => {
   it('reads CRLF and BOM files without stray \\r or BOM in values', async () => {
     const crlf = await readAccounts(await copyCase('01-crlf-line-endings'), 'accounts');
     expect(crlf.map((a) => [a.file, a.login_name ?? a.encoded_account_id, a.plan, a.status, a.cancel])).toEqual([
-      ['accounts/cancelled.yaml', 'a07e1crlf0001', { plan_type: 'TRIAL' }, 'cancelled', { reason_id: 12, effective_date: '2026-12-01T00:00:00Z' }],
+      [
+        'accounts/cancelled.yaml',
+        'a07e1crlf0001',
+        { plan_type: 'TRIAL' },
+        'cancelled',
+        { reason_id: 12, effective_date: '2026-12-01T00:00:00Z' },
+      ],
       ['accounts/hanks.yaml', 'hanks_fresh_fruit', { plan_type: 'GOLD', billing_day_of_month: 1 }, 'active', undefined],
     ]);
     const bom = await readAccounts(await copyCase('02-byte-order-mark'), 'accounts');
@@ -71,7 +81,10 @@ describe('valid trees: the normalised model', () => {
       status: 'active',
       protect: true,
     });
-    expect(accounts.find((a) => a.file === 'accounts/leaving.yaml')?.cancel).toEqual({ reason_id: 30, effective_date: '2026-12-01T00:00:00Z' });
+    expect(accounts.find((a) => a.file === 'accounts/leaving.yaml')?.cancel).toEqual({
+      reason_id: 30,
+      effective_date: '2026-12-01T00:00:00Z',
+    });
     const sso = accounts.find((a) => a.file === 'accounts/sso.yaml');
     expect(sso?.sso_users?.map((user) => [user.login_name, user.role_name, user.external_id])).toEqual([
       ['josie.lang', 'campaign_creator', '23378234122161121'],

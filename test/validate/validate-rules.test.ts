@@ -48,11 +48,14 @@ describe('account fields', () => {
     ]);
   });
 
-  it.each([['"hanks fresh"'], ['hänks_fresh'], ['hanks/fresh'], ['"hanks!fresh"']])('refuses login_name %s (characters outside [A-Za-z0-9._+@-])', async (value) => {
-    expect(await problemsOfFile(BASE.replace('hanks_fresh_fruit', value))).toEqual([
-      `${A}:1:13: login_name must be 6-50 characters of letters, digits and . _ + @ -`,
-    ]);
-  });
+  it.each([['"hanks fresh"'], ['hänks_fresh'], ['hanks/fresh'], ['"hanks!fresh"']])(
+    'refuses login_name %s (characters outside [A-Za-z0-9._+@-])',
+    async (value) => {
+      expect(await problemsOfFile(BASE.replace('hanks_fresh_fruit', value))).toEqual([
+        `${A}:1:13: login_name must be 6-50 characters of letters, digits and . _ + @ -`,
+      ]);
+    },
+  );
 
   it('refuses a contact_email that is not an email address', async () => {
     expect(await problemsOfFile(BASE.replace('hank@example.com', 'hank-at-example.com'))).toEqual([
@@ -70,7 +73,9 @@ describe('account fields', () => {
   });
 
   it('contact_phone and organization_phone take 5-25 characters', async () => {
-    expect(await problemsOfFile(`${BASE}contact_phone: "12345"\norganization_phone: "${'1'.repeat(25)}"\n`)).toEqual([]);
+    expect(await problemsOfFile(`${BASE}contact_phone: "12345"\norganization_phone: "${'1'.repeat(25)}"\n`)).toEqual(
+      [],
+    );
     expect(await problemsOfFile(`${BASE}contact_phone: "1234"\norganization_phone: "${'1'.repeat(26)}"\n`)).toEqual([
       `${A}:4:16: contact_phone must be at least 5 characters (it has 4)`,
       `${A}:5:21: organization_phone must be at most 25 characters (it has 26)`,
@@ -83,13 +88,19 @@ describe('account fields', () => {
     ['G', 'must be at least 2 characters (it has 1)'],
     ['GBRX', 'must be at most 3 characters (it has 4)'],
   ])('refuses country_code %s', async (value, message) => {
-    expect(await problemsOfFile(BASE.replace('country_code: GB', `country_code: ${value}`))).toEqual([`${A}:3:15: country_code ${message}`]);
+    expect(await problemsOfFile(BASE.replace('country_code: GB', `country_code: ${value}`))).toEqual([
+      `${A}:3:15: country_code ${message}`,
+    ]);
   });
 
   it('keeps country_code: NO a string (YAML 1.2 core schema), like yes/on/off', async () => {
     const cwd = await makeTree({
-      'accounts/norway.yaml': BASE.replace('country_code: GB', 'country_code: NO').replace('hanks_fresh_fruit', 'oslo_fjord_cafe'),
-      'accounts/yes.yaml': 'login_name: yes_oui_si\ncontact_email: yes@example.com\ncountry_code: NO\norganization_name: yes\nfirst_name: on\nlast_name: off\n',
+      'accounts/norway.yaml': BASE.replace('country_code: GB', 'country_code: NO').replace(
+        'hanks_fresh_fruit',
+        'oslo_fjord_cafe',
+      ),
+      'accounts/yes.yaml':
+        'login_name: yes_oui_si\ncontact_email: yes@example.com\ncountry_code: NO\norganization_name: yes\nfirst_name: on\nlast_name: off\n',
     });
     const accounts = await readAccounts(cwd, 'accounts');
     expect(accounts.map((a) => [a.file, a.country_code, a.organization_name, a.first_name, a.last_name])).toEqual([
@@ -102,12 +113,18 @@ describe('account fields', () => {
     expect(await problemsOfFile(BASE.replace('country_code: GB', `country_code: ${country}`))).toEqual([
       `${A}:3:1: state_code is required when country_code is US or CA`,
     ]);
-    expect(await problemsOfFile(BASE.replace('country_code: GB', `country_code: ${country}\nstate_code: ON`))).toEqual([]);
+    expect(await problemsOfFile(BASE.replace('country_code: GB', `country_code: ${country}\nstate_code: ON`))).toEqual(
+      [],
+    );
   });
 
   it('refuses state_code outside the US and Canada, and without any country_code', async () => {
-    expect(await problemsOfFile(`${BASE}state_code: MA\n`)).toEqual([`${A}:4:1: state_code is allowed only when country_code is US or CA`]);
-    expect(await problemsOfFile(`${EXISTING}state_code: MA\n`)).toEqual([`${A}:2:1: state_code is allowed only when country_code is US or CA`]);
+    expect(await problemsOfFile(`${BASE}state_code: MA\n`)).toEqual([
+      `${A}:4:1: state_code is allowed only when country_code is US or CA`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}state_code: MA\n`)).toEqual([
+      `${A}:2:1: state_code is allowed only when country_code is US or CA`,
+    ]);
   });
 
   it('refuses a state_code that is not two upper-case letters', async () => {
@@ -143,25 +160,44 @@ describe('account fields', () => {
   });
 
   it('time_zone_id takes up to 64 characters', async () => {
-    expect(await problemsOfFile(`${BASE}time_zone_id: ${'t'.repeat(65)}\n`)).toEqual([`${A}:4:15: time_zone_id must be at most 64 characters (it has 65)`]);
+    expect(await problemsOfFile(`${BASE}time_zone_id: ${'t'.repeat(65)}\n`)).toEqual([
+      `${A}:4:15: time_zone_id must be at most 64 characters (it has 65)`,
+    ]);
   });
 
   it.each([['https://hanks.example.com'], ['http://hanks.example.com/shop?x=1']])('accepts website %s', async (url) => {
     expect(await problemsOfFile(`${BASE}website: ${url}\n`)).toEqual([]);
   });
 
-  it.each([['ftp://hanks.example.com'], ['www.hanks.example.com'], ['"https://hanks example.com"'], ['HTTPS://hanks.example.com']])('refuses website %s', async (url) => {
-    expect(await problemsOfFile(`${BASE}website: ${url}\n`)).toEqual([`${A}:4:10: website must be a URL starting with http:// or https://`]);
+  it.each([
+    ['ftp://hanks.example.com'],
+    ['www.hanks.example.com'],
+    ['"https://hanks example.com"'],
+    ['HTTPS://hanks.example.com'],
+  ])('refuses website %s', async (url) => {
+    expect(await problemsOfFile(`${BASE}website: ${url}\n`)).toEqual([
+      `${A}:4:10: website must be a URL starting with http:// or https://`,
+    ]);
   });
 
   it('billing_locale is en_US or en_GB', async () => {
     expect(await problemsOfFile(`${BASE}billing_locale: en_GB\n`)).toEqual([]);
-    expect(await problemsOfFile(`${BASE}billing_locale: fr_FR\n`)).toEqual([`${A}:4:17: billing_locale must be one of en_US, en_GB (got "fr_FR")`]);
+    expect(await problemsOfFile(`${BASE}billing_locale: fr_FR\n`)).toEqual([
+      `${A}:4:17: billing_locale must be one of en_US, en_GB (got "fr_FR")`,
+    ]);
   });
 
   it('managed_site_owner, enable_single_billing, gdpr_opt_out and protect must be booleans (yes is a string in YAML 1.2)', async () => {
-    expect(await problemsOfFile(`${BASE}managed_site_owner: true\nenable_single_billing: false\ngdpr_opt_out: true\nprotect: false\n`)).toEqual([]);
-    expect(await problemsOfFile(`${BASE}managed_site_owner: "true"\nenable_single_billing: 1\ngdpr_opt_out: yes\nprotect: on\n`)).toEqual([
+    expect(
+      await problemsOfFile(
+        `${BASE}managed_site_owner: true\nenable_single_billing: false\ngdpr_opt_out: true\nprotect: false\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      await problemsOfFile(
+        `${BASE}managed_site_owner: "true"\nenable_single_billing: 1\ngdpr_opt_out: yes\nprotect: on\n`,
+      ),
+    ).toEqual([
       `${A}:4:21: managed_site_owner must be a boolean`,
       `${A}:5:24: enable_single_billing must be a boolean`,
       `${A}:6:15: gdpr_opt_out must be a boolean`,
@@ -170,15 +206,21 @@ describe('account fields', () => {
   });
 
   it('external_id takes up to 255 characters and external_provider up to 80', async () => {
-    expect(await problemsOfFile(`${BASE}external_id: ${'e'.repeat(255)}\nexternal_provider: ${'p'.repeat(80)}\n`)).toEqual([]);
-    expect(await problemsOfFile(`${BASE}external_id: ${'e'.repeat(256)}\nexternal_provider: ${'p'.repeat(81)}\n`)).toEqual([
+    expect(
+      await problemsOfFile(`${BASE}external_id: ${'e'.repeat(255)}\nexternal_provider: ${'p'.repeat(80)}\n`),
+    ).toEqual([]);
+    expect(
+      await problemsOfFile(`${BASE}external_id: ${'e'.repeat(256)}\nexternal_provider: ${'p'.repeat(81)}\n`),
+    ).toEqual([
       `${A}:4:14: external_id must be at most 255 characters (it has 256)`,
       `${A}:5:20: external_provider must be at most 80 characters (it has 81)`,
     ]);
   });
 
   it('refuses an encoded_account_id that is not letters and digits', async () => {
-    expect(await problemsOfFile('encoded_account_id: a07e-1m09\n')).toEqual([`${A}:1:21: encoded_account_id must be letters and digits, as CTCT assigns it`]);
+    expect(await problemsOfFile('encoded_account_id: a07e-1m09\n')).toEqual([
+      `${A}:1:21: encoded_account_id must be letters and digits, as CTCT assigns it`,
+    ]);
   });
 
   it('refuses numbers and nulls where strings belong', async () => {
@@ -191,9 +233,12 @@ describe('account fields', () => {
 });
 
 describe('plan', () => {
-  it.each([['TRIAL'], ['BRONZE'], ['SILVER'], ['GOLD'], ['GOOD'], ['BETTER'], ['BEST'], ['LITE']])('accepts plan_type %s (legacy values included)', async (type) => {
-    expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: ${type}\n`)).toEqual([]);
-  });
+  it.each([['TRIAL'], ['BRONZE'], ['SILVER'], ['GOLD'], ['GOOD'], ['BETTER'], ['BEST'], ['LITE']])(
+    'accepts plan_type %s (legacy values included)',
+    async (type) => {
+      expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: ${type}\n`)).toEqual([]);
+    },
+  );
 
   it.each([['PLATINUM'], ['gold']])('refuses plan_type %s', async (type) => {
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: ${type}\n`)).toEqual([
@@ -204,16 +249,28 @@ describe('plan', () => {
   it('billing_day_of_month is an integer from 1 to 31', async () => {
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: GOLD\n  billing_day_of_month: 1\n`)).toEqual([]);
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: GOLD\n  billing_day_of_month: 31\n`)).toEqual([]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 0\n`)).toEqual([`${A}:3:25: plan.billing_day_of_month must be at least 1 (got 0)`]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 32\n`)).toEqual([`${A}:3:25: plan.billing_day_of_month must be at most 31 (got 32)`]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 1.5\n`)).toEqual([`${A}:3:25: plan.billing_day_of_month must be an integer`]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: "15"\n`)).toEqual([`${A}:3:25: plan.billing_day_of_month must be an integer`]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 0\n`)).toEqual([
+      `${A}:3:25: plan.billing_day_of_month must be at least 1 (got 0)`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 32\n`)).toEqual([
+      `${A}:3:25: plan.billing_day_of_month must be at most 31 (got 32)`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: 1.5\n`)).toEqual([
+      `${A}:3:25: plan.billing_day_of_month must be an integer`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  billing_day_of_month: "15"\n`)).toEqual([
+      `${A}:3:25: plan.billing_day_of_month must be an integer`,
+    ]);
   });
 
   it('plan_group_id is a positive integer', async () => {
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: GOOD\n  plan_group_id: 12\n`)).toEqual([]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  plan_group_id: 0\n`)).toEqual([`${A}:3:18: plan.plan_group_id must be at least 1 (got 0)`]);
-    expect(await problemsOfFile(`${EXISTING}plan:\n  plan_group_id: twelve\n`)).toEqual([`${A}:3:18: plan.plan_group_id must be an integer`]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  plan_group_id: 0\n`)).toEqual([
+      `${A}:3:18: plan.plan_group_id must be at least 1 (got 0)`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n  plan_group_id: twelve\n`)).toEqual([
+      `${A}:3:18: plan.plan_group_id must be an integer`,
+    ]);
   });
 
   it('plan must be a mapping', async () => {
@@ -224,19 +281,25 @@ describe('plan', () => {
 describe('status and cancel', () => {
   it('status is active or cancelled', async () => {
     expect(await problemsOfFile(`${EXISTING}status: active\n`)).toEqual([]);
-    expect(await problemsOfFile(`${EXISTING}status: closed\n`)).toEqual([`${A}:2:9: status must be one of active, cancelled (got "closed")`]);
-    expect(await problemsOfFile(`${EXISTING}status: Cancelled\n`)).toEqual([`${A}:2:9: status must be one of active, cancelled (got "Cancelled"; did you mean "cancelled"?)`]);
+    expect(await problemsOfFile(`${EXISTING}status: closed\n`)).toEqual([
+      `${A}:2:9: status must be one of active, cancelled (got "closed")`,
+    ]);
+    expect(await problemsOfFile(`${EXISTING}status: Cancelled\n`)).toEqual([
+      `${A}:2:9: status must be one of active, cancelled (got "Cancelled"; did you mean "cancelled"?)`,
+    ]);
   });
 
   it('requires cancel when status is cancelled', async () => {
-    expect(await problemsOfFile(`${EXISTING}status: cancelled\n`)).toEqual([`${A}:2:1: cancel is required when status is cancelled`]);
+    expect(await problemsOfFile(`${EXISTING}status: cancelled\n`)).toEqual([
+      `${A}:2:1: cancel is required when status is cancelled`,
+    ]);
     expect(await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n`)).toEqual([]);
   });
 
   it('requires cancel.reason_id, at the cancel key', async () => {
-    expect(await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  effective_date: "2026-12-01T00:00:00Z"\n`)).toEqual([
-      `${A}:3:1: missing required field cancel.reason_id`,
-    ]);
+    expect(
+      await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  effective_date: "2026-12-01T00:00:00Z"\n`),
+    ).toEqual([`${A}:3:1: missing required field cancel.reason_id`]);
   });
 
   it.each([[1], [2], [3], [11], [12], [14], [21], [27], [30]])('accepts cancel.reason_id %i', async (reason) => {
@@ -250,11 +313,19 @@ describe('status and cancel', () => {
   });
 
   it('cancel.effective_date is an ISO-8601 date-time; unquoted it stays a string (YAML 1.2)', async () => {
-    expect(await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: 2026-12-01T00:00:00Z\n`)).toEqual([]);
-    expect(await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: 2026-12-01\n`)).toEqual([
+    expect(
+      await problemsOfFile(
+        `${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: 2026-12-01T00:00:00Z\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: 2026-12-01\n`),
+    ).toEqual([
       `${A}:5:19: cancel.effective_date must be an ISO-8601 date and time such as 2026-12-01T00:00:00Z (got "2026-12-01")`,
     ]);
-    expect(await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: next week\n`)).toEqual([
+    expect(
+      await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: next week\n`),
+    ).toEqual([
       `${A}:5:19: cancel.effective_date must be an ISO-8601 date and time such as 2026-12-01T00:00:00Z (got "next week")`,
     ]);
   });
@@ -279,7 +350,11 @@ describe('passwords and required fields', () => {
   });
 
   it('refuses password_env together with external_id or external_provider', async () => {
-    expect(await problemsOfFile(`${BASE}password_env: HANKS_INITIAL_PASSWORD\nexternal_id: hank-8841\nexternal_provider: PayPal\n`)).toEqual([
+    expect(
+      await problemsOfFile(
+        `${BASE}password_env: HANKS_INITIAL_PASSWORD\nexternal_id: hank-8841\nexternal_provider: PayPal\n`,
+      ),
+    ).toEqual([
       `${A}:5:1: external_id cannot be used together with password_env`,
       `${A}:6:1: external_provider cannot be used together with password_env`,
     ]);
@@ -297,7 +372,11 @@ describe('passwords and required fields', () => {
       `${A}:1:1: country_code is required to create an account (a file without encoded_account_id)`,
       `${A}:1:1: login_name is required to create an account (a file without encoded_account_id)`,
     ]);
-    expect(await problemsOfFile('# yaml-language-server: $schema=../schema/account.schema.json\nlogin_name: hanks_fresh_fruit\n')).toEqual([
+    expect(
+      await problemsOfFile(
+        '# yaml-language-server: $schema=../schema/account.schema.json\nlogin_name: hanks_fresh_fruit\n',
+      ),
+    ).toEqual([
       `${A}:2:1: contact_email is required to create an account (a file without encoded_account_id)`,
       `${A}:2:1: country_code is required to create an account (a file without encoded_account_id)`,
     ]);
@@ -342,15 +421,23 @@ describe('unknown keys', () => {
     expect(await problemsOfFile(`${BASE}organisation_name: Hanks\n`)).toEqual([
       `${A}:4:1: unknown field "organisation_name" (did you mean "organization_name"?)`,
     ]);
-    expect(await problemsOfFile(`${BASE}Login_Name: hanks\n`)).toEqual([`${A}:4:1: unknown field "Login_Name" (did you mean "login_name"?)`]);
+    expect(await problemsOfFile(`${BASE}Login_Name: hanks\n`)).toEqual([
+      `${A}:4:1: unknown field "Login_Name" (did you mean "login_name"?)`,
+    ]);
   });
 
   it('refuses an unknown key with no close name, without a hint', async () => {
-    expect(await problemsOfFile(`${BASE}favourite_colour: blue\n`)).toEqual([`${A}:4:1: unknown field "favourite_colour"`]);
+    expect(await problemsOfFile(`${BASE}favourite_colour: blue\n`)).toEqual([
+      `${A}:4:1: unknown field "favourite_colour"`,
+    ]);
   });
 
   it('refuses unknown keys inside plan and cancel, naming the mapping', async () => {
-    expect(await problemsOfFile(`${EXISTING}plan:\n  plantype: GOLD\n  billing_day: 1\nstatus: cancelled\ncancel:\n  reasn_id: 1\n  reason_id: 1\n`)).toEqual([
+    expect(
+      await problemsOfFile(
+        `${EXISTING}plan:\n  plantype: GOLD\n  billing_day: 1\nstatus: cancelled\ncancel:\n  reasn_id: 1\n  reason_id: 1\n`,
+      ),
+    ).toEqual([
       `${A}:3:3: unknown field "plantype" in plan (did you mean "plan_type"?)`,
       `${A}:4:3: unknown field "billing_day" in plan`,
       `${A}:7:3: unknown field "reasn_id" in cancel (did you mean "reason_id"?)`,
@@ -358,26 +445,34 @@ describe('unknown keys', () => {
   });
 
   it('reports an unknown key in a flow mapping at the key', async () => {
-    expect(await problemsOfFile('{login_name: hanks_fresh_fruit, contact_email: hank@example.com, country_code: GB, bogus: 1}\n')).toEqual([
-      `${A}:1:84: unknown field "bogus"`,
-    ]);
+    expect(
+      await problemsOfFile(
+        '{login_name: hanks_fresh_fruit, contact_email: hank@example.com, country_code: GB, bogus: 1}\n',
+      ),
+    ).toEqual([`${A}:1:84: unknown field "bogus"`]);
   });
 });
 
 describe('YAML', () => {
   it('reports a syntax error where the parser finds it', async () => {
-    expect(await problemsOfFile(`${BASE}organization_name: "Hanks Fresh\n`)).toEqual([`${A}:5:1: YAML syntax error: Missing closing "quote`]);
+    expect(await problemsOfFile(`${BASE}organization_name: "Hanks Fresh\n`)).toEqual([
+      `${A}:5:1: YAML syntax error: Missing closing "quote`,
+    ]);
     expect(await problemsOfFile(`${BASE}plan: {plan_type: GOLD\n`)).toEqual([
       `${A}:5:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }`,
     ]);
   });
 
   it('refuses a duplicate key in one file, at the second key', async () => {
-    expect(await problemsOfFile(`${BASE}login_name: other_login\n`)).toEqual([`${A}:4:1: YAML syntax error: Map keys must be unique`]);
+    expect(await problemsOfFile(`${BASE}login_name: other_login\n`)).toEqual([
+      `${A}:4:1: YAML syntax error: Map keys must be unique`,
+    ]);
   });
 
   it('refuses two YAML documents in one file, at the second ---', async () => {
-    expect(await problemsOfFile(`${BASE}---\n${BASE}`)).toEqual([`${A}:4:1: only one YAML document per file is allowed (found a second one after ---)`]);
+    expect(await problemsOfFile(`${BASE}---\n${BASE}`)).toEqual([
+      `${A}:4:1: only one YAML document per file is allowed (found a second one after ---)`,
+    ]);
   });
 
   it('accepts one document with explicit --- and ... markers', async () => {
@@ -397,11 +492,15 @@ describe('YAML', () => {
     ['a scalar', 'hanks_fresh_fruit\n'],
     ['null', '~\n'],
   ])('refuses %s instead of a mapping', async (_, text) => {
-    expect(await problemsOfFile(text)).toEqual([`${A}:1:1: the file must hold a YAML mapping of field names to values`]);
+    expect(await problemsOfFile(text)).toEqual([
+      `${A}:1:1: the file must hold a YAML mapping of field names to values`,
+    ]);
   });
 
   it('refuses tabs used for indentation', async () => {
-    expect(await problemsOfFile(`${EXISTING}plan:\n\tplan_type: GOLD\n`)).toEqual([`${A}:3:1: YAML syntax error: Tabs are not allowed as indentation`]);
+    expect(await problemsOfFile(`${EXISTING}plan:\n\tplan_type: GOLD\n`)).toEqual([
+      `${A}:3:1: YAML syntax error: Tabs are not allowed as indentation`,
+    ]);
   });
 
   it('accepts a BOM and CRLF line endings, with positions unchanged', async () => {
@@ -415,18 +514,26 @@ describe('YAML', () => {
   });
 
   it('refuses a billion-laughs alias bomb at its first alias', async () => {
-    const lines = [BASE.trimEnd(), 'organization_name: x', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    const lines = [
+      BASE.trimEnd(),
+      'organization_name: x',
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ];
     for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
       const previous = String.fromCharCode('a'.charCodeAt(0) + i);
       lines.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
     }
-    expect(await problemsOfFile(lines.join('\n') + '\n')).toEqual([
+    expect(await problemsOfFile(`${lines.join('\n')}\n`)).toEqual([
       `${A}:6:8: YAML refused: too many aliases (more than 50); anchors and aliases are not needed in account files`,
     ]);
   });
 
   it('accepts a few anchors and aliases', async () => {
-    expect(await problemsOfFile('login_name: &name hanks_fresh_fruit\ncontact_email: hank@example.com\ncountry_code: GB\npartner_account_id: *name\n')).toEqual([]);
+    expect(
+      await problemsOfFile(
+        'login_name: &name hanks_fresh_fruit\ncontact_email: hank@example.com\ncountry_code: GB\npartner_account_id: *name\n',
+      ),
+    ).toEqual([]);
   });
 
   it('refuses nesting deeper than 64 levels', async () => {
@@ -452,7 +559,10 @@ describe('files and folders', () => {
     const result = await runValidate({ cwd });
     expect(result.problems).toEqual([]);
     expect(renderValidateResult(result, 'text')).toBe('✓ 2 account files valid\n');
-    expect((await readAccounts(cwd, 'accounts')).map((a) => a.file)).toEqual(['accounts/uk/tea.yml', 'accounts/us/east/hanks.yaml']);
+    expect((await readAccounts(cwd, 'accounts')).map((a) => a.file)).toEqual([
+      'accounts/uk/tea.yml',
+      'accounts/us/east/hanks.yaml',
+    ]);
   });
 
   it('refuses the same login_name in two files, case-insensitively, naming the first file position', async () => {
@@ -461,11 +571,15 @@ describe('files and folders', () => {
         'accounts/a.yaml': BASE,
         'accounts/nested/b.yaml': `# copy\n${BASE.replace('hanks_fresh_fruit', 'Hanks_Fresh_FRUIT')}`,
       }),
-    ).toEqual(['accounts/nested/b.yaml:2:13: login_name "Hanks_Fresh_FRUIT" is already used by accounts/a.yaml:1:13; it must be unique across files']);
+    ).toEqual([
+      'accounts/nested/b.yaml:2:13: login_name "Hanks_Fresh_FRUIT" is already used by accounts/a.yaml:1:13; it must be unique across files',
+    ]);
   });
 
   it('refuses the same encoded_account_id in two files', async () => {
-    expect(await problemsOf({ 'accounts/a.yaml': EXISTING, 'accounts/b.yml': `plan:\n  plan_type: GOLD\n${EXISTING}` })).toEqual([
+    expect(
+      await problemsOf({ 'accounts/a.yaml': EXISTING, 'accounts/b.yml': `plan:\n  plan_type: GOLD\n${EXISTING}` }),
+    ).toEqual([
       'accounts/b.yml:3:21: encoded_account_id "a07e1m09lsz5dl" is already used by accounts/a.yaml:1:21; it must be unique across files',
     ]);
   });
@@ -477,7 +591,9 @@ describe('files and folders', () => {
         'accounts/b.yaml': `${BASE.replace('hanks_fresh_fruit', 'other_login')}partner_account_id: p-1001\n`,
         'accounts/c.yaml': `${BASE.replace('hanks_fresh_fruit', 'third_login')}partner_account_id: P-1001\n`,
       }),
-    ).toEqual(['accounts/b.yaml:4:21: partner_account_id "p-1001" is already used by accounts/a.yaml:4:21; it must be unique across files']);
+    ).toEqual([
+      'accounts/b.yaml:4:21: partner_account_id "p-1001" is already used by accounts/a.yaml:4:21; it must be unique across files',
+    ]);
   });
 
   it('reports a missing accounts folder', async () => {
@@ -497,7 +613,11 @@ describe('files and folders', () => {
   });
 
   it('refuses bytes that are not UTF-8, at their line and column', async () => {
-    const text = Buffer.concat([Buffer.from(`${BASE}organization_name: Caf`), Buffer.from([0xe9]), Buffer.from(' Hank\n')]);
+    const text = Buffer.concat([
+      Buffer.from(`${BASE}organization_name: Caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(' Hank\n'),
+    ]);
     expect(await problemsOfFile(text)).toEqual([`${A}:4:23: file is not valid UTF-8`]);
   });
 
@@ -551,9 +671,9 @@ describe('settings file ctct-gitops.yaml', () => {
   });
 
   it('refuses a token_url that is not a web address, at its value', async () => {
-    expect(await problemsOf({ 'ctct-gitops.yaml': 'token_url: authz.constantcontact.com/token\n', 'accounts/a.yaml': BASE })).toEqual([
-      expect.stringMatching(/^ctct-gitops\.yaml:1:12: token_url must match/),
-    ]);
+    expect(
+      await problemsOf({ 'ctct-gitops.yaml': 'token_url: authz.constantcontact.com/token\n', 'accounts/a.yaml': BASE }),
+    ).toEqual([expect.stringMatching(/^ctct-gitops\.yaml:1:12: token_url must match/)]);
   });
 
   it('accepts an empty settings file', async () => {
@@ -561,7 +681,12 @@ describe('settings file ctct-gitops.yaml', () => {
   });
 
   it('refuses an unknown key, at top level and in safety, with hints', async () => {
-    expect(await problemsOf({ 'ctct-gitops.yaml': 'concurency: 4\nsafety:\n  maxcancels: 3\n  limit: 1\n', 'accounts/a.yaml': BASE })).toEqual([
+    expect(
+      await problemsOf({
+        'ctct-gitops.yaml': 'concurency: 4\nsafety:\n  maxcancels: 3\n  limit: 1\n',
+        'accounts/a.yaml': BASE,
+      }),
+    ).toEqual([
       'ctct-gitops.yaml:1:1: unknown field "concurency" (did you mean "concurrency"?)',
       'ctct-gitops.yaml:3:3: unknown field "maxcancels" in safety (did you mean "max_cancels"?)',
       'ctct-gitops.yaml:4:3: unknown field "limit" in safety',
@@ -571,7 +696,8 @@ describe('settings file ctct-gitops.yaml', () => {
   it('refuses wrong types and ranges at their values', async () => {
     expect(
       await problemsOf({
-        'ctct-gitops.yaml': 'accounts_dir: 7\nrequests_per_second: fast\nconcurrency: 0\norphans: delete\nsafety:\n  max_cancels: -1\n  max_changed_share: 2\n',
+        'ctct-gitops.yaml':
+          'accounts_dir: 7\nrequests_per_second: fast\nconcurrency: 0\norphans: delete\nsafety:\n  max_cancels: -1\n  max_changed_share: 2\n',
         'accounts/a.yaml': BASE,
       }),
     ).toEqual([
@@ -585,7 +711,9 @@ describe('settings file ctct-gitops.yaml', () => {
   });
 
   it('reports settings problems together with account problems, settings file first', async () => {
-    expect(await problemsOf({ 'ctct-gitops.yaml': 'requests_per_second: 0\n', 'accounts/a.yaml': `${BASE}bogus: 1\n` })).toEqual([
+    expect(
+      await problemsOf({ 'ctct-gitops.yaml': 'requests_per_second: 0\n', 'accounts/a.yaml': `${BASE}bogus: 1\n` }),
+    ).toEqual([
       'accounts/a.yaml:4:1: unknown field "bogus"',
       'ctct-gitops.yaml:1:22: requests_per_second must be at least 0.5 (got 0)',
     ]);
@@ -630,7 +758,11 @@ describe('the validate command (real CLI)', () => {
 
   it('exits 0 and prints the summary for valid files; --dir picks the folder', async () => {
     const cwd = await makeTree({ 'clients/a.yaml': BASE, 'clients/b/c.yml': EXISTING });
-    expect(await runCli(['validate', '--dir', 'clients'], { cwd })).toEqual({ code: 0, stdout: '✓ 2 account files valid\n', stderr: '' });
+    expect(await runCli(['validate', '--dir', 'clients'], { cwd })).toEqual({
+      code: 0,
+      stdout: '✓ 2 account files valid\n',
+      stderr: '',
+    });
   });
 
   it('shows files relative to the working directory', async () => {
@@ -643,9 +775,14 @@ describe('the validate command (real CLI)', () => {
   });
 
   it('reports settings file problems with the settings file position, and exits 3', async () => {
-    const cwd = await makeTree({ 'ctct-gitops.yaml': 'accounts_dir: accounts\nconcurrency: many\n', 'accounts/a.yaml': BASE });
+    const cwd = await makeTree({
+      'ctct-gitops.yaml': 'accounts_dir: accounts\nconcurrency: many\n',
+      'accounts/a.yaml': BASE,
+    });
     const { code, stdout, stderr } = await runCli(['validate'], { cwd });
     expect({ code, stderr }).toEqual({ code: 3, stderr: '' });
-    expect(stdout).toBe('ctct-gitops.yaml:2:14: concurrency must be an integer\n✗ 1 problem in 1 file (1 account file read)\n');
+    expect(stdout).toBe(
+      'ctct-gitops.yaml:2:14: concurrency must be an integer\n✗ 1 problem in 1 file (1 account file read)\n',
+    );
   });
 });
