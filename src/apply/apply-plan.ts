@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { writeAccountId } from '../accounts/write-account-id.js';
 import { writeCancelRequested } from '../accounts/write-cancel-requested.js';
@@ -31,6 +30,7 @@ import {
 } from '../model.js';
 import { applySsoUserCreate, ssoUserKey, type SsoUserClient } from './apply-sso-user.js';
 import type { Journal } from './journal.js';
+import { sleep } from '../sleep.js';
 
 /** The part of the CTCT client that apply needs. */
 export interface ApplyClient extends SsoUserClient {

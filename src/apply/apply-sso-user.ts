@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { writeSsoUserCreated } from '../accounts/write-sso-user-created.js';
 import { CtctApiError, SsoUserOutcomeUnknownError } from '../ctct/ctct-api-error.js';
 import type { SsoUser } from '../ctct/ctct-types.js';
 import { OperationalError } from '../errors.js';
 import type { DesiredAccount } from '../model.js';
 import type { Journal, OpenSsoIntent, SsoCreatedRecord } from './journal.js';
+import { sleep } from '../sleep.js';
 
 /** The part of the CTCT client that SSO users need. */
 export interface SsoUserClient {

@@ -28,14 +28,8 @@ import type {
 } from './ctct-types.js';
 import { RateLimiter, type ReleaseSlot } from './rate-limiter.js';
 import { Redactor } from './redact.js';
-import {
-  computeRetryDelay,
-  DEFAULT_RETRY,
-  MAX_RETRY_AFTER_MS,
-  parseRetryAfter,
-  sleep,
-  type RetryOptions,
-} from './retry-delay.js';
+import { DEFAULT_RETRY, parseRetryAfter, type RetryOptions } from './retry-delay.js';
+import { type AttemptOutcome, retryRequest } from './retry-request.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
 import { SHORT_TOKEN_LIFETIME_MS, TokenProvider } from './token-provider.js';
 
@@ -378,53 +372,54 @@ export class CtctClient {
     }
   }
 
-  async #exchange(call: Call): Promise<HttpResponse> {
-    const policy = this.#retry;
+  #exchange(call: Call): Promise<HttpResponse> {
     let reminted = false;
-    for (let attempt = 1; ; attempt++) {
-      const { token, outcome } = await this.#inFlight(() => this.#attempt(call));
-      let retryAfter: number | undefined;
-      let throttled = false;
-
-      if (outcome instanceof TransportError) {
-        const details = this.#transportDetails(call, outcome);
-        if (call.outcomeUnknown !== undefined && outcome.mayHaveBeenSent) throw call.outcomeUnknown(details);
-        if (attempt >= policy.maxAttempts || (call.noBlindRetry && outcome.mayHaveBeenSent))
-          throw new CtctApiError(details);
-        this.#retryLine(call, outcome.code, attempt);
-      } else {
+    return retryRequest(
+      this.#retry,
+      async (): Promise<AttemptOutcome<HttpResponse>> => {
+        const { token, outcome } = await this.#inFlight(() => this.#attempt(call));
+        if (outcome instanceof TransportError) {
+          const details = this.#transportDetails(call, outcome);
+          if (call.outcomeUnknown !== undefined && outcome.mayHaveBeenSent) throw call.outcomeUnknown(details);
+          if (call.noBlindRetry && outcome.mayHaveBeenSent) throw new CtctApiError(details);
+          return { kind: 'retry', what: outcome.code, circumstances: {}, giveUp: () => new CtctApiError(details) };
+        }
         const { status } = outcome;
-        if (status >= 200 && status < 300) return outcome;
+        if (status >= 200 && status < 300) return { kind: 'done', value: outcome };
         const details = this.#responseDetails(call, outcome);
         if (status === 401) {
           if (reminted) throw new CtctApiError(details, this.#explainRefusedToken(token));
           reminted = true;
           this.#tokens.invalidate(token);
-          this.stats.retries++;
-          this.#log?.(`${call.method} ${this.#describe(call)} → 401; minting a new token and retrying once`);
-          continue;
+          return { kind: 'retry-now', what: '401; minting a new token and retrying once' };
         }
         if (status === 429 && details.errors?.some((e) => e.error_key === 'quota_exceeded')) {
           this.stats.quotaExceeded++;
           throw new QuotaExceededError(details);
         }
-        throttled = status === 429;
+        const throttled = status === 429;
         if (throttled) this.stats.throttled++;
         if (call.outcomeUnknown !== undefined && status >= 500) throw call.outcomeUnknown(details);
-        retryAfter = parseRetryAfter(outcome.headers['retry-after']);
-        const retryable =
-          status === 429 || (call.outcomeUnknown === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
-        if (!retryable || attempt >= policy.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS)
-          throw new CtctApiError(
+        const giveUp = (): CtctApiError =>
+          new CtctApiError(
             details,
             status === 403 && call.forbiddenHint !== undefined ? call.forbiddenHint : this.#hintFor(status),
           );
-        this.#retryLine(call, String(status), attempt);
-      }
-
-      this.stats.retries++;
-      await sleep(computeRetryDelay(attempt, policy, { retryAfterMs: retryAfter, throttled }));
-    }
+        const retryable =
+          status === 429 || (call.outcomeUnknown === undefined && !call.noBlindRetry && RETRYABLE_STATUSES.has(status));
+        if (!retryable) throw giveUp();
+        const retryAfterMs = parseRetryAfter(outcome.headers['retry-after']);
+        return { kind: 'retry', what: String(status), circumstances: { retryAfterMs, throttled }, giveUp };
+      },
+      (attempt, _delayMs, retry) => {
+        this.stats.retries++;
+        const line =
+          retry.kind === 'retry-now'
+            ? ` → ${retry.what}`
+            : `: ${retry.what}; retry ${attempt + 1}/${this.#retry.maxAttempts}`;
+        this.#log?.(`${call.method} ${this.#describe(call)}${line}`);
+      },
+    );
   }
 
   /** One request inside the concurrency limit: token first, then the rate-limit slot, then the send. */
@@ -486,10 +481,6 @@ export class CtctClient {
     if (status === 404 && !/\/v3\/?$/.test(this.#baseUrl.pathname))
       return `CTCT_BASE_URL does not end with /v3; the V3 API root is ${DEFAULT_BASE_URL}`;
     return undefined;
-  }
-
-  #retryLine(call: Call, what: string, attempt: number): void {
-    this.#log?.(`${call.method} ${this.#describe(call)}: ${what}; retry ${attempt + 1}/${this.#retry.maxAttempts}`);
   }
 
   #url(path: string): URL {

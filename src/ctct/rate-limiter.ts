@@ -1,3 +1,5 @@
+import { sleep } from '../sleep.js';
+
 /**
  * Margin added to CTCT's one-second window (https://developer.constantcontact.com/api_guide/rate_limits.html),
  * for clocks that tick differently on the two sides (the simulator counts with `Date.now`).
@@ -67,7 +69,7 @@ export class RateLimiter {
       }
       const wait = Math.max(this.#lastStart + this.intervalMs, oldest + this.#windowMs) - this.#now();
       if (wait <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)));
+      await sleep(Math.max(1, wait));
     }
     const slot = this.#next;
     this.#next = (slot + 1) % this.#answered.length;

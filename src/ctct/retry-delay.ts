@@ -53,7 +53,3 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

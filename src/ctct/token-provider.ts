@@ -8,7 +8,8 @@ import {
 } from './ctct-api-error.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { Redactor } from './redact.js';
-import { computeRetryDelay, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep, type RetryOptions } from './retry-delay.js';
+import { parseRetryAfter, type RetryOptions } from './retry-delay.js';
+import { type AttemptOutcome, retryRequest } from './retry-request.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
 import { PARTNER_SCOPE } from '../settings/settings.js';
 
@@ -91,55 +92,63 @@ export class TokenProvider {
     if (this.#current?.token === token) this.#current = undefined;
   }
 
-  async #mint(): Promise<string> {
+  #mint(): Promise<string> {
     const { retry, tokenUrl } = this.#options;
     const url = new URL(tokenUrl);
-    for (let attempt = 1; ; attempt++) {
-      const release = await this.#pacer.acquire();
-      this.#options.onEvent?.('request');
-      let outcome: HttpResponse | TransportError;
-      try {
-        outcome = await sendRequest({
-          method: 'POST',
-          url,
-          headers: {
-            authorization: `Basic ${this.#basic}`,
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
-          },
-          body: new URLSearchParams({
-            grant_type: 'client_credentials',
-            ...(this.#options.scope !== '' && { scope: this.#options.scope }),
-          }).toString(),
-          timeoutMs: this.#options.timeoutMs,
-          dispatcher: this.#options.dispatcher,
-        });
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        outcome = error;
-      } finally {
-        release();
-      }
-      if (!(outcome instanceof TransportError) && outcome.status >= 200 && outcome.status < 300)
-        return this.#accept(outcome);
+    return retryRequest(
+      retry,
+      async (): Promise<AttemptOutcome<string>> => {
+        const release = await this.#pacer.acquire();
+        this.#options.onEvent?.('request');
+        let outcome: HttpResponse | TransportError;
+        try {
+          outcome = await sendRequest({
+            method: 'POST',
+            url,
+            headers: {
+              authorization: `Basic ${this.#basic}`,
+              'content-type': 'application/x-www-form-urlencoded',
+              accept: 'application/json',
+            },
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              ...(this.#options.scope !== '' && { scope: this.#options.scope }),
+            }).toString(),
+            timeoutMs: this.#options.timeoutMs,
+            dispatcher: this.#options.dispatcher,
+          });
+        } catch (error) {
+          if (!(error instanceof TransportError)) throw error;
+          outcome = error;
+        } finally {
+          release();
+        }
+        if (!(outcome instanceof TransportError) && outcome.status >= 200 && outcome.status < 300)
+          return { kind: 'done', value: this.#accept(outcome) };
 
-      const details = this.#details(outcome);
-      const status = details.status;
-      if (status === 400 || status === 401 || status === 403)
-        throw new CtctAuthenticationError(details, this.#explainRefusal(details));
-      const key = details.errors?.[0]?.error_key;
-      if (status === 429 && key === 'quota_exceeded') throw new QuotaExceededError(details);
-      if (status === 429) this.#options.onEvent?.('throttled');
-      const retryable = status === undefined || status === 429 || status >= 500;
-      const retryAfter =
-        outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'], this.#now());
-      if (!retryable || attempt >= retry.maxAttempts || (retryAfter ?? 0) > MAX_RETRY_AFTER_MS)
-        throw new CtctApiError(details);
-      const delay = computeRetryDelay(attempt, retry, { retryAfterMs: retryAfter, throttled: status === 429 });
-      this.#options.onEvent?.('retry');
-      this.#log(`token request: ${status ?? details.code}; retry ${attempt + 1}/${retry.maxAttempts} in ${delay} ms`);
-      await sleep(delay);
-    }
+        const details = this.#details(outcome);
+        const status = details.status;
+        if (status === 400 || status === 401 || status === 403)
+          throw new CtctAuthenticationError(details, this.#explainRefusal(details));
+        const key = details.errors?.[0]?.error_key;
+        if (status === 429 && key === 'quota_exceeded') throw new QuotaExceededError(details);
+        if (status === 429) this.#options.onEvent?.('throttled');
+        const retryable = status === undefined || status === 429 || status >= 500;
+        if (!retryable) throw new CtctApiError(details);
+        const retryAfterMs =
+          outcome instanceof TransportError ? undefined : parseRetryAfter(outcome.headers['retry-after'], this.#now());
+        return {
+          kind: 'retry',
+          what: String(status ?? details.code),
+          circumstances: { retryAfterMs, throttled: status === 429 },
+          giveUp: () => new CtctApiError(details),
+        };
+      },
+      (attempt, delayMs, { what }) => {
+        this.#options.onEvent?.('retry');
+        this.#log(`token request: ${what}; retry ${attempt + 1}/${retry.maxAttempts} in ${delayMs} ms`);
+      },
+    );
   }
 
   #accept(res: HttpResponse): string {

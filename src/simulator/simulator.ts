@@ -26,6 +26,7 @@ import {
   answerUnauthorized,
   type SimResponse,
 } from './sim-response.js';
+import { sleep } from '../sleep.js';
 
 export type { FaultRule } from './fault-rules.js';
 export { parseFaultSpec, FAULT_SPEC_HELP } from './fault-rules.js';
@@ -179,16 +180,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
 
   /** Latency faults; a pending one is abandoned on close, its connection destroyed. */
-  const delay = (ms: number): Promise<void> =>
-    ms > 0
-      ? new Promise((resolve) => {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            resolve();
-          }, ms);
-          timers.add(timer);
-        })
-      : Promise.resolve();
+  const shutdown = new AbortController();
+  const delay = (ms: number): Promise<void> => (ms > 0 ? sleep(ms, shutdown.signal) : Promise.resolve());
 
   const count = (operation: string): void => {
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
@@ -318,6 +311,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      if (shutdown.signal.aborted) return void res.destroy();
       log?.(`${req.method} ${req.url?.split('?')[0]} 500 internal error: ${(error as Error).message}`);
       if (!res.headersSent) writeResponse(res, answerStatus(500));
       else res.destroy();
@@ -334,6 +328,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const closeServer = async (): Promise<void> => {
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
+    shutdown.abort();
     // A create answered 503 is stored and processed later (spec); finish it rather than lose it.
     for (const pending of store.pendingProvisions()) store.completeProvision(pending.account.encoded_account_id);
     await new Promise<void>((resolve, reject) => {
