@@ -18,7 +18,7 @@ const UNIQUE_FIELDS = ['login_name', 'encoded_account_id', 'partner_account_id']
 export function validateAccounts(files: readonly SourceFile[]): { accounts: DesiredAccount[]; problems: Problem[] } {
   const validate = readSchemaValidator('account');
   const problems: Problem[] = [];
-  const sources: YamlSource[] = [];
+  const accounts: DesiredAccount[] = [];
   // Every parsed file takes part in the uniqueness check, so a duplicate shows in the same pass as other problems.
   const identities: Identities[] = [];
   for (const { file, text } of files) {
@@ -30,9 +30,10 @@ export function validateAccounts(files: readonly SourceFile[]): { accounts: Desi
     identities.push(identitiesOf(parsed.source));
     const schemaProblems = validateWithSchema(validate, parsed.source);
     if (schemaProblems.length > 0) problems.push(...schemaProblems);
-    else sources.push(parsed.source);
+    // Normalised at once: the parsed document, its offsets and line table are garbage from here on (issue #20).
+    else accounts.push(normaliseAccount(parsed.source));
   }
-  const accounts = sources.map(normaliseAccount).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  accounts.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   identities.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   problems.push(...validateAcrossFiles(identities), ...accounts.flatMap(validateSsoUsers));
   return { accounts, problems };

@@ -1,6 +1,7 @@
 import type { AccountType, CustomerSummary, SiteOwner } from '../ctct/ctct-types.js';
 import type { DesiredAccount, LiveState, ProfileValues } from '../model.js';
 import { needsProfileRead } from './compute-profile-changes.js';
+import { settlePooled } from './settle-pooled.js';
 
 /** The part of the CTCT client that reading account details needs. */
 export interface ProfileReader {
@@ -56,13 +57,11 @@ export async function fetchLiveProfiles(
   const syncBefore = reader.calls.accountOperationsSync;
   const accounts = live.accounts.map((account) => ({ ...account }));
   const copies = new Map(accounts.map((account) => [account.encoded_account_id, account]));
-  const results = await Promise.allSettled(
-    declaring.map(async (account) => {
-      const copy = copies.get(account.encoded_account_id!)!;
-      copy.managed = managedIds.has(copy.encoded_account_id);
-      if (copy.managed) copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
-    }),
-  );
+  const results = await settlePooled(declaring, async (account) => {
+    const copy = copies.get(account.encoded_account_id!)!;
+    copy.managed = managedIds.has(copy.encoded_account_id);
+    if (copy.managed) copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
+  });
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
   calls.summary = reader.calls.accountOperationsSync - syncBefore;

@@ -2,6 +2,7 @@ import { CtctApiError, ReadBudgetSpentError } from '../ctct/ctct-api-error.js';
 import type { AccountType, PlanTiers, SiteOwner } from '../ctct/ctct-types.js';
 import type { DesiredAccount, LiveAccount, LiveState, NotRefreshed } from '../model.js';
 import { needsPlanRead } from './compute-plan.js';
+import { settlePooled } from './settle-pooled.js';
 
 /** The part of the CTCT client that reading live state needs. */
 export interface LiveReader {
@@ -119,32 +120,30 @@ export async function fetchLiveState(
   for (const item of wanted.slice(affordable)) leftOut(item);
 
   const notFound: string[] = [];
-  const results = await Promise.allSettled(
-    toRead.map(async (item) => {
-      let plan: PlanTiers;
-      try {
-        plan = await reader.getPlan(item.id);
-      } catch (error) {
-        if (error instanceof ReadBudgetSpentError) return leftOut(item);
-        // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).
-        if (!listed && error instanceof CtctApiError && error.status === 404) return void notFound.push(item.id);
-        throw error;
-      }
-      const livePlan = {
-        plan_type: plan.plan_type,
+  const results = await settlePooled(toRead, async (item) => {
+    let plan: PlanTiers;
+    try {
+      plan = await reader.getPlan(item.id);
+    } catch (error) {
+      if (error instanceof ReadBudgetSpentError) return leftOut(item);
+      // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).
+      if (!listed && error instanceof CtctApiError && error.status === 404) return void notFound.push(item.id);
+      throw error;
+    }
+    const livePlan = {
+      plan_type: plan.plan_type,
+      billing_status: plan.billing_status,
+      billing_day_of_month: plan.billing_day_of_month ?? null,
+    };
+    if (item.listed !== undefined) item.listed.plan = livePlan;
+    else
+      accounts.push({
+        encoded_account_id: item.id,
         billing_status: plan.billing_status,
-        billing_day_of_month: plan.billing_day_of_month ?? null,
-      };
-      if (item.listed !== undefined) item.listed.plan = livePlan;
-      else
-        accounts.push({
-          encoded_account_id: item.id,
-          billing_status: plan.billing_status,
-          ...(item.organization_name !== undefined && { organization_name: item.organization_name }),
-          plan: livePlan,
-        });
-    }),
-  );
+        ...(item.organization_name !== undefined && { organization_name: item.organization_name }),
+        plan: livePlan,
+      });
+  });
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 
