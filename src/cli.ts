@@ -11,7 +11,12 @@ import { runInit } from './commands/run-init.js';
 import { renderInitResult } from './init/render-init-result.js';
 import { createSimulatorCommand } from './simulator/simulator-command.js';
 import { createGithubCommand } from './github/github-command.js';
-import { renderApplySummary, renderOutcomeLine, renderProgressLine } from './render/render-apply.js';
+import {
+  renderApplySummary,
+  renderOutcomeLine,
+  renderProgressLine,
+  renderTargetedApplyWarning,
+} from './render/render-apply.js';
 import { createInterface } from 'node:readline/promises';
 import { DEFAULT_APPLIED_REF } from './git/applied-ref.js';
 import { CtctGitopsError, ExitCode } from './errors.js';
@@ -178,6 +183,7 @@ program
     ) => {
       const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
       const started = Date.now();
+      let targets: string[] | undefined;
       const { report, recovery, recorded } = await runApply({
         ...workspaceOptions(options),
         ...(planFile !== undefined && { planFile }),
@@ -191,7 +197,10 @@ program
         simulator: options.simulator ?? false,
         env: process.env,
         confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
-        onPlan: (plan) => process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() })),
+        onPlan: (plan) => {
+          targets = plan.targets;
+          process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() }));
+        },
         onRecovery: (result) => {
           for (const item of result.resolved)
             process.stdout.write(
@@ -232,6 +241,7 @@ program
       } else {
         process.stdout.write(renderApplySummary(report));
         process.exitCode = report.summary.failed + report.summary.skipped > 0 ? ExitCode.failure : ExitCode.ok;
+        if (targets !== undefined) process.stdout.write(renderTargetedApplyWarning(targets));
       }
       if (recorded)
         process.stdout.write(`Recorded ${recorded.commit.slice(0, 12)} as fully applied in ${recorded.ref}.\n`);

@@ -313,6 +313,11 @@ export interface Plan {
    * is proposed; apply refuses such a plan. Absent otherwise.
    */
   refresh_only?: true;
+  /**
+   * `--target`: the account files the plan was limited to, sorted. Every output warns that the
+   * plan may not be all the files ask for (as Terraform's "Resource targeting is in effect").
+   */
+  targets?: string[];
   /** sha256 of the normalised desired and live inputs; no timestamps. */
   fingerprint: string;
   summary: PlanSummary;

@@ -185,6 +185,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
   return {
     format_version: 1,
     ...(options.refreshOnly && { refresh_only: true as const }),
+    ...(options.targets !== undefined && { targets: [...options.targets].sort() }),
     fingerprint: fingerprintOf(desired, live, options),
     summary,
     changes,

@@ -149,6 +149,16 @@ export function summaryLine(plan: Plan): string {
 export const REFRESH_ONLY_NOTE =
   'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';
 
+/**
+ * Terraform's "Resource targeting is in effect", for a plan limited with --target; null otherwise.
+ * `name` renders each target (a code span in Markdown).
+ */
+export function targetingWarning(plan: Plan, name: (target: string) => string): string | null {
+  if (plan.targets === undefined) return null;
+  const these = plan.targets.length === 1 ? 'this account was' : 'these accounts were';
+  return `targeting is in effect (--target ${plan.targets.map(name).join(', ')}): only ${these} planned and read, so this plan may not be all that the files ask for, and orphans are not reported. Use --target for exceptions (an urgent fix, a stuck account), not routinely; a plan without it shows everything.`;
+}
+
 /** A refresh-only plan proposes nothing: it counts where live state differs from the files. */
 function refreshSummaryLine(summary: Plan['summary']): string {
   const differences = [

@@ -38,6 +38,11 @@ export function renderApplySummary(report: ApplyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** After an apply limited with --target, Terraform's "Applied changes may be incomplete". */
+export function renderTargetedApplyWarning(targets: readonly string[]): string {
+  return `Warning: applied changes may be incomplete: the plan was limited with --target ${targets.map((target) => escapeControl(target)).join(', ')}, so other files may ask for changes not applied; run ctct-gitops plan to see whether any remain.\n`;
+}
+
 /**
  * What apply wrote into each file: a cancellation that takes effect later records
  * `cancel.requested_at`; a created SSO user its `created_at`; a create (this run's or a recovered

@@ -13,6 +13,7 @@ import {
   overBudgetRows,
   REFRESH_ONLY_NOTE,
   summaryLine,
+  targetingWarning,
 } from './describe-change.js';
 import { escapeHtml, htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
@@ -24,6 +25,8 @@ export function renderMarkdown(plan: Plan): string {
     out.push(`| ${ACTION_LABELS[action as Change['action']].emoji} ${action} | ${count} |`);
   }
   out.push('');
+  const targeting = targetingWarning(plan, (target) => markdownCode(target));
+  if (targeting !== null) out.push('> [!WARNING]', `> **Warning:** ${targeting}`, '');
   if (plan.refresh_only && plan.changes.length > 0) out.push('> [!NOTE]', `> ${REFRESH_ONLY_NOTE}`, '');
 
   if (plan.problems.length > 0) {

@@ -10,6 +10,7 @@ import {
   overBudgetRows,
   REFRESH_ONLY_NOTE,
   summaryLine,
+  targetingWarning,
 } from './describe-change.js';
 import { escapeControl as shown } from './escape-control.js';
 
@@ -34,6 +35,8 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[22m` : text);
   const lines: string[] = [];
+  const targeting = targetingWarning(plan, shown);
+  if (targeting !== null) lines.push(`${paint(COLORS.update, 'Warning:')} ${targeting}`, '');
   if (plan.refresh_only && plan.changes.length > 0) lines.push(REFRESH_ONLY_NOTE, '');
   for (const change of plan.changes) {
     const label = ACTION_LABELS[change.action];

@@ -40,8 +40,28 @@ describe('--target', () => {
       ['cancel', 'a07e1demo0002'],
     ]);
     expect(byId.summary.orphan).toBe(0);
+    // The id and the path name the same file: one target.
+    expect(byId.targets).toEqual(['accounts/us/old-town-cycles.yaml']);
     // No list: the targeted account is read by its own GET …/plan, whose billing_status answers the cancel.
     expect(byId.api).toMatchObject({ list_calls: 0, plan_calls: 1 });
+  });
+
+  it('warns that targeting is in effect in the text and Markdown plan; a plan without --target does not', async () => {
+    const dir = await exampleWorkspace();
+    const warning =
+      'targeting is in effect (--target accounts/us/riverside-dental.yaml): only this account was planned and read';
+    const text = await runCli(['plan', '--simulator', '--target', 'riverside_dental'], { cwd: dir, env: PLAIN_ENV });
+    expect(text.code).toBe(0);
+    expect(text.stdout.startsWith(`Warning: ${warning}`)).toBe(true);
+    const markdown = await runCli(['plan', '--simulator', '--format', 'markdown', '--target', 'riverside_dental'], {
+      cwd: dir,
+      env: PLAIN_ENV,
+    });
+    expect(markdown.stdout).toContain(
+      '> **Warning:** targeting is in effect (--target `accounts/us/riverside-dental.yaml`)',
+    );
+    const untargeted = await runCli(['plan', '--simulator'], { cwd: dir, env: PLAIN_ENV });
+    expect(untargeted.stdout).not.toContain('targeting is in effect');
   });
 
   it('a target that names no account exits 3 before any API call', async () => {
@@ -68,6 +88,13 @@ describe('--target', () => {
     expect(applied.stderr).toBe(THROWAWAY_NOTICE);
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('Apply: 1 applied, 0 failed, 0 skipped.');
+    // As Terraform: the plan shown before applying warns, and so does the end of the run.
+    expect(
+      applied.stdout.startsWith('Warning: targeting is in effect (--target accounts/us/old-town-cycles.yaml)'),
+    ).toBe(true);
+    expect(applied.stdout).toMatch(
+      /\nWarning: applied changes may be incomplete: the plan was limited with --target accounts\/us\/old-town-cycles\.yaml,.*run ctct-gitops plan/,
+    );
     const after = await plan(dir);
     expect(after.summary).toMatchObject({ create: 4, cancel: 0 });
 

@@ -277,6 +277,44 @@ describe('a plan under a read budget', () => {
   });
 });
 
+/** A plan limited with --target to one account on another plan than its file's. */
+function targetedPlan(): Plan {
+  const file = 'accounts/us/riverside-dental.yaml';
+  const desired = [
+    desiredAccount({ login_name: 'riverside_dental', encoded_account_id: 'a07e1paid001', file, plan_type: 'GOLD' }),
+    desiredAccount({ login_name: 'granite_gym', file: 'accounts/us/granite-gym.yaml', plan_type: 'TRIAL' }),
+  ];
+  const live = liveState([liveAccount('a07e1paid001', 'Open', livePlan('BRONZE', 'Open', 15))], {
+    listed: false,
+    refreshed: ['a07e1paid001'],
+    calls: { list: 0, plan: 1 },
+  });
+  return computePlan(desired, live, { ...planOptions(), targets: new Set([file]) });
+}
+
+describe('a plan limited with --target', () => {
+  it('warns in every format that targeting is in effect, naming the targets', async () => {
+    const plan = targetedPlan();
+    expect(plan.targets).toEqual(['accounts/us/riverside-dental.yaml']);
+    expect(plan.changes.map((change) => change.file)).toEqual(['accounts/us/riverside-dental.yaml']);
+    const text = renderText(plan, { color: false });
+    expect(text.split('\n')[0]).toMatch(
+      /^Warning: targeting is in effect \(--target accounts\/us\/riverside-dental\.yaml\): only this account was planned/,
+    );
+    const markdown = renderMarkdown(plan);
+    expect(markdown).toContain(
+      '> [!WARNING]\n> **Warning:** targeting is in effect (--target `accounts/us/riverside-dental.yaml`): only this account was planned',
+    );
+    expect(JSON.parse(renderJson(plan)).targets).toEqual(['accounts/us/riverside-dental.yaml']);
+    await expect(text).toMatchFileSnapshot('./__snapshots__/plan-targeted.txt');
+    await expect(markdown).toMatchFileSnapshot('./__snapshots__/plan-targeted.md');
+    // Without --target there is no warning.
+    expect(renderText(richPlan())).not.toContain('targeting is in effect');
+    expect(renderMarkdown(richPlan())).not.toContain('targeting is in effect');
+    expect(richPlan().targets).toBeUndefined();
+  });
+});
+
 describe('renderText', () => {
   it('matches the snapshot without colour, and has no ANSI codes', async () => {
     const text = renderText(richPlan(), { color: false });
