@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import {
   CreateOutcomeUnknownError,
@@ -9,6 +9,7 @@ import {
   SsoUserOutcomeUnknownError,
 } from '../../src/ctct/ctct-api-error.js';
 import { ACCOUNTS_PAGE_LIMIT } from '../../src/ctct/ctct-client.js';
+import { WINDOW_MARGIN_MS } from '../../src/ctct/rate-limiter.js';
 import { ExitCode } from '../../src/errors.js';
 import { createSimClient, onCleanup, provisionRequest, startTestSimulator } from './sim-client.js';
 
@@ -22,6 +23,38 @@ async function findClosedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * An Agent that notes, on the client's monotonic clock, when each partner API request is handed to the socket and
+ * when its response has been read in full (before the client releases its rate-limit slot).
+ */
+function recordPartnerExchanges(): { dispatcher: Dispatcher; exchanges: Array<{ start: number; end: number }> } {
+  const exchanges: Array<{ start: number; end: number }> = [];
+  const agent = new Agent();
+  onCleanup(() => agent.close());
+  const dispatcher = agent.compose((dispatch) => (opts, handler: Dispatcher.DispatchHandler): boolean => {
+    if (!String(opts.path).startsWith('/v3/partner/')) return dispatch(opts, handler);
+    const exchange = { start: performance.now(), end: Number.POSITIVE_INFINITY };
+    exchanges.push(exchange);
+    return dispatch(opts, {
+      onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+      onRequestUpgrade: (controller, status, headers, socket) =>
+        handler.onRequestUpgrade?.(controller, status, headers, socket),
+      onResponseStart: (controller, status, headers, message) =>
+        handler.onResponseStart?.(controller, status, headers, message),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => {
+        exchange.end = performance.now();
+        handler.onResponseEnd?.(controller, trailers);
+      },
+      onResponseError: (controller, error) => {
+        exchange.end = performance.now();
+        handler.onResponseError?.(controller, error);
+      },
+    });
+  });
+  return { dispatcher, exchanges };
 }
 
 describe('listAccounts', () => {
@@ -170,23 +203,23 @@ describe('partner token', () => {
 });
 
 describe('rate limit', () => {
-  it('sends 48 requests to a strict 4 req/s simulator without a single throttled response', async () => {
-    const sim = await startTestSimulator({ seed: 48, requestsPerSecond: 4 });
-    const client = createSimClient(sim, { requestsPerSecond: 4, concurrency: 4 });
+  it('starts no request before the one rps places earlier was answered and a window has passed, whatever the load', async () => {
+    const rps = 8;
+    const sim = await startTestSimulator({ seed: 32, requestsPerSecond: rps });
+    const { dispatcher, exchanges } = recordPartnerExchanges();
+    const client = createSimClient(sim, { requestsPerSecond: rps, concurrency: 4, dispatcher });
 
     const accounts = await client.listAccounts();
-    await Promise.all(accounts.map((a) => client.getPlan(a.encoded_account_id)));
+    const plans = await Promise.all(accounts.map((a) => client.getPlan(a.encoded_account_id)));
 
-    expect({ simulatorThrottled: sim.stats.throttled, ...client.stats }).toEqual({
-      simulatorThrottled: 0,
-      throttled: 0,
-      retries: 0,
-      quotaExceeded: 0,
-      tokenMints: 1,
-    });
-    expect(client.calls.getPlan).toBe(48);
-    expect(sim.stats.byOperation.getPlan).toBe(48);
-    expect(sim.stats.maxInFlight).toBeLessThanOrEqual(4);
+    expect(plans).toHaveLength(32);
+    // Every exchange the server saw, retries included (a throttled one would be one more), in the order they started.
+    const { getPlan, listAccounts } = sim.stats.byOperation;
+    expect(exchanges.length).toBe(getPlan! + listAccounts! + sim.stats.throttled);
+    expect(exchanges.length).toBeGreaterThanOrEqual(33);
+    const window = 1000 + WINDOW_MARGIN_MS;
+    for (let i = rps; i < exchanges.length; i++)
+      expect(exchanges[i]!.start - exchanges[i - rps]!.end).toBeGreaterThanOrEqual(window - 0.001);
   }, 30_000);
 
   it('keeps requests in flight within the concurrency limit', async () => {
