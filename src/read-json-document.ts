@@ -70,7 +70,10 @@ export function validateJsonDocument<K extends keyof JsonDocuments>(
   );
 }
 
-/** A plan saved before `update_profile` existed (format_version 1 adds actions without a new version) reads with its counts at 0. */
+/**
+ * A plan saved before `update_profile` existed (format_version 1 adds actions without a new version) reads with its
+ * counts at 0.
+ */
 function completePlan(plan: Plan): Plan {
   return {
     ...plan,
@@ -83,7 +86,10 @@ function completePlan(plan: Plan): Plan {
   };
 }
 
-/** Reads a versioned document from `file` (relative to `cwd`); throws {@link InvalidInputError} (exit 3) when it is not one. */
+/**
+ * Reads a versioned document from `file` (relative to `cwd`); throws {@link InvalidInputError} (exit 3) when it is not
+ * one.
+ */
 export async function readJsonDocument<K extends keyof JsonDocuments>(
   kind: K,
   cwd: string,

@@ -91,7 +91,8 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
           : null;
       return at(
         source.valuePosition(path),
-        `${field} must be one of ${allowed.join(', ')} (got ${shown(error.data)}${hint !== null ? `; did you mean ${JSON.stringify(hint)}?` : ''})`,
+        `${field} must be one of ${allowed.join(', ')} ` +
+          `(got ${shown(error.data)}${hint !== null ? `; did you mean ${JSON.stringify(hint)}?` : ''})`,
       );
     }
     case 'format':
@@ -114,7 +115,8 @@ function describeError(error: ErrorObject, source: YamlSource): Problem | null {
     case 'maximum':
       return at(
         source.valuePosition(path),
-        `${field} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${error.params.limit} (got ${shown(error.data)})`,
+        `${field} must be ${error.keyword === 'minimum' ? 'at least' : 'at most'} ${error.params.limit} ` +
+          `(got ${shown(error.data)})`,
       );
     default:
       return at(source.valuePosition(path), `${field} ${custom ?? error.message ?? 'is invalid'}`);

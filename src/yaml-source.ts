@@ -4,6 +4,10 @@ import type { SourcePosition } from './model.js';
 
 /** Aliases beyond this are refused: a "billion laughs" file must not exhaust memory. */
 const MAX_ALIAS_COUNT = 50;
+const TOO_MANY_ALIASES = [
+  `too many aliases (more than ${MAX_ALIAS_COUNT});`,
+  'anchors and aliases are not needed in account files',
+].join(' ');
 /** Nesting beyond this is refused before anything walks it recursively. */
 const MAX_DEPTH = 64;
 
@@ -100,12 +104,7 @@ export function parseYamlSource(file: string, text: string, options: { allowEmpt
     const offset = /alias/i.test(message) ? firstAliasOffset(text) : 0;
     return {
       source: null,
-      problems: [
-        problem(
-          offset,
-          `YAML refused: ${/alias/i.test(message) ? `too many aliases (more than ${MAX_ALIAS_COUNT}); anchors and aliases are not needed in account files` : firstLine(message)}`,
-        ),
-      ],
+      problems: [problem(offset, `YAML refused: ${/alias/i.test(message) ? TOO_MANY_ALIASES : firstLine(message)}`)],
     };
   }
 
@@ -164,7 +163,10 @@ function walk(
   }
 }
 
-/** The first node nested deeper than MAX_DEPTH, or a key that is not a plain scalar; iterative, so no input overflows the stack. */
+/**
+ * The first node nested deeper than MAX_DEPTH, or a key that is not a plain scalar; iterative, so no input overflows
+ * the stack.
+ */
 function findStructureProblem(root: Node): { offset: number; message: string } | null {
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length > 0) {

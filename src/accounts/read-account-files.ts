@@ -59,7 +59,9 @@ export async function readAccountFiles(
   if (!options.allowOutsideRepo) {
     const repository = await realpath(readRepositoryRoot(cwd));
     if (!isInside(realRoot, repository)) {
-      const message = `the accounts folder is outside the repository (${escapeControl(repository)}): account files must live in it; pass --allow-outside-repo to read them anyway`;
+      const message =
+        `the accounts folder is outside the repository (${escapeControl(repository)}): ` +
+        'account files must live in it; pass --allow-outside-repo to read them anyway';
       return { files: [], found: 0, problems: [{ file: escapeControl(display(root)), line: 1, col: 1, message }] };
     }
   }
@@ -147,7 +149,8 @@ export async function readAccountFiles(
         found++;
         if (!file.split('/').every((part) => part === '.' || part === '..' || SAFE_NAME.test(part))) {
           const message =
-            "file name is refused: each part of an account file's path may hold only letters, digits, . _ + @ - and spaces inside the name, and may not start with -";
+            "file name is refused: each part of an account file's path may hold only " +
+            'letters, digits, . _ + @ - and spaces inside the name, and may not start with -';
           problems.push({ file: escapeControl(file), line: 1, col: 1, message });
           continue;
         }

@@ -53,7 +53,9 @@ function normaliseAccount(source: YamlSource): DesiredAccount {
 
 type Identities = Pick<DesiredAccount, 'file' | 'positions' | (typeof UNIQUE_FIELDS)[number]>;
 
-/** The identity fields of a parsed file, whatever else is wrong with it; a non-string value is the schema's to report. */
+/**
+ * The identity fields of a parsed file, whatever else is wrong with it; a non-string value is the schema's to report.
+ */
 function identitiesOf(source: YamlSource): Identities {
   const value = (typeof source.value === 'object' && source.value !== null ? source.value : {}) as Record<
     string,
@@ -85,7 +87,9 @@ function validateAcrossFiles(accounts: readonly Identities[]): Problem[] {
       problems.push({
         file: account.file,
         ...position,
-        message: `${field} "${value}" is already used by ${earlier.file}:${earlierPosition.line}:${earlierPosition.col}; it must be unique across files`,
+        message:
+          `${field} "${value}" is already used ` +
+          `by ${earlier.file}:${earlierPosition.line}:${earlierPosition.col}; it must be unique across files`,
       });
     }
   }
@@ -117,7 +121,8 @@ function validateSsoUsers(account: DesiredAccount): Problem[] {
           at(
             index,
             field,
-            `sso_users[${index}].${field} "${user[field]}" is already used by sso_users[${earlier}] at line ${position.line}; it must be unique in the account`,
+            `sso_users[${index}].${field} "${user[field]}" is already used by ` +
+              `sso_users[${earlier}] at line ${position.line}; it must be unique in the account`,
           ),
         );
       }
@@ -129,7 +134,8 @@ function validateSsoUsers(account: DesiredAccount): Problem[] {
         at(
           index,
           'login_name',
-          `sso_users[${index}].login_name "${user.login_name}" is the account's own login_name; an SSO user needs a login of its own`,
+          `sso_users[${index}].login_name "${user.login_name}" is the ` +
+            `account's own login_name; an SSO user needs a login of its own`,
         ),
       );
     }
@@ -138,7 +144,8 @@ function validateSsoUsers(account: DesiredAccount): Problem[] {
         at(
           index,
           'created_at',
-          `sso_users[${index}].created_at needs the account's encoded_account_id: a user is created only in an account that exists`,
+          `sso_users[${index}].created_at needs the account's ` +
+            'encoded_account_id: a user is created only in an account that exists',
         ),
       );
     }

@@ -30,7 +30,8 @@ export function computeTextWithAccountId(file: string, text: string, encodedAcco
   if (existing === encodedAccountId) return null;
   if (existing !== undefined) {
     throw new OperationalError(
-      `${file}: already names encoded_account_id ${String(existing)}, not ${encodedAccountId}; it was edited during apply`,
+      `${file}: already names encoded_account_id ${String(existing)}, ` +
+        `not ${encodedAccountId}; it was edited during apply`,
     );
   }
   const loginPair = root.items.find((pair) => isPair(pair) && isScalar(pair.key) && pair.key.value === 'login_name');
@@ -44,7 +45,8 @@ export function computeTextWithAccountId(file: string, text: string, encodedAcco
     const lineEnd = text.indexOf('\n', valueEnd);
     const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;
     const prefix = lineEnd === -1 ? newline : '';
-    updated = `${text.slice(0, insertAt)}${prefix}${indent}encoded_account_id: ${encodedAccountId}${newline}${text.slice(insertAt)}`;
+    const line = `${prefix}${indent}encoded_account_id: ${encodedAccountId}${newline}`;
+    updated = `${text.slice(0, insertAt)}${line}${text.slice(insertAt)}`;
   } else {
     doc.set('encoded_account_id', encodedAccountId);
     updated = doc.toString();

@@ -39,7 +39,8 @@ export function computeTextWithCancelRequested(file: string, text: string, reque
     const lineEnd = text.indexOf('\n', lastEnd);
     const newline = text.includes('\r\n') ? '\r\n' : '\n';
     const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;
-    updated = `${text.slice(0, insertAt)}${lineEnd === -1 ? newline : ''}${indent}requested_at: ${value}${newline}${text.slice(insertAt)}`;
+    const line = `${lineEnd === -1 ? newline : ''}${indent}requested_at: ${value}${newline}`;
+    updated = `${text.slice(0, insertAt)}${line}${text.slice(insertAt)}`;
   } else {
     doc.setIn(['cancel', 'requested_at'], requestedAt);
     updated = doc.toString();

@@ -40,7 +40,8 @@ export function computeTextWithSsoUserCreated(
     : -1;
   if (!isSeq(users) || index === -1) {
     throw new OperationalError(
-      `${file}: cannot record that SSO user ${loginName} was created: the file no longer lists it in sso_users; add it back with created_at: "${createdAt}"`,
+      `${file}: cannot record that SSO user ${loginName} was created: the file no ` +
+        `longer lists it in sso_users; add it back with created_at: "${createdAt}"`,
     );
   }
   const user = users.items[index] as YAMLMap;
@@ -59,7 +60,8 @@ export function computeTextWithSsoUserCreated(
     const lastEnd = (last.value as { range?: [number, number, number] } | null)?.range?.[1] ?? keyStart;
     const lineEnd = text.indexOf('\n', lastEnd);
     const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;
-    updated = `${text.slice(0, insertAt)}${lineEnd === -1 ? newline : ''}${indent}created_at: ${value}${newline}${text.slice(insertAt)}`;
+    const line = `${lineEnd === -1 ? newline : ''}${indent}created_at: ${value}${newline}`;
+    updated = `${text.slice(0, insertAt)}${line}${text.slice(insertAt)}`;
   } else {
     doc.setIn(['sso_users', index, 'created_at'], createdAt);
     updated = doc.toString();
@@ -67,7 +69,8 @@ export function computeTextWithSsoUserCreated(
   const check = parseDocument(updated, { schema: 'core' });
   if (check.errors.length > 0 || check.getIn(['sso_users', index, 'created_at']) !== createdAt) {
     throw new OperationalError(
-      `${file}: could not record created_at for SSO user ${loginName} safely; add created_at: ${value} to its entry by hand`,
+      `${file}: could not record created_at for SSO user ${loginName} ` +
+        `safely; add created_at: ${value} to its entry by hand`,
     );
   }
   return updated;

@@ -33,7 +33,8 @@ export async function acquireApplyLock(stateDir: string): Promise<{ release(): P
       throw new OperationalError(`another apply is starting (${shown} was just created); try again in a moment`);
     if (holder !== null && !isStale(holder)) {
       throw new OperationalError(
-        `another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); it holds ${shown}. Wait for it, or remove the file if that process is gone.`,
+        `another apply is running (pid ${holder.pid} on ${holder.hostname}, since ${holder.started_at}); ` +
+          `it holds ${shown}. Wait for it, or remove the file if that process is gone.`,
       );
     }
     if (await takeOverStaleLock(file, holder, mine)) return held;

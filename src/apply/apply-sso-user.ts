@@ -54,7 +54,9 @@ export async function applySsoUserCreate(
     const resolved = await repostSsoUser(client, journal, intent.intent_id, id, user);
     if (resolved === null) {
       throw new OperationalError(
-        `the create of SSO user ${user.login_name} in ${id} has an unknown outcome (${error.message}), and so had the one re-post that should settle it; the next apply re-posts once more (409 then means the user exists), never blindly`,
+        `the create of SSO user ${user.login_name} in ${id} has an unknown outcome ` +
+          `(${error.message}), and so had the one re-post that should settle it; the ` +
+          'next apply re-posts once more (409 then means the user exists), never blindly',
       );
     }
     how = resolved;
@@ -104,7 +106,10 @@ async function repostSsoUser(
 function explainRefusal(error: unknown, id: string, user: SsoUser): unknown {
   if (!(error instanceof CtctApiError) || error.status !== 409) return error;
   return new OperationalError(
-    `${error.message}; account ${id} already has a user with login_name ${user.login_name} or contact_email ${user.contact_email}, and CTCT cannot list SSO users to tell whether it is this one: if it is, write created_at into its entry in the file; otherwise change its login_name or contact_email`,
+    `${error.message}; account ${id} already has a user with login_name ${user.login_name} or ` +
+      `contact_email ${user.contact_email}, and CTCT cannot list SSO users to tell whether it is this one: ` +
+      'if it is, write created_at into its entry in the file; otherwise change its login_name or ' +
+      'contact_email',
   );
 }
 
@@ -153,7 +158,9 @@ async function recoverSsoIntent(
   const account = context.accounts.find((candidate) => candidate.encoded_account_id === intent.encoded_account_id);
   const user = account?.sso_users?.find((candidate) => candidate.login_name.toLowerCase() === login);
   if (account === undefined || user === undefined) {
-    const reason = `${intent.file} no longer lists SSO user ${intent.login_name} of ${intent.encoded_account_id}; ${created ? 'CTCT has it' : 'CTCT may have it'} and cannot remove it`;
+    const reason =
+      `${intent.file} no longer lists SSO user ${intent.login_name} ` +
+      `of ${intent.encoded_account_id}; ${created ? 'CTCT has it' : 'CTCT may have it'} and cannot remove it`;
     await journal.recordAbandoned(intent.intent_id, reason);
     throw new OperationalError(reason);
   }
@@ -166,7 +173,8 @@ async function recoverSsoIntent(
     const how = await repostSsoUser(client, journal, intent.intent_id, intent.encoded_account_id, body);
     if (how === null)
       throw new OperationalError(
-        `the outcome of creating SSO user ${intent.login_name} in ${intent.encoded_account_id} is still unknown after one more re-post; run apply again later`,
+        `the outcome of creating SSO user ${intent.login_name} in ${intent.encoded_account_id} ` +
+          'is still unknown after one more re-post; run apply again later',
       );
     await journal.recordSsoCreated(intent.intent_id, how);
   }

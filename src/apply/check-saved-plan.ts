@@ -33,7 +33,8 @@ export async function findStaleChanges(
         const differences = findProfileDifferences(change, await reader.getAccountSummary(change.encoded_account_id));
         if (differences.length > 0)
           stale.push(
-            `update_profile ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`,
+            `update_profile ${change.login_name ?? change.encoded_account_id} ` +
+              `(${change.file}): ${differences.join('; ')}`,
           );
         return;
       }
@@ -60,12 +61,14 @@ export async function findStaleChanges(
         (live.billing_day_of_month ?? null) !== assumed.billing_day_of_month
       ) {
         differences.push(
-          `billing_day_of_month is ${live.billing_day_of_month ?? null}, the plan assumed ${assumed.billing_day_of_month}`,
+          `billing_day_of_month is ${live.billing_day_of_month ?? null}, ` +
+            `the plan assumed ${assumed.billing_day_of_month}`,
         );
       }
       if (differences.length > 0)
         stale.push(
-          `${change.action} ${change.login_name ?? change.encoded_account_id} (${change.file}): ${differences.join('; ')}`,
+          `${change.action} ${change.login_name ?? change.encoded_account_id} ` +
+            `(${change.file}): ${differences.join('; ')}`,
         );
     }),
   );
@@ -97,7 +100,8 @@ function findProfileDifferences(change: UpdateProfileChange, summary: CustomerSu
  */
 export function findUnaskedChanges(saved: Plan, current: Plan): { unasked: Change[]; differing: Change[] } {
   const key = (change: Change) =>
-    `${change.action}\u0000${change.file ?? ''}\u0000${change.encoded_account_id ?? change.login_name ?? ''}\u0000${'sso_user' in change ? change.sso_user : ''}`;
+    `${change.action}\u0000${change.file ?? ''}\u0000` +
+    `${change.encoded_account_id ?? change.login_name ?? ''}\u0000${'sso_user' in change ? change.sso_user : ''}`;
   // A create the saved plan marked blocked stays skipped (it is held to that), so the mark is no difference.
   const comparable = ({ line: _line, organization_name: _organization, ...rest }: Change) =>
     canonicalJson({ ...rest, blocked: undefined });

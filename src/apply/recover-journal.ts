@@ -5,6 +5,8 @@ import { computeProvisionRequest, describeUnresolved, resolveUnknownCreate, type
 import { recoverSsoIntents, type SsoRecovery } from './apply-sso-user.js';
 import type { Journal, OpenIntent } from './journal.js';
 
+const IMPORT_OR_ADD_ID = 'import it or add the id by hand';
+
 export interface RecoveryResult {
   /** Creates finished now: the id is in the file. */
   resolved: { login_name: string; file: string; encoded_account_id: string }[];
@@ -120,7 +122,7 @@ async function recoverIntent(
       result.unresolved.push({
         login_name: login,
         file: intent.file,
-        reason: `account ${id} was created but ${intent.file} no longer names ${login}; import it or add the id by hand`,
+        reason: `account ${id} was created but ${intent.file} no longer names ${login}; ${IMPORT_OR_ADD_ID}`,
       });
       return;
     }

@@ -34,14 +34,16 @@ function renderBash(spec: CompletionSpec): string {
     for (const option of command.options) {
       if (option.choices)
         lines.push(
-          `    ${command.name}:${option.flag}) COMPREPLY=($(compgen -W "${option.choices.join(' ')}" -- "$cur")); return ;;`,
+          `    ${command.name}:${option.flag}) COMPREPLY=($(compgen ` +
+            `-W "${option.choices.join(' ')}" -- "$cur")); return ;;`,
         );
     }
   }
   lines.push('  esac', '  case "$command" in');
   for (const command of spec.commands) {
     lines.push(
-      `    ${command.name}) COMPREPLY=($(compgen -W "${[...(command.arguments ?? []), ...command.options.map((o) => o.flag)].join(' ')}" -- "$cur")) ;;`,
+      `    ${command.name}) COMPREPLY=($(compgen -W ` +
+        `"${[...(command.arguments ?? []), ...command.options.map((o) => o.flag)].join(' ')}" -- "$cur")) ;;`,
     );
   }
   lines.push(
@@ -69,7 +71,8 @@ function renderFish(spec: CompletionSpec): string {
     for (const option of command.options) {
       const values = option.choices ? ` -x -a "${option.choices.join(' ')}"` : '';
       lines.push(
-        `complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" -l ${option.flag.replace(/^--/, '')}${values}`,
+        `complete -c ${p} -n "__fish_seen_subcommand_from ${command.name}" ` +
+          `-l ${option.flag.replace(/^--/, '')}${values}`,
       );
     }
   }

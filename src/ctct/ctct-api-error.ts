@@ -97,7 +97,8 @@ export class CreateOutcomeUnknownError extends CtctApiError {
   constructor(details: CtctApiErrorDetails, loginName: string) {
     super(
       details,
-      `the outcome of creating ${loginName} is unknown: CTCT may have created it or may still provision it (${CREATE_ACCOUNT_DOC}); list the accounts before trying again`,
+      `the outcome of creating ${loginName} is unknown: CTCT may have created it or may ` +
+        `still provision it (${CREATE_ACCOUNT_DOC}); list the accounts before trying again`,
     );
     this.loginName = loginName;
   }
@@ -121,11 +122,15 @@ export class SsoUserOutcomeUnknownError extends CtctApiError {
   }
 }
 
-/** The token endpoint refused the request: the credentials, the scope or the grant; `hint` says which and what to change. */
+/**
+ * The token endpoint refused the request: the credentials, the scope or the grant; `hint` says which and what to
+ * change.
+ */
 export class CtctAuthenticationError extends CtctApiError {
   constructor(
     details: CtctApiErrorDetails,
-    hint = 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)',
+    hint = 'CTCT rejected the partner credentials: check ' +
+      'CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and CTCT_TOKEN_URL)',
   ) {
     super(details, hint);
   }
@@ -134,9 +139,9 @@ export class CtctAuthenticationError extends CtctApiError {
 const SNIPPET_LENGTH = 200;
 
 /**
- * Normalises an error body to entries, each string passed through `redact`: CTCT documents an array of `{error_key, error_message}`
- * (https://developer.constantcontact.com/api_guide/glossary_responses.html), sends single objects
- * for 401 and 429, token endpoints answer OAuth2's `{error, error_description}`, and proxies send
+ * Normalises an error body to entries, each string passed through `redact`: CTCT documents an array of
+ * `{error_key, error_message}` (https://developer.constantcontact.com/api_guide/glossary_responses.html), sends
+ * single objects for 401 and 429, token endpoints answer OAuth2's `{error, error_description}`, and proxies send
  * text or HTML. An empty body gives no entries.
  */
 export function parseCtctErrorBody(text: string, redact: (text: string) => string = (t) => t): CtctErrorEntry[] {

@@ -156,7 +156,9 @@ export interface AccountPhysicalAddress {
   country_code: string;
 }
 
-/** GET /account/summary?extra_fields=physical_address (`Customer`, spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462). */
+/**
+ * GET /account/summary?extra_fields=physical_address (`Customer`, spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462).
+ */
 export interface CustomerSummary extends CustomerPut {
   encoded_account_id?: string;
   physical_address?: AccountPhysicalAddress;

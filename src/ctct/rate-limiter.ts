@@ -52,7 +52,9 @@ export class RateLimiter {
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** Resolves when the caller may start one request; call it immediately before sending, and the release when answered. */
+  /**
+   * Resolves when the caller may start one request; call it immediately before sending, and the release when answered.
+   */
   acquire(): Promise<ReleaseSlot> {
     if (this.intervalMs === 0) return Promise.resolve(() => {});
     const turn = this.#queue.then(() => this.#waitForSlot());

@@ -42,7 +42,9 @@ export class TransportError extends Error {
   }
 }
 
-/** Sends one request through undici and reads the whole body, translating network failures to {@link TransportError}. */
+/**
+ * Sends one request through undici and reads the whole body, translating network failures to {@link TransportError}.
+ */
 export async function sendRequest(req: HttpRequest): Promise<HttpResponse> {
   const controller = new AbortController();
   let timedOut = false;

@@ -10,7 +10,8 @@ export function checkGitRef(ref: string, flag: string): string {
   if (ref === '' || ref.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(ref) || ref.length > 1024) {
     throw new InvalidInputError(
       [],
-      `${flag} ${JSON.stringify(escapeControl(ref))} is not a git revision: a ref may not be empty, start with "-", or hold spaces or control characters`,
+      `${flag} ${JSON.stringify(escapeControl(ref))} is not a git revision: a ` +
+        'ref may not be empty, start with "-", or hold spaces or control characters',
     );
   }
   return ref;

@@ -29,7 +29,8 @@ export async function readChangedFiles(cwd: string, ref: string): Promise<Change
   } catch (error) {
     throw new InvalidInputError(
       [],
-      `--changed-since ${ref}: git cannot find a common ancestor with HEAD (${firstLine(error)}); fetch the ref first (actions/checkout with fetch-depth: 0)`,
+      `--changed-since ${ref}: git cannot find a common ancestor with HEAD ` +
+        `(${firstLine(error)}); fetch the ref first (actions/checkout with fetch-depth: 0)`,
     );
   }
   const top = (await git('rev-parse', '--show-toplevel')).trim();

@@ -88,7 +88,8 @@ export function renderDriftBody(markdown: string, summary: PlanSummary, runUrl?:
   const head = [
     DRIFT_MARKER,
     `The scheduled plan found differences between the account files on main and live CTCT: ${counts}${checked}.`,
-    'Merge a pull request that makes the files match what you want, or run the apply workflow; this issue closes itself when a plan comes back empty.',
+    'Merge a pull request that makes the files match what you want, or run ' +
+      'the apply workflow; this issue closes itself when a plan comes back empty.',
     '',
     '',
   ].join('\n');

@@ -24,7 +24,8 @@ export function renderApplyReport(report: ApplyReport): string {
       .sort((a, b) => STATUS_ORDER[a.outcome.status] - STATUS_ORDER[b.outcome.status] || a.index - b.index);
     for (const { outcome } of sorted) {
       lines.push(
-        `| ${STATUS_LABEL[outcome.status]} | ${markdownText(outcome.action)} | ${renderAccount(outcome)} | ${outcome.file ? code(outcome.file) : ''} | ${outcome.error ? errorCell(outcome.error) : ''} |`,
+        `| ${STATUS_LABEL[outcome.status]} | ${markdownText(outcome.action)} | ${renderAccount(outcome)} ` +
+          `| ${outcome.file ? code(outcome.file) : ''} | ${outcome.error ? errorCell(outcome.error) : ''} |`,
       );
     }
   }
@@ -35,7 +36,8 @@ export function renderApplyReport(report: ApplyReport): string {
   if (failed > 0) {
     lines.push(
       '',
-      'Changes that failed stay in the account files; the next apply tries them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.',
+      'Changes that failed stay in the account files; the next apply tries ' +
+        'them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.',
     );
   }
   lines.push('', `<sub>Plan fingerprint ${code(report.fingerprint)}</sub>`, '');

@@ -81,14 +81,18 @@ function renderImportFile(
     lines.push(
       'status: cancelled',
       'cancel:',
-      `  # The real reason is unknown: CTCT does not return it. ${PLACEHOLDER_REASON_ID} (Canceled Online by Customer) is a placeholder.`,
+      '  # The real reason is unknown: CTCT does not return ' +
+        `it. ${PLACEHOLDER_REASON_ID} (Canceled Online by Customer) is a placeholder.`,
       `  reason_id: ${PLACEHOLDER_REASON_ID}`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** What an account file accepts of each detail (schema/account.schema.json); a live value outside it is left out, with a note. */
+/**
+ * What an account file accepts of each detail (schema/account.schema.json); a live value outside it is left out, with a
+ * note.
+ */
 const PROFILE_RULES: Record<(typeof PROFILE_FIELDS)[number], RegExp> = {
   contact_email: /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/,
   contact_phone: /^.{5,25}$/,

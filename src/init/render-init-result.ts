@@ -22,7 +22,8 @@ export function renderInitResult(result: InitResult, cwd: string): string {
   if (wroteWorkflows) lines.push('', `The workflows run the action ${result.action}.`);
   if (wroteWorkflows && result.placeholderAction) {
     lines.push(
-      `  ${result.action.split('/')[0]} is a placeholder: run init again with --action OWNER/REPO@REF naming the repository`,
+      `  ${result.action.split('/')[0]} is a placeholder: run init ` +
+        'again with --action OWNER/REPO@REF naming the repository',
       '  and release of ctct-gitops you use (delete the three workflows first), or edit their uses: lines.',
     );
   }
@@ -34,7 +35,8 @@ export function renderInitResult(result: InitResult, cwd: string): string {
   }
   lines.push(
     '',
-    'Then add account files (npx ctct-gitops import writes one per live account) and try a plan: npx ctct-gitops plan --simulator',
+    'Then add account files (npx ctct-gitops import writes one per ' +
+      'live account) and try a plan: npx ctct-gitops plan --simulator',
   );
   return `${lines.join('\n')}\n`;
 }

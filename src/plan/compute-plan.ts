@@ -32,7 +32,10 @@ export interface PlanOptions {
    * reported as orphans; those naming an id still count as managed for the share gate.
    */
   targets?: ReadonlySet<string>;
-  /** `--changed-since`: the details each changed file declared at the base, to see what an edit of an unmanaged account changed. */
+  /**
+   * `--changed-since`: the details each changed file declared at the base, to see what an edit of an unmanaged account
+   * changed.
+   */
   detailBaselines?: ReadonlyMap<string, ProfileValues>;
   /**
    * `plan --refresh-only`: the changes are the differences between live state and the files, and
@@ -126,7 +129,9 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
         at(
           account,
           'cancel.requested_at',
-          `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect on ${account.cancel!.effective_date}; CTCT keeps the account open (${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`,
+          `cancellation pending: requested at ${account.cancel!.requested_at}, it takes effect ` +
+            `on ${account.cancel!.effective_date}; CTCT keeps the account open ` +
+            `(${liveAccount.billing_status}) until then and shows nothing pending, so it is not cancelled again`,
         ),
       );
     }
@@ -211,7 +216,8 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
 }
 
 const PLAN_GROUP_UNREADABLE =
-  'CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it';
+  'CTCT cannot read it back (GET /partner/accounts/{id}/plan ' +
+  'does not return plan_group_id), so no later plan can check it';
 
 /**
  * `plan_group_id` is never silently ignored. CTCT takes it only in PUT …/plan (spec `PlanInfo`,
@@ -234,11 +240,17 @@ function computePlanGroupNotices(desired: readonly DesiredAccount[], changes: re
     const change = changeByFile.get(account.file);
     let message: string;
     if (change === undefined) {
-      message = `plan_group_id ${group} is not sent: CTCT takes it only with a change of plan_type, and there is none; ${PLAN_GROUP_UNREADABLE}`;
+      message =
+        `plan_group_id ${group} is not sent: CTCT takes it only with a ` +
+        `change of plan_type, and there is none; ${PLAN_GROUP_UNREADABLE}`;
     } else if (change.action === 'create' && account.plan.plan_type === 'TRIAL') {
-      message = `plan_group_id ${group} is not sent: the new account stays on TRIAL, and CTCT takes a plan group only with a PUT of a paid plan_type`;
+      message =
+        `plan_group_id ${group} is not sent: the new account stays on TRIAL, ` +
+        'and CTCT takes a plan group only with a PUT of a paid plan_type';
     } else {
-      message = `plan_group_id ${group} is sent with the plan change to ${account.plan.plan_type}; ${PLAN_GROUP_UNREADABLE}`;
+      message =
+        `plan_group_id ${group} is sent with the plan change ` +
+        `to ${account.plan.plan_type}; ${PLAN_GROUP_UNREADABLE}`;
     }
     notices.push(at(account, 'plan.plan_group_id', message));
   }
@@ -349,7 +361,8 @@ function computeExisting(
           at(
             account,
             'plan.plan_type',
-            'the account is cancelled and CTCT reactivates an account only with a paid plan, never TRIAL: give it a paid plan_type, or set status: cancelled',
+            'the account is cancelled and CTCT reactivates an account only with a paid ' +
+              'plan, never TRIAL: give it a paid plan_type, or set status: cancelled',
           ),
         ],
       };
@@ -371,7 +384,8 @@ function computeExisting(
         at(
           account,
           'plan.plan_type',
-          `plan_type TRIAL is out of reach: the account has left TRIAL (${current}) and CTCT never returns an account to TRIAL`,
+          'plan_type TRIAL is out of reach: the account has left TRIAL ' +
+            `(${current}) and CTCT never returns an account to TRIAL`,
         ),
       ],
     };
@@ -404,7 +418,9 @@ function computeExisting(
       ...base,
       before: { billing_day_of_month: liveDay },
       after: { billing_day_of_month: wanted.billing_day_of_month },
-      reason: `CTCT sets billing_day_of_month only when an account leaves TRIAL, so apply cannot change it; write billing_day_of_month: ${liveDay} in the file to accept the live value`,
+      reason:
+        'CTCT sets billing_day_of_month only when an account leaves TRIAL, so apply cannot ' +
+        `change it; write billing_day_of_month: ${liveDay} in the file to accept the live value`,
     });
   }
   return { changes, problems: [] };
@@ -474,8 +490,10 @@ function computeSsoUserChanges(
       after: Object.fromEntries(edited.map((field) => [field, user[field] ?? null])),
       reason:
         user.created_at === undefined
-          ? `SSO user ${user.login_name} was created on ${earlier.created_at}; CTCT answers 409 to a second create, so apply never posts it again: put created_at back`
-          : `CTCT can neither read nor change an SSO user once created, so this edit of ${user.login_name} is not applied; the user keeps the values it was created with`,
+          ? `SSO user ${user.login_name} was created on ${earlier.created_at}; CTCT answers ` +
+            '409 to a second create, so apply never posts it again: put created_at back'
+          : 'CTCT can neither read nor change an SSO user once created, so this edit ' +
+            `of ${user.login_name} is not applied; the user keeps the values it was created with`,
     });
   });
   if (live === null) return changes;
@@ -488,7 +506,9 @@ function computeSsoUserChanges(
       sso_user: gone.login_name,
       before: { login_name: gone.login_name, contact_email: gone.contact_email, role_name: gone.role_name },
       after: {},
-      reason: `SSO user ${gone.login_name} was removed from the file, but CTCT cannot remove an SSO user: it stays in the account (remove it in Constant Contact by hand)`,
+      reason:
+        `SSO user ${gone.login_name} was removed from the file, but CTCT cannot remove ` +
+        'an SSO user: it stays in the account (remove it in Constant Contact by hand)',
     });
   }
   return changes;
@@ -545,7 +565,10 @@ function evaluateGates(
   if (managed >= min_accounts_for_share && managed > 0 && touched / managed > max_changed_share) {
     gate({
       gate: 'max_changed_share',
-      message: `the plan changes ${touched} of ${managed} managed accounts (${Math.round((touched / managed) * 100)} %); the limit is ${Math.round(max_changed_share * 100)} % in one run`,
+      message:
+        `the plan changes ${touched} of ${managed} managed accounts ` +
+        `(${Math.round((touched / managed) * 100)} %); ` +
+        `the limit is ${Math.round(max_changed_share * 100)} % in one run`,
       override: raiseLimit('max_changed_share', Math.ceil((touched / managed) * 100) / 100),
     });
   }
@@ -564,7 +587,10 @@ function evaluateGates(
  * request is reviewed with it, and both its plan and the apply after the merge read it.
  */
 function raiseLimit(setting: string, needed: number): string {
-  return `set safety.${setting}: ${needed} in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force`;
+  return (
+    `set safety.${setting}: ${needed} in ctct-gitops.yaml (from a pull request: in the same ` +
+    'pull request, so its plan and the apply after the merge both pass), or rerun with --force'
+  );
 }
 
 /** API calls apply will make for a change: a create with a paid plan is POST, then PUT plan. */

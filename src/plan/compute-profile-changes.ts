@@ -3,7 +3,9 @@ import type { AccountPhysicalAddress, CustomerPut } from '../ctct/ctct-types.js'
 import type { Problem } from '../errors.js';
 import type { DesiredAccount, DriftChange, LiveAccount, ProfileValues, UpdateProfileChange } from '../model.js';
 
-/** The fields of `CustomerPut` (spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes. */
+/**
+ * The fields of `CustomerPut` (spec/ctct-v3-swagger-3.0.178.yaml lines 8463-8520): what PUT /account/summary changes.
+ */
 export const PROFILE_FIELDS = [
   'contact_email',
   'contact_phone',
@@ -29,7 +31,9 @@ const ADDRESS_FIELDS = [
 ] as const satisfies readonly (keyof AccountPhysicalAddress)[];
 
 export const UNMANAGED_REASON =
-  'CTCT changes account details only of managed accounts (through account_operations/sync), and this account is unmanaged, so apply never sends these values: write the live ones in the file, or make the change in Constant Contact';
+  'CTCT changes account details only of managed accounts (through ' +
+  'account_operations/sync), and this account is unmanaged, so apply never sends these ' +
+  'values: write the live ones in the file, or make the change in Constant Contact';
 
 /**
  * Whether comparing the file's details with the live account needs to know if it is managed (and,
@@ -84,7 +88,10 @@ export function computeProfileChanges(
       problems.push({
         file: account.file,
         ...position,
-        message: `physical_address: GET /partner/accounts?account_type=managed does not list ${live.encoded_account_id}, and CTCT changes the address only of a managed account; remove physical_address and managed_site_owner from the file`,
+        message:
+          'physical_address: GET /partner/accounts?account_type=managed does not ' +
+          `list ${live.encoded_account_id}, and CTCT changes the address only of a ` +
+          'managed account; remove physical_address and managed_site_owner from the file',
       });
     }
     // What can be seen: the listed organization name, and the details the file changed since the
@@ -151,7 +158,10 @@ function sameAddress(wanted: AccountPhysicalAddress, current: AccountPhysicalAdd
   return ADDRESS_FIELDS.every((field) => blankToUndefined(wanted[field]) === current[field]);
 }
 
-/** The details an account file declared, from its text (at the base of `--changed-since`); nothing for a file that does not parse. */
+/**
+ * The details an account file declared, from its text (at the base of `--changed-since`); nothing for a file that does
+ * not parse.
+ */
 export function computeFileDetails(text: string): ProfileValues {
   let value: unknown;
   try {

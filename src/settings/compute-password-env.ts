@@ -25,7 +25,8 @@ export function computePasswordEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {
     throw new InvalidInputError(
       [],
-      `${INITIAL_PASSWORDS_VAR} is not a JSON or YAML map from password_env names to passwords, such as {"HANKS_INITIAL_PASSWORD": "..."}`,
+      `${INITIAL_PASSWORDS_VAR} is not a JSON or YAML map from password_env ` +
+        'names to passwords, such as {"HANKS_INITIAL_PASSWORD": "..."}',
     );
   }
   const expanded: NodeJS.ProcessEnv = { ...env };
@@ -49,7 +50,10 @@ export function findPasswordProblem(name: string, value: string | undefined, log
   return unfit === undefined ? null : `the password in ${name} ${unfit} (CTCT's rule for a new account's password)`;
 }
 
-/** For each account to create (by file) whose `password_env` cannot give its password (unset, or unfit by CTCT's rules), why not. */
+/**
+ * For each account to create (by file) whose `password_env` cannot give its password (unset, or unfit by CTCT's rules),
+ * why not.
+ */
 export function computePasswordProblems(
   accounts: readonly DesiredAccount[],
   env: NodeJS.ProcessEnv,

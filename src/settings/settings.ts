@@ -16,7 +16,10 @@ export interface Settings {
   concurrency: number;
   /** How long apply lists accounts waiting for a create whose outcome is unknown. */
   create_wait_seconds: number;
-  /** `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. `CTCT_AUTHORIZATION_SCHEME` beats it. */
+  /**
+   * `Bearer <jwt>` or the raw JWT in the Authorization header; CTCT's documents show both. `CTCT_AUTHORIZATION_SCHEME`
+   * beats it.
+   */
   authorization_scheme: 'bearer' | 'raw';
   /** The partner token endpoint; `CTCT_TOKEN_URL` beats it. */
   token_url: string;
