@@ -1,4 +1,6 @@
-/** More than the client's highest `concurrency` (settings schema maximum 32), so the client's own limit stays the bound. */
+/**
+ * More than the client's highest `concurrency` (settings schema maximum 32), so the client's own limit stays the bound.
+ */
 const POOL_WIDTH = 32;
 
 /**
