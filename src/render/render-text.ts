@@ -1,3 +1,4 @@
+import { styleText } from 'node:util';
 import { formatProblem } from '../errors.js';
 import type { Change, Plan } from '../model.js';
 import {
@@ -15,25 +16,29 @@ import {
 import { escapeControl as shown } from './escape-control.js';
 
 export interface TextOptions {
-  /** ANSI colours; the CLI turns them on only on a terminal and never with NO_COLOR. */
+  /** ANSI colours (node:util styleText); the CLI turns them on only on a terminal and never with NO_COLOR. */
   color: boolean;
 }
 
+type Style = Parameters<typeof styleText>[0];
+
 const COLORS = {
-  create: 32,
-  update: 33,
-  update_profile: 33,
-  reactivate: 36,
-  cancel: 31,
-  create_sso_user: 32,
-  drift: 35,
-  orphan: 90,
-} as const;
+  create: 'green',
+  update: 'yellow',
+  update_profile: 'yellow',
+  reactivate: 'cyan',
+  cancel: 'red',
+  create_sso_user: 'green',
+  drift: 'magenta',
+  orphan: 'gray',
+} as const satisfies Record<Change['action'], Style>;
 
 /** The plan for a terminal, Terraform-style. */
 export function renderText(plan: Plan, options: TextOptions = { color: false }): string {
-  const paint = (code: number, text: string) => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[22m` : text);
+  // The caller decides (options.color); styleText would otherwise check process.stdout itself.
+  const paint = (color: Style, text: string) =>
+    options.color ? styleText(color, text, { validateStream: false }) : text;
+  const bold = (text: string) => (options.color ? styleText('bold', text, { validateStream: false }) : text);
   const lines: string[] = [];
   const targeting = targetingWarning(plan, shown);
   if (targeting !== null) lines.push(`${paint(COLORS.update, 'Warning:')} ${targeting}`, '');
