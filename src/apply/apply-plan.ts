@@ -84,6 +84,8 @@ export interface ApplyContext {
   knownIds: ReadonlySet<string>;
   /** Logins whose earlier create is still pending or unproven: never posted again. */
   unresolvedLogins?: ReadonlySet<string>;
+  /** Changes not started because their calls would pass what is left of the daily quota, with the reason. */
+  quotaRefusals?: ReadonlyMap<AppliedChange, string>;
   /** SSO users ({@link ssoUserKey}) whose earlier create is still unresolved. */
   unresolvedSsoUsers?: ReadonlySet<string>;
   onProgress?: (event: ProgressEvent) => void;
@@ -157,7 +159,9 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   const run = (change: AppliedChange, work: () => Promise<string | null>) =>
     limit(async () => {
       let outcome: Outcome;
+      const refusal = context.quotaRefusals?.get(change);
       if (stopped !== null) outcome = outcomeOf(change, 'skipped', null, stopped);
+      else if (refusal !== undefined) outcome = outcomeOf(change, 'skipped', null, refusal);
       else {
         try {
           outcome = outcomeOf(change, 'applied', await work());

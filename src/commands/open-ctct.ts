@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { countApiCalls, readDailyCalls, writeDailyCalls } from '../apply/daily-calls.js';
 import { CtctClient, readCtctClientOptions } from '../ctct/ctct-client.js';
 import type { DesiredAccount } from '../model.js';
 import type { Settings } from '../settings/settings.js';
@@ -13,6 +14,8 @@ export const STATE_DIR = '.ctct-gitops';
 
 export interface CtctConnection {
   client: CtctClient;
+  /** Partner API calls this tool made today (UTC) with this API key before this run, as `.ctct-gitops/` records them. */
+  callsToday: number;
   /** Set when running against the in-process simulator. */
   simulatorStateFile: string | null;
   close(): Promise<void>;
@@ -35,12 +38,16 @@ export interface OpenCtctOptions {
  * `--simulator` against an in-process simulator whose state lives in `.ctct-gitops/simulator.json`.
  */
 export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection> {
+  const stateDir = path.join(options.cwd, STATE_DIR);
   if (!options.simulator) {
-    const client = new CtctClient({
-      ...readCtctClientOptions(options.env, options.settings),
-      ...(options.log && { log: options.log }),
-    });
-    return { client, simulatorStateFile: null, close: () => client.close() };
+    const clientOptions = readCtctClientOptions(options.env, options.settings);
+    const client = new CtctClient({ ...clientOptions, ...(options.log && { log: options.log }) });
+    return {
+      client,
+      simulatorStateFile: null,
+      callsToday: await readDailyCalls(stateDir, clientOptions.apiKey),
+      close: () => closeCounting(client, stateDir, clientOptions.apiKey),
+    };
   }
   const stateFile = path.join(options.cwd, STATE_DIR, 'simulator.json');
   if (!existsSync(stateFile)) {
@@ -74,11 +81,24 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
   return {
     client,
     simulatorStateFile: stateFile,
+    callsToday: await readDailyCalls(stateDir, simulator.credentials.apiKey),
     close: async () => {
-      await client.close();
-      await simulator.close();
+      try {
+        await closeCounting(client, stateDir, simulator.credentials.apiKey);
+      } finally {
+        await simulator.close();
+      }
     },
   };
+}
+
+/** Closes the client and adds its partner calls to today's count of the key, whatever the run's outcome. */
+async function closeCounting(client: CtctClient, stateDir: string, apiKey: string): Promise<void> {
+  try {
+    await client.close();
+  } finally {
+    await writeDailyCalls(stateDir, apiKey, countApiCalls(client.calls));
+  }
 }
 
 /**

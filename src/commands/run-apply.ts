@@ -3,6 +3,7 @@ import path from 'node:path';
 import { acquireApplyLock } from '../apply/apply-lock.js';
 import { applyPlan, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
 import { explainUnaskedChanges, findUnaskedChanges, readSavedPlan } from '../apply/check-saved-plan.js';
+import { countApiCalls, computeQuotaRefusals } from '../apply/daily-calls.js';
 import { Journal } from '../apply/journal.js';
 import { ssoUserKey } from '../apply/apply-sso-user.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
@@ -190,7 +191,21 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       if (knownIds === null && plan.changes.some((change) => change.action === 'create')) {
         knownIds = new Set((await client.listAccounts()).map((owner) => owner.encoded_account_id));
       }
+      // Before the first write: a change whose calls the daily quota cannot cover is never started.
+      const quotaLimit = workspace.settings.daily_quota;
+      const quotaRefusals =
+        quotaLimit === null
+          ? undefined
+          : computeQuotaRefusals(plan, {
+              limit: quotaLimit,
+              used: connection.callsToday + countApiCalls(client.calls),
+            });
+      if (quotaRefusals !== undefined && quotaRefusals.size > 0)
+        options.notice?.(
+          `daily quota: ${quotaRefusals.size} change${quotaRefusals.size === 1 ? '' : 's'} not started, their calls would pass the ${quotaLimit} calls CTCT allows this API key today (UTC)`,
+        );
       const report = await applyPlan(plan, {
+        ...(quotaRefusals !== undefined && { quotaRefusals }),
         client,
         cwd: options.cwd,
         journal,

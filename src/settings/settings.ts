@@ -30,6 +30,8 @@ export interface Settings {
   orphans: OrphanPolicy;
   /** Most partner API calls one plan makes for reading; null for no limit. */
   max_api_calls: number | null;
+  /** Partner API calls CTCT allows the API key per UTC day; null for no check. */
+  daily_quota: number | null;
   safety: {
     max_cancels: number;
     /** Most accounts created in one run: each POST makes a real account, paid plans included. */
@@ -52,5 +54,6 @@ export const DEFAULT_SETTINGS: Settings = {
   account_type: 'all',
   orphans: 'report',
   max_api_calls: null,
+  daily_quota: 10_000,
   safety: { max_cancels: 5, max_creates: 25, max_changed_share: 0.3, min_accounts_for_share: 10 },
 };
