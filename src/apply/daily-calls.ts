@@ -110,7 +110,9 @@ export function computeQuotaRefusals(plan: Plan, quota: { limit: number; used: n
     if (change.action === 'create') refusedFiles.add(change.file);
     refused.set(
       change,
-      `not attempted: it needs ${needs} API call${needs === 1 ? '' : 's'} and ${Math.max(left, 0)} of the daily quota of ${quota.limit} are left (${quota.used} made today, UTC, with this API key; daily_quota in ctct-gitops.yaml); apply again after 00:00 UTC`,
+      `not attempted: it needs ${needs} API call${needs === 1 ? '' : 's'} and ${Math.max(left, 0)} ` +
+        `of the daily quota of ${quota.limit} are left (${quota.used} made today, UTC, with this API key; ` +
+        'daily_quota in ctct-gitops.yaml); apply again after 00:00 UTC',
     );
   }
   return refused;

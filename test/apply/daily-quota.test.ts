@@ -32,7 +32,8 @@ describe('daily quota', () => {
     // A plan reads one list page; the count is kept for the key.
     expect((await runAgainst(sim, cwd, ['plan'])).code).toBe(0);
     expect(partnerCalls()).toBe(1);
-    // Apply reads the page again (2 made today): 3 left. alpha fits (1 left), bravo does not, charlie does, the update does not.
+    // Apply reads the page again (2 made today): 3 left.
+    // alpha fits (1 left), bravo does not, charlie does, the update does not.
     const apply = await runAgainst(sim, cwd, ['apply', '--yes', '--report', 'report.json']);
     expect(apply.code).toBe(1);
     const report = JSON.parse(await readFile(path.join(cwd, 'report.json'), 'utf8')) as Report;
