@@ -43,8 +43,10 @@ describe('daily quota', () => {
     expect(outcome('charlie_trial')?.status).toBe('applied');
     expect(outcome('bravo_gold')).toMatchObject({
       status: 'skipped',
-      error:
-        'not attempted: it needs 2 API calls and 1 of the daily quota of 5 are left (2 made today, UTC, with this API key; daily_quota in ctct-gitops.yaml); apply again after 00:00 UTC',
+      error: [
+        'not attempted: it needs 2 API calls and 1 of the daily quota of 5 are left',
+        '(2 made today, UTC, with this API key; daily_quota in ctct-gitops.yaml); apply again after 00:00 UTC',
+      ].join(' '),
     });
     expect(report.outcomes.find((o) => o.action === 'update')).toMatchObject({
       status: 'skipped',
