@@ -160,6 +160,12 @@ program
     `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`,
   )
   .option('--force', 'pass the safety limits (never protect: true)')
+  .addOption(
+    new Option(
+      '--release-pending <LOGIN>',
+      'post again a create CTCT answered 503 and never provisioned, once the unfiltered listing shows no account for it (repeatable)',
+    ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+  )
   .addOption(targetOption())
   .addOption(maxApiCallsOption())
   .addOption(rpsOption())
@@ -168,6 +174,7 @@ program
     async (
       planFile: string | undefined,
       options: {
+        releasePending?: string[];
         dir?: string;
         config?: string;
         yes?: boolean;
@@ -189,6 +196,7 @@ program
         ...(planFile !== undefined && { planFile }),
         ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
         ...(options.appliedRef !== undefined && { appliedRef: options.appliedRef }),
+        ...(options.releasePending !== undefined && { releasePending: options.releasePending }),
         notice: (line) => void process.stderr.write(`ctct-gitops: ${line}\n`),
         ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
         ...(options.report !== undefined && { reportFile: options.report }),

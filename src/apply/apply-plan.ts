@@ -29,7 +29,8 @@ import {
   type UpdateProfileChange,
 } from '../model.js';
 import { applySsoUserCreate, ssoUserKey, type SsoUserClient } from './apply-sso-user.js';
-import type { Journal } from './journal.js';
+import type { Journal, ReleasedRecord } from './journal.js';
+import { checkReleasedCreate } from './release-pending.js';
 import { sleep } from '../sleep.js';
 
 /** The part of the CTCT client that apply needs. */
@@ -86,6 +87,8 @@ export interface ApplyContext {
   unresolvedLogins?: ReadonlySet<string>;
   /** Changes not started because their calls would pass what is left of the daily quota, with the reason. */
   quotaRefusals?: ReadonlyMap<AppliedChange, string>;
+  /** Pending creates an operator released (lower-cased login): listed once more right before their POST. */
+  released?: ReadonlyMap<string, ReleasedRecord>;
   /** SSO users ({@link ssoUserKey}) whose earlier create is still unresolved. */
   unresolvedSsoUsers?: ReadonlySet<string>;
   onProgress?: (event: ProgressEvent) => void;
@@ -189,9 +192,12 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
   );
   const ssoUsers = actionable.filter((change): change is CreateSsoUserChange => change.action === 'create_sso_user');
   const cancels = actionable.filter((change): change is CancelChange => change.action === 'cancel');
-  await Promise.all(
-    creates.map((change) => run(change, () => applyCreate(change, context, runId, claimed, filesWritten))),
-  );
+  const create = (change: CreateChange) =>
+    run(change, () => applyCreate(change, context, runId, claimed, filesWritten));
+  // Released creates first and one at a time: their check before the POST must not meet this run's other new accounts.
+  const isReleased = (change: CreateChange) => context.released?.has(change.login_name.toLowerCase()) === true;
+  for (const change of creates.filter(isReleased)) await create(change);
+  await Promise.all(creates.filter((change) => !isReleased(change)).map(create));
   await Promise.all(
     planChanges.map((change) =>
       run(change, async () => {
@@ -287,6 +293,8 @@ async function applyCreate(
       `an earlier create of ${login} is still pending or has an unproven outcome (see .ctct-gitops/journal.jsonl); it is not posted again`,
     );
   }
+  const release = context.released?.get(login.toLowerCase());
+  if (release !== undefined) await checkReleasedCreate(context.client, release, claimed, change.file);
   const body = computeProvisionRequest(login, change.after, context.env);
   const plan = computeCreatePlan(change.after);
   const intent = await context.journal.recordIntent(runId, login, change.file, body.organization_name, plan);

@@ -65,6 +65,20 @@ export interface AbandonedRecord {
   reason: string;
   at: string;
 }
+/**
+ * An operator released a pending create (`apply --release-pending LOGIN`) after the unfiltered
+ * listing showed no account for it: the intent is closed and the next apply posts the create again,
+ * after listing once more right before the POST. Kept until that new intent is recorded.
+ */
+export interface ReleasedRecord {
+  type: 'released';
+  intent_id: string;
+  login_name: string;
+  /** Every id the release's listing showed, with the ids the account files named: a later account is new. */
+  known_ids: string[];
+  reason: string;
+  at: string;
+}
 /** About to POST …/users/sso for this user of this account. */
 export interface SsoIntentRecord {
   type: 'sso_intent';
@@ -91,6 +105,7 @@ export type JournalRecord =
   | WrittenRecord
   | PlannedRecord
   | AbandonedRecord
+  | ReleasedRecord
   | SsoIntentRecord
   | SsoCreatedRecord;
 
@@ -281,6 +296,27 @@ export class Journal {
     return this.append({ type: 'sso_created', intent_id: intentId, how, at: now() });
   }
 
+  recordReleased(intent: IntentRecord, knownIds: Iterable<string>, reason: string): Promise<void> {
+    return this.append({
+      type: 'released',
+      intent_id: intent.intent_id,
+      login_name: intent.login_name,
+      known_ids: [...knownIds].sort(),
+      reason,
+      at: now(),
+    });
+  }
+
+  /** Releases whose create has not been posted again yet, by lower-cased login. */
+  releasedLogins(): Map<string, ReleasedRecord> {
+    const released = new Map<string, ReleasedRecord>();
+    for (const record of this.records) {
+      if (record.type === 'released') released.set(record.login_name.toLowerCase(), record);
+      else if (record.type === 'intent') released.delete(record.login_name.toLowerCase());
+    }
+    return released;
+  }
+
   recordAbandoned(intentId: string, reason: string): Promise<void> {
     return this.append({ type: 'abandoned', intent_id: intentId, reason, at: now() });
   }
@@ -326,12 +362,18 @@ export class Journal {
     return [...intents.values()];
   }
 
-  /** Rewrites the journal with only what open intents need; removes it when nothing is open. */
-  async compact(): Promise<void> {
+  /**
+   * Rewrites the journal with only what open intents need; removes it when nothing is open. A release
+   * is kept while `wantedLogins` (lower-cased, the files still without an id; default all) names its login.
+   */
+  async compact(wantedLogins?: ReadonlySet<string>): Promise<void> {
     const pending = this.openIntents();
     const pendingSso = this.openSsoIntents();
     const invalid = this.problems.map((problem) => `${problem.text}\n`).join('');
-    if (pending.length === 0 && pendingSso.length === 0 && invalid === '') {
+    const released = new Set(
+      [...this.releasedLogins()].flatMap(([login, record]) => (wantedLogins?.has(login) === false ? [] : [record])),
+    );
+    if (pending.length === 0 && pendingSso.length === 0 && invalid === '' && released.size === 0) {
       this.records = [];
       await rm(this.file, { force: true });
       return;
@@ -339,11 +381,13 @@ export class Journal {
     const keepRuns = new Set([...pending, ...pendingSso].map((item) => item.intent.run_id));
     const keepIntents = new Set([...pending, ...pendingSso].map((item) => item.intent.intent_id));
     const kept = this.records.filter((record) =>
-      record.type === 'run'
-        ? keepRuns.has(record.run_id)
-        : record.type === 'abandoned' || record.type === 'planned'
-          ? false
-          : keepIntents.has(record.intent_id),
+      record.type === 'released'
+        ? released.has(record)
+        : record.type === 'run'
+          ? keepRuns.has(record.run_id)
+          : record.type === 'abandoned' || record.type === 'planned'
+            ? false
+            : keepIntents.has(record.intent_id),
     );
     const tmp = `${this.file}.${process.pid}.tmp`;
     const handle = await open(tmp, 'w');

@@ -7,9 +7,10 @@ import { countApiCalls, computeQuotaRefusals } from '../apply/daily-calls.js';
 import { Journal } from '../apply/journal.js';
 import { ssoUserKey } from '../apply/apply-sso-user.js';
 import { recoverJournal, type RecoveryResult } from '../apply/recover-journal.js';
+import { releasePending } from '../apply/release-pending.js';
 import { InvalidInputError, RefusedError } from '../errors.js';
 import { readAppliedBase, writeAppliedRef, type AppliedBase } from '../git/applied-ref.js';
-import type { Plan } from '../model.js';
+import type { DesiredAccount, Plan } from '../model.js';
 import { hasChanges } from '../render/describe-change.js';
 import { escapeControl } from '../render/escape-control.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
@@ -40,6 +41,8 @@ export interface ApplyRunOptions extends WorkspaceOptions {
   /** Shows how long apply waits for a create whose outcome is unknown. */
   onWait?: (line: string) => void;
   log?: (line: string) => void;
+  /** `--release-pending LOGIN`: pending creates CTCT never provisioned, to post again. */
+  releasePending?: readonly string[];
   /** Waits between listings while resolving an unknown create (tests shorten them). */
   resolveDelaysMs?: readonly number[];
 }
@@ -97,6 +100,10 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       });
       const journal = await Journal.open(stateDir);
       for (const problem of journal.problems) options.notice?.(escapeControl(problem.message));
+      if (options.releasePending !== undefined && options.releasePending.length > 0) {
+        const released = await releasePending(journal, client, options.releasePending, workspace.accounts);
+        for (const line of released) options.notice?.(escapeControl(line));
+      }
       let recovery: RecoveryResult | null = null;
       const resolveDelaysMs =
         options.resolveDelaysMs ?? computeWaitDelays(workspace.settings.create_wait_seconds * 1000);
@@ -109,7 +116,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           ...(options.onWait && { log: options.onWait }),
         });
         options.onRecovery?.(recovery);
-        await journal.compact();
+        await journal.compact(uncreatedLogins(workspace.accounts));
         if (recovery.files_written.length > 0) workspace = await readWorkspace(options);
       }
 
@@ -217,6 +224,12 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
             item.login_name !== undefined ? [item.login_name.toLowerCase()] : [],
           ),
         ),
+        released: new Map(
+          [...journal.releasedLogins()].map(([login, record]) => [
+            login,
+            { ...record, known_ids: [...record.known_ids, ...namedIds(workspace.accounts)] },
+          ]),
+        ),
         unresolvedSsoUsers: new Set(
           (recovery?.sso.unresolved ?? []).map((item) => ssoUserKey(item.encoded_account_id, item.sso_user)),
         ),
@@ -226,7 +239,10 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       });
       if (recovery !== null)
         report.files_written = [...new Set([...recovery.files_written, ...report.files_written])].sort();
-      await journal.compact();
+      const createdFiles = new Set(
+        report.outcomes.flatMap((o) => (o.action === 'create' && o.encoded_account_id !== null ? [o.file] : [])),
+      );
+      await journal.compact(uncreatedLogins(workspace.accounts.filter((account) => !createdFiles.has(account.file))));
       if (options.reportFile !== undefined)
         await writeFile(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(report, null, 2)}\n`);
       return {
@@ -257,6 +273,19 @@ async function recordApplied(
   if (undone > 0) return null;
   await writeAppliedRef(cwd, applied);
   return { ref: applied.ref, commit: applied.head };
+}
+
+/** Logins of the files still without an id: a release of any other login has nothing left to guard. */
+function uncreatedLogins(accounts: readonly DesiredAccount[]): Set<string> {
+  return new Set(
+    accounts.flatMap((account) =>
+      account.encoded_account_id === undefined && account.login_name ? [account.login_name.toLowerCase()] : [],
+    ),
+  );
+}
+
+function namedIds(accounts: readonly { encoded_account_id?: string | undefined }[]): string[] {
+  return accounts.flatMap((account) => (account.encoded_account_id ? [account.encoded_account_id] : []));
 }
 
 /** Pauses between listings that add up to `totalMs`, doubling from one second. */

@@ -111,6 +111,8 @@ export interface Simulator {
   findByLogin(loginName: string): SimAccount | undefined;
   /** Make every token issued so far expire now. */
   expireTokens(): void;
+  /** Provision every create stored after a 503 now, as CTCT does once provisioning is available; returns how many. */
+  provisionStored(): number;
   close(): Promise<void>;
 }
 
@@ -359,6 +361,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     expireTokens() {
       tokens.expireAll();
+    },
+    provisionStored() {
+      return store.pendingProvisions().filter((p) => store.completeProvision(p.account.encoded_account_id)).length;
     },
     close() {
       closing ??= closeServer();
