@@ -24,9 +24,10 @@ export async function releasePending(
     const found = pending.filter((item) => item.intent.login_name.toLowerCase() === login.toLowerCase());
     if (found.length === 0) {
       const names = pending.map((item) => item.intent.login_name);
+      const held = names.length > 0 ? `pending: ${names.join(', ')}` : 'no create is pending';
       throw new InvalidInputError(
         [],
-        `--release-pending ${login}: the journal holds no pending create of ${login} (${names.length > 0 ? `pending: ${names.join(', ')}` : 'no create is pending'}); nothing was released`,
+        `--release-pending ${login}: the journal holds no pending create of ${login} (${held}); nothing was released`,
       );
     }
     return { login, found };
@@ -39,7 +40,9 @@ export async function releasePending(
     const listed = listing.filter((owner) => owner.site_owner_name?.toLowerCase() === login.toLowerCase());
     if (listed.length > 0) {
       throw new OperationalError(
-        `--release-pending ${login}: CTCT lists ${login} as ${listed.map((o) => o.encoded_account_id).join(', ')}, so the create may have been provisioned; nothing was released. Run apply without --release-pending: it writes the id of the account its create made`,
+        `--release-pending ${login}: CTCT lists ${login} as ${listed.map((o) => o.encoded_account_id).join(', ')}, ` +
+          'so the create may have been provisioned; nothing was released. ' +
+          'Run apply without --release-pending: it writes the id of the account its create made',
       );
     }
     for (const { intent, run } of found) {
@@ -47,17 +50,23 @@ export async function releasePending(
       const unaccounted = listing.filter((owner) => !accounted.has(owner.encoded_account_id));
       if (unaccounted.length > 0) {
         throw new OperationalError(
-          `--release-pending ${login}: ${describeOwners(unaccounted)} appeared since the create of ${login} and no account file names them; any of them may be the account that create made (its site_owner_name need not be the login). Nothing was released. If one of them is ${login}, set encoded_account_id in ${intent.file} to its id; otherwise give each its account file (ctct-gitops import --account ID) and release again`,
+          `--release-pending ${login}: ${describeOwners(unaccounted)} appeared since the create of ${login} ` +
+            'and no account file names them; any of them may be the account that create made ' +
+            '(its site_owner_name need not be the login). Nothing was released. ' +
+            `If one of them is ${login}, set encoded_account_id in ${intent.file} to its id; ` +
+            'otherwise give each its account file (ctct-gitops import --account ID) and release again',
         );
       }
       await journal.recordReleased(
         intent,
         [...listing.map((owner) => owner.encoded_account_id), ...namedIds],
-        `released by apply --release-pending: the unfiltered listing of ${listing.length} accounts shows none for ${login} and no new account`,
+        `released by apply --release-pending: the unfiltered listing of ${listing.length} accounts ` +
+          `shows none for ${login} and no new account`,
       );
     }
     done.push(
-      `released the pending create of ${login}: CTCT lists no account for it; the create is proposed again and posted after one more listing`,
+      `released the pending create of ${login}: CTCT lists no account for it; ` +
+        'the create is proposed again and posted after one more listing',
     );
   }
   return done;
@@ -84,7 +93,10 @@ export async function checkReleasedCreate(
   );
   if (suspects.length === 0) return;
   throw new OperationalError(
-    `the released create of ${release.login_name} is not posted: ${describeOwners(suspects)} appeared since it was released, and any of them may be the account CTCT provisioned from the first create after all. If one of them is ${release.login_name}, set encoded_account_id in ${file} to its id; otherwise give each its account file (ctct-gitops import --account ID) and apply again`,
+    `the released create of ${release.login_name} is not posted: ${describeOwners(suspects)} appeared ` +
+      'since it was released, and any of them may be the account CTCT provisioned from the first create after all. ' +
+      `If one of them is ${release.login_name}, set encoded_account_id in ${file} to its id; ` +
+      'otherwise give each its account file (ctct-gitops import --account ID) and apply again',
   );
 }
 
