@@ -77,6 +77,8 @@ export interface LiveAccount {
   managed?: boolean;
   /** GET /account/summary?extra_fields=physical_address through sync, where a file declares details to compare. */
   profile?: CustomerSummary;
+  /** The account file that named it and was removed since the base ref (`--changed-since`); read by that id. */
+  removed_file?: string;
 }
 
 /** An account the read budget left unread, and when it was last verified against CTCT. */
@@ -234,6 +236,11 @@ export interface OrphanChange extends ChangeBase {
   action: 'orphan';
   encoded_account_id: string;
   file: null;
+  /**
+   * Set when the orphan is an account whose file this change removed (`--changed-since`): removing
+   * a file never cancels, so the account stays live. Absent for an account no file ever named here.
+   */
+  removed_file?: string;
   before: { billing_status: string };
   after: null;
 }

@@ -166,6 +166,7 @@ export function computePlan(desired: readonly DesiredAccount[], live: LiveState,
         line: null,
         before: { billing_status: account.billing_status },
         after: null,
+        ...(account.removed_file !== undefined && { removed_file: account.removed_file }),
       });
     }
   }

@@ -79,7 +79,7 @@ export async function fetchLiveState(
       listed = false;
     }
   }
-  const wanted: { id: string; file: string; organization_name?: string; listed?: LiveAccount }[] = [];
+  const wanted: { id: string; file: string; organization_name?: string; listed?: LiveAccount; removed?: true }[] = [];
   if (listed) {
     const byId = new Map(accounts.map((account) => [account.encoded_account_id, account]));
     for (const account of named) {
@@ -100,6 +100,7 @@ export async function fetchLiveState(
         wanted.push({
           id: removed.encoded_account_id,
           file: removed.file,
+          removed: true,
           ...(removed.organization_name !== undefined && { organization_name: removed.organization_name }),
         });
     }
@@ -142,6 +143,7 @@ export async function fetchLiveState(
         billing_status: plan.billing_status,
         ...(item.organization_name !== undefined && { organization_name: item.organization_name }),
         plan: livePlan,
+        ...(item.removed && { removed_file: item.file }),
       });
   });
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');

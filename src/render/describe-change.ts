@@ -132,9 +132,14 @@ export function summaryLine(plan: Plan): string {
     summary.create_sso_user &&
       `${summary.create_sso_user} SSO user${summary.create_sso_user === 1 ? '' : 's'} to create`,
   ].filter(Boolean);
+  const removed = plan.changes.filter(
+    (change) => change.action === 'orphan' && change.removed_file !== undefined,
+  ).length;
+  const orphans = summary.orphan - removed;
   const reported = [
     summary.drift && `${summary.drift} drift`,
-    summary.orphan && `${summary.orphan} orphan${summary.orphan === 1 ? '' : 's'}`,
+    removed && `${removed} removed file${removed === 1 ? '' : 's'} (account${removed === 1 ? '' : 's'} kept live)`,
+    orphans && `${orphans} orphan${orphans === 1 ? '' : 's'}`,
   ].filter(Boolean);
   // A refused plan is never read as what will happen.
   const head =
@@ -145,6 +150,9 @@ export function summaryLine(plan: Plan): string {
         : applied.join(', ');
   return reported.length > 0 ? `${head}; ${reported.join(', ')} reported` : head;
 }
+
+/** Said of an account whose file the change removed: removing a file never cancels. */
+export const REMOVED_FILE_NOTE = 'the account stays live; to cancel, keep the file and set status: cancelled';
 
 export const REFRESH_ONLY_NOTE =
   'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';

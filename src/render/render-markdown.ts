@@ -12,6 +12,7 @@ import {
   keyDifference,
   overBudgetRows,
   REFRESH_ONLY_NOTE,
+  REMOVED_FILE_NOTE,
   summaryLine,
   targetingWarning,
 } from './describe-change.js';
@@ -87,7 +88,9 @@ export function renderMarkdown(plan: Plan): string {
     out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
 
   for (const change of plan.changes) if (change.action !== 'orphan') out.push(...renderSection(change));
-  out.push(...renderOrphans(plan.changes.filter((change): change is OrphanChange => change.action === 'orphan')));
+  const orphans = plan.changes.filter((change): change is OrphanChange => change.action === 'orphan');
+  out.push(...renderRemovedFiles(orphans.filter((orphan) => orphan.removed_file !== undefined)));
+  out.push(...renderOrphans(orphans.filter((orphan) => orphan.removed_file === undefined)));
   if (plan.over_budget.length > 0) {
     const { rows, more } = overBudgetRows(plan, 50);
     out.push(
@@ -143,6 +146,21 @@ function renderSection(change: Change): string[] {
       '',
     );
   lines.push('</details>', '');
+  return lines;
+}
+
+/** Accounts whose files this change removed: news to the reviewer, so never folded into the older orphans. */
+function renderRemovedFiles(removed: readonly OrphanChange[]): string[] {
+  if (removed.length === 0) return [];
+  const lines = [
+    '> [!IMPORTANT]',
+    `> **${removed.length} account file${removed.length === 1 ? '' : 's'} removed**: ${REMOVED_FILE_NOTE.replace('status: cancelled', '`status: cancelled`')}`,
+  ];
+  for (const orphan of removed)
+    lines.push(
+      `> - ${markdownCode(orphan.removed_file ?? '')}: ${markdownCode(identityOf(orphan))}, ${markdownCode(orphan.before.billing_status)}`,
+    );
+  lines.push('');
   return lines;
 }
 

@@ -10,6 +10,7 @@ import {
   identityOf,
   overBudgetRows,
   REFRESH_ONLY_NOTE,
+  REMOVED_FILE_NOTE,
   summaryLine,
   targetingWarning,
 } from './describe-change.js';
@@ -45,7 +46,12 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
   if (plan.refresh_only && plan.changes.length > 0) lines.push(REFRESH_ONLY_NOTE, '');
   for (const change of plan.changes) {
     const label = ACTION_LABELS[change.action];
-    const where = change.file !== null ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}` : '';
+    const where =
+      change.file !== null
+        ? `  ${shown(change.file)}${change.line !== null ? `:${change.line}` : ''}`
+        : change.action === 'orphan' && change.removed_file !== undefined
+          ? `  ${shown(change.removed_file)} (removed)`
+          : '';
     lines.push(
       `${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`,
     );
@@ -54,7 +60,11 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
       lines.push(paint(COLORS.cancel, `      ${shown(blockedLine(change.blocked))}`));
     if (change.action === 'drift') lines.push(`      ${shown(change.reason)}`);
     if (change.action === 'orphan')
-      lines.push('      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)');
+      lines.push(
+        change.removed_file !== undefined
+          ? `      file removed: ${REMOVED_FILE_NOTE}`
+          : '      no account file names it; it is never cancelled for that (ctct-gitops import adopts it)',
+      );
     if (change.action === 'create_sso_user' && change.encoded_account_id === null)
       lines.push('      in the account created above, once it exists');
   }

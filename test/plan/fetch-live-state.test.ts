@@ -261,6 +261,11 @@ describe('fetchLiveState with a fake reader', () => {
       ['create', null, null],
       ['orphan', 'a07e1orphan', 'Gone Florist'],
     ]);
+    // Named as the removed file's account, not as an orphan no file ever named; the moved one is no orphan.
+    expect(state.accounts.find((account) => account.encoded_account_id === 'a07e1orphan')?.removed_file).toBe(
+      'accounts/orphan.yaml',
+    );
+    expect(plan.changes[1]).toMatchObject({ removed_file: 'accounts/orphan.yaml' });
   });
 
   it('under a budget reads the list, then the least recently verified accounts first', async () => {

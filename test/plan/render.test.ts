@@ -315,6 +315,53 @@ describe('a plan limited with --target', () => {
   });
 });
 
+/** A pull request that removed one account file; another live account was never named by any file. */
+function removedFilePlan(): Plan {
+  const live = liveState(
+    [
+      { ...liveAccount('a07e1gone001', 'Open', livePlan('GOLD', 'Open', 3)), organization_name: 'Harbor Lights Cafe' },
+      { ...liveAccount('a07e1fl00001', 'Open'), organization_name: 'Lakeside Florist' },
+    ],
+    { listed: false, calls: { list: 0, plan: 2 } },
+  );
+  live.accounts[0]!.removed_file = 'accounts/us/harbor-lights.yaml';
+  return computePlan([], live, planOptions());
+}
+
+describe('an account whose file was removed', () => {
+  it('is shown as a removed file in every format, apart from the older orphans', async () => {
+    const plan = removedFilePlan();
+    const [older, removed] = plan.changes;
+    expect(removed).toMatchObject({
+      action: 'orphan',
+      encoded_account_id: 'a07e1gone001',
+      removed_file: 'accounts/us/harbor-lights.yaml',
+    });
+    expect(older).toMatchObject({ action: 'orphan', encoded_account_id: 'a07e1fl00001' });
+    expect(older).not.toHaveProperty('removed_file');
+    expect(JSON.parse(renderJson(plan)).changes[1].removed_file).toBe('accounts/us/harbor-lights.yaml');
+
+    const text = renderText(plan, { color: false });
+    expect(text).toContain(
+      '? orphan     Harbor Lights Cafe (a07e1gone001)  accounts/us/harbor-lights.yaml (removed)\n      billing_status: Open\n      file removed: the account stays live; to cancel, keep the file and set status: cancelled\n',
+    );
+    expect(text).toContain(
+      '? orphan     Lakeside Florist (a07e1fl00001)\n      billing_status: Open\n      no account file names it',
+    );
+
+    const markdown = renderMarkdown(plan);
+    expect(markdown).toContain(
+      '> [!IMPORTANT]\n> **1 account file removed**: the account stays live; to cancel, keep the file and set `status: cancelled`\n> - `accounts/us/harbor-lights.yaml`: `Harbor Lights Cafe (a07e1gone001)`, `Open`\n',
+    );
+    // The orphans table holds only the account no file ever named.
+    const table = markdown.slice(markdown.indexOf('<b>1 orphan</b>'));
+    expect(table).toContain('a07e1fl00001');
+    expect(table).not.toContain('a07e1gone001');
+    await expect(text).toMatchFileSnapshot('./__snapshots__/plan-removed-file.txt');
+    await expect(markdown).toMatchFileSnapshot('./__snapshots__/plan-removed-file.md');
+  });
+});
+
 describe('renderText', () => {
   it('matches the snapshot without colour, and has no ANSI codes', async () => {
     const text = renderText(richPlan(), { color: false });
