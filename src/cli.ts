@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from './accounts/write-file-atomic.js';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { renderCompletion, SHELLS, type CompletionSpec, type Shell } from './completion/render-completion.js';
 import { renderValidateResult, runValidate, type ValidateFormat } from './commands/run-validate.js';
@@ -127,7 +127,7 @@ program
         env: process.env,
       });
       process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
-      if (options.out !== undefined) await writeFile(options.out, renderJson(plan));
+      if (options.out !== undefined) await writeFileAtomic(options.out, renderJson(plan));
       process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
     },
   );

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, open, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlanInfo } from '../ctct/ctct-types.js';
 import { readSchemaValidator } from '../schemas.js';
 import { validateWithSchema } from '../validate-with-schema.js';
 import { parseYamlSource } from '../yaml-source.js';
+import { writeFileAtomic } from '../accounts/write-file-atomic.js';
 
 /** A run began; the ids listed before any POST tell a new account from an old one later. */
 export interface RunRecord {
@@ -389,15 +390,7 @@ export class Journal {
             ? false
             : keepIntents.has(record.intent_id),
     );
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(kept.map((record) => `${JSON.stringify(record)}\n`).join('') + invalid);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, kept.map((record) => `${JSON.stringify(record)}\n`).join('') + invalid);
     this.records = kept;
   }
 

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../accounts/write-file-atomic.js';
 import path from 'node:path';
 import { acquireApplyLock } from '../apply/apply-lock.js';
 import { applyPlan, type ApplyReport, type ProgressEvent } from '../apply/apply-plan.js';
@@ -180,7 +181,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
             outcomes: [],
             files_written: recovery?.files_written ?? [],
           };
-          await writeFile(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(empty, null, 2)}\n`);
+          await writeFileAtomic(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(empty, null, 2)}\n`);
         }
         return {
           plan,
@@ -244,7 +245,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       );
       await journal.compact(uncreatedLogins(workspace.accounts.filter((account) => !createdFiles.has(account.file))));
       if (options.reportFile !== undefined)
-        await writeFile(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(report, null, 2)}\n`);
+        await writeFileAtomic(path.resolve(options.cwd, options.reportFile), `${JSON.stringify(report, null, 2)}\n`);
       return {
         plan,
         report,

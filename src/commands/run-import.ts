@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { readAccounts } from '../accounts/read-accounts.js';
+import { writeFileAtomic } from '../accounts/write-file-atomic.js';
 import type { CtctClient } from '../ctct/ctct-client.js';
 import type { AccountType, PlanTiers, SiteOwner } from '../ctct/ctct-types.js';
 import { OperationalError } from '../errors.js';
@@ -124,22 +125,18 @@ async function readManagedIds(
   return new Set((await client.listAccounts({ accountType: 'managed' })).map((owner) => owner.encoded_account_id));
 }
 
-/** Creates each file without ever replacing one: written aside, then hard-linked into place. */
+/** Creates each file whole and without ever replacing one. */
 async function writeNewFiles(cwd: string, files: readonly ImportFile[]): Promise<string[]> {
   const written: string[] = [];
   for (const file of files) {
     const target = path.resolve(cwd, file.file);
     await mkdir(path.dirname(target), { recursive: true });
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-    await writeFile(tmp, file.text, { flag: 'w' });
     try {
-      await link(tmp, target);
+      await writeFileAtomic(target, file.text, { overwrite: false });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST')
         throw new OperationalError(`${file.file} already exists; import never overwrites a file`);
       throw error;
-    } finally {
-      await rm(tmp, { force: true });
     }
     written.push(file.file);
   }

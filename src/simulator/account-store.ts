@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SimAccount } from './sim-account.js';
 import { InvalidInputError } from '../errors.js';
 import { validateJsonDocument } from '../read-json-document.js';
+import { writeFileAtomicSync } from '../accounts/write-file-atomic.js';
 
 /** A create that answered 503 and will appear later; its login name is taken meanwhile. */
 export interface PendingProvision {
@@ -41,12 +41,10 @@ export function readStateFile(file: string): SimulatorState | undefined {
   };
 }
 
-/** Write to a temporary file in the same folder, then rename: a reader never sees half a file. */
+/** Written atomically: a reader never sees half a file. */
 export function writeStateFile(file: string, state: SimulatorState): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(state)}\n`);
 }
 
 /**
