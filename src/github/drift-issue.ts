@@ -1,3 +1,4 @@
+import type { MarkdownSection } from '../render/render-markdown.js';
 import type { PlanSummary } from '../model.js';
 import type { GithubClient, Issue } from './github-client.js';
 import { COMMENT_LIMIT, splitComment } from './split-comment.js';
@@ -20,7 +21,8 @@ export interface DriftIssueInput {
   /** `owner/name`. */
   repo: string;
   plan: { summary: PlanSummary };
-  markdown: string;
+  /** The plan as Markdown: text, or its sections (`renderMarkdownSections`). */
+  markdown: string | readonly MarkdownSection[];
   title?: string;
   label?: string;
   /** Link to the workflow run, shown in the issue. */
@@ -80,7 +82,11 @@ export function hasDrift(summary: PlanSummary): boolean {
 }
 
 /** The issue body: marker, what to do about it, then the plan (cut short when it does not fit one issue). */
-export function renderDriftBody(markdown: string, summary: PlanSummary, runUrl?: string): string {
+export function renderDriftBody(
+  markdown: string | readonly MarkdownSection[],
+  summary: PlanSummary,
+  runUrl?: string,
+): string {
   const counts = SUMMARY_KEYS.filter((key) => summary[key] > 0)
     .map((key) => `${summary[key]} ${key}`)
     .join(', ');
@@ -94,7 +100,8 @@ export function renderDriftBody(markdown: string, summary: PlanSummary, runUrl?:
     '',
   ].join('\n');
   const room = COMMENT_LIMIT - head.length;
-  if (markdown.length <= room) return head + markdown;
+  const whole = typeof markdown === 'string' ? markdown : markdown.flat().join('\n');
+  if (whole.length <= room) return head + whole;
   const note = `\n\n_The plan is longer than one issue can hold; the full plan is in the job summary${checked}._`;
   const first = splitComment(markdown, room - note.length, { label: false })[0]!;
   return head + first + note;

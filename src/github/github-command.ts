@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { CtctGitopsError, OperationalError } from '../errors.js';
 import { writeDriftIssue } from './drift-issue.js';
 import { readJsonDocument } from '../read-json-document.js';
+import { type MarkdownSection, renderMarkdownSections } from '../render/render-markdown.js';
 import { createGithubClientFromEnv } from './github-client.js';
 import { renderReportAnnotations } from './render-annotations.js';
 import { renderApplyReport } from './render-apply-report.js';
@@ -56,40 +57,55 @@ export function createGithubCommand(io: GithubCommandIo = {}): Command {
     .command('comment')
     .description('post a Markdown file as the sticky comment of a pull request, edited in place on every run')
     .requiredOption('--pr <number>', 'pull-request number', parsePositiveInteger)
-    .requiredOption('--body-file <file>', 'Markdown to post, e.g. the output of plan --format markdown')
+    .option('--body-file <file>', 'Markdown to post, e.g. the output of plan --format markdown')
+    .option('--plan <file>', 'or: plan JSON written by plan --out, posted as plan --format markdown shows it')
     .option('--repo <owner/name>', 'repository (default: $GITHUB_REPOSITORY)')
     .option('--marker <name>', 'hidden marker that finds the comment again', parseMarker, PLAN_MARKER)
     .option('--sha <commit>', 'commit the body was computed for, shown under it')
     .action(
-      run(async (options: { pr: number; bodyFile: string; repo?: string; marker: string; sha?: string }) => {
-        const body = (await readText(options.bodyFile)).trimEnd() + renderFooter(env, options.sha);
-        const result = await writeStickyComment(client(), {
-          repo: repoOf(options.repo, env),
-          issueNumber: options.pr,
-          body,
-          marker: options.marker,
-        });
-        for (const c of result.comments) stdout(`${c.action} comment ${c.id}: ${c.url}\n`);
-        for (const id of result.deleted) stdout(`deleted stale comment ${id}\n`);
-      }),
+      run(
+        async (options: {
+          pr: number;
+          bodyFile?: string;
+          plan?: string;
+          repo?: string;
+          marker: string;
+          sha?: string;
+        }) => {
+          if (!options.plan === !options.bodyFile)
+            throw new OperationalError('comment needs exactly one of --plan and --body-file');
+          const footer = renderFooter(env, options.sha);
+          const body = options.plan
+            ? withFooter(renderMarkdownSections(await readJsonDocument('plan', process.cwd(), options.plan)), footer)
+            : (await readText(options.bodyFile!)).trimEnd() + footer;
+          const result = await writeStickyComment(client(), {
+            repo: repoOf(options.repo, env),
+            issueNumber: options.pr,
+            body,
+            marker: options.marker,
+          });
+          for (const c of result.comments) stdout(`${c.action} comment ${c.id}: ${c.url}\n`);
+          for (const id of result.deleted) stdout(`deleted stale comment ${id}\n`);
+        },
+      ),
     );
 
   github
     .command('drift-issue')
     .description('open, update or close the drift issue from a saved plan')
     .requiredOption('--plan <file>', 'plan JSON written by plan --out')
-    .requiredOption('--body-file <file>', 'the same plan as Markdown')
+    .option('--body-file <file>', 'the same plan as Markdown (default: rendered from --plan)')
     .option('--repo <owner/name>', 'repository (default: $GITHUB_REPOSITORY)')
     .option('--title <title>', 'issue title')
     .option('--label <label>', 'label that marks the issue')
     .action(
-      run(async (options: { plan: string; bodyFile: string; repo?: string; title?: string; label?: string }) => {
+      run(async (options: { plan: string; bodyFile?: string; repo?: string; title?: string; label?: string }) => {
         const plan = await readJsonDocument('plan', process.cwd(), options.plan);
         const runUrl = runUrlOf(env);
         const result = await writeDriftIssue(client(), {
           repo: repoOf(options.repo, env),
           plan,
-          markdown: await readText(options.bodyFile),
+          markdown: options.bodyFile ? await readText(options.bodyFile) : renderMarkdownSections(plan),
           ...(options.title ? { title: options.title } : {}),
           ...(options.label ? { label: options.label } : {}),
           ...(runUrl ? { runUrl } : {}),
@@ -162,6 +178,18 @@ function renderFooter(env: NodeJS.ProcessEnv, sha: string | undefined): string {
     Boolean,
   );
   return facts.length ? `\n\n<sub>ctct-gitops · ${facts.join(' · ')}</sub>\n` : '';
+}
+
+/** Sections followed by `footer` (text that starts with its blank lines), as `text.trimEnd() + footer` would read. */
+function withFooter(sections: MarkdownSection[], footer: string): MarkdownSection[] {
+  const lines = sections.flat();
+  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+  const kept: MarkdownSection[] = [];
+  for (const section of sections) {
+    if (lines.length === 0) break;
+    kept.push(lines.splice(0, section.length));
+  }
+  return footer === '' ? kept : [...kept, footer.slice(1).split('\n')];
 }
 
 /** Cuts a summary GitHub would refuse, keeping whole sections. */

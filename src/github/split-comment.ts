@@ -1,3 +1,5 @@
+import type { MarkdownSection } from '../render/render-markdown.js';
+
 /** GitHub refuses comment and issue bodies over 65,536 characters; the default leaves room for a marker. */
 export const COMMENT_LIMIT = 65000;
 
@@ -16,19 +18,26 @@ export interface SplitOptions {
 }
 
 /**
- * Splits Markdown into parts of at most `limit` characters each, labelled "(part i of n)".
- * Cuts fall between sections (headings, `<details>` blocks) where possible; a section larger than a
- * part is cut between lines, closing and reopening any code fence or `<details>` block it is inside
- * and repeating a table's header; only a single line longer than a part is cut mid-line.
+ * Splits Markdown into parts of at most `limit` characters each, labelled "(part i of n)". `markdown` is text, cut
+ * into sections at its headings and `<details>` blocks, or the sections themselves as a renderer made them
+ * (`renderMarkdownSections`), which are packed as they are. Cuts fall between sections; a section larger than a
+ * part is cut between lines, closing and reopening any code fence or `<details>` block it is inside and repeating a
+ * table's header; only a single line longer than a part is cut mid-line.
  */
-export function splitComment(markdown: string, limit = COMMENT_LIMIT, options: SplitOptions = {}): string[] {
-  if (markdown.length <= limit) return [markdown];
+export function splitComment(
+  markdown: string | readonly MarkdownSection[],
+  limit = COMMENT_LIMIT,
+  options: SplitOptions = {},
+): string[] {
+  const sections = typeof markdown === 'string' ? splitSections(markdown.split('\n')) : markdown;
+  const whole = typeof markdown === 'string' ? markdown : markdown.flat().join('\n');
+  if (whole.length <= limit) return [whole];
   const label = options.label ?? true;
   for (let digits = 1; ; digits++) {
     const widest = 10 ** digits - 1;
     const budget = limit - (label ? partLabel(widest, widest).length : 0);
     if (budget < 1) throw new RangeError(`splitComment: a limit of ${limit} leaves no room for text`);
-    const parts = packLines(markdown.split('\n'), budget);
+    const parts = packSections(sections, budget);
     if (!label) return parts;
     if (String(parts.length).length <= digits) return parts.map((part, i) => partLabel(i + 1, parts.length) + part);
   }
@@ -119,7 +128,7 @@ function reopeningLines(state: BlockState, nextLine: string): string[] {
 }
 
 /** Runs of lines between section boundaries: headings and `<details>` blocks outside code. */
-function splitSections(lines: string[]): string[][] {
+function splitSections(lines: string[]): MarkdownSection[] {
   const sections: string[][] = [];
   let current: string[] = [];
   let state = OUTSIDE;
@@ -152,11 +161,11 @@ function joinedLength(...groups: string[][]): number {
   return chars + Math.max(count - 1, 0);
 }
 
-function packLines(lines: string[], budget: number): string[] {
+function packSections(sections: readonly MarkdownSection[], budget: number): string[] {
   const parts: string[][] = [];
   let current: string[] = [];
   let currentLength = 0;
-  for (const section of splitSections(lines)) {
+  for (const section of sections) {
     const sectionLength = joinedLength(section);
     const together = current.length > 0 ? currentLength + 1 + sectionLength : sectionLength;
     if (together <= budget) {

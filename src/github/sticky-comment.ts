@@ -1,3 +1,4 @@
+import type { MarkdownSection } from '../render/render-markdown.js';
 import type { GithubClient, IssueComment } from './github-client.js';
 import { COMMENT_LIMIT, splitComment } from './split-comment.js';
 
@@ -12,7 +13,8 @@ export interface StickyCommentInput {
   repo: string;
   /** Pull-request (or issue) number. */
   issueNumber: number;
-  body: string;
+  /** Markdown text, or its sections (`renderMarkdownSections`), which are split only between them where they fit. */
+  body: string | readonly MarkdownSection[];
   /** Names this tool's comments, hidden in each as `<!-- MARKER part=i -->`. */
   marker?: string;
   /** Most characters in one comment, marker included. */

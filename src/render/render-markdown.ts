@@ -18,17 +18,37 @@ import {
 } from './describe-change.js';
 import { escapeHtml, htmlCode, markdownCode, markdownText } from './escape-markdown.js';
 
+/** Lines of Markdown that read as one unit (a callout, an account's `<details>`, a table): never split if it fits. */
+export type MarkdownSection = string[];
+
 /** The plan for a pull-request comment or a job summary: summary table first, one section per account. */
 export function renderMarkdown(plan: Plan): string {
-  const out: string[] = [`### ctct-gitops ${plan.refresh_only ? 'refresh-only' : 'plan'}: ${summaryLine(plan)}`, ''];
+  return renderMarkdownSections(plan).flat().join('\n');
+}
+
+/**
+ * {@link renderMarkdown} as the sections that make it up, in order, for the comment splitter to pack whole
+ * (`splitComment`); their lines joined with newlines are exactly `renderMarkdown(plan)`.
+ */
+export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
+  const sections: MarkdownSection[] = [];
+  let out: string[] = [`### ctct-gitops ${plan.refresh_only ? 'refresh-only' : 'plan'}: ${summaryLine(plan)}`, ''];
+  /** Ends the section being written; the next lines start a new one. */
+  const cut = (): void => {
+    if (out.length > 0) sections.push(out);
+    out = [];
+  };
   out.push('| action | count |', '|---|---:|');
   for (const [action, count] of Object.entries(plan.summary)) {
     out.push(`| ${ACTION_LABELS[action as Change['action']].emoji} ${action} | ${count} |`);
   }
   out.push('');
+  cut();
   const targeting = targetingWarning(plan, (target) => markdownCode(target));
   if (targeting !== null) out.push('> [!WARNING]', `> **Warning:** ${targeting}`, '');
+  cut();
   if (plan.refresh_only && plan.changes.length > 0) out.push('> [!NOTE]', `> ${REFRESH_ONLY_NOTE}`, '');
+  cut();
 
   if (plan.problems.length > 0) {
     out.push(
@@ -38,6 +58,7 @@ export function renderMarkdown(plan: Plan): string {
     for (const problem of plan.problems) out.push(`> - ${markdownCode(formatProblem(problem))}`);
     out.push('');
   }
+  cut();
   if (plan.refusals.length > 0) {
     out.push('> [!CAUTION]', '> **Refused by safety gates**; apply will not run:');
     for (const refusal of plan.refusals)
@@ -46,6 +67,7 @@ export function renderMarkdown(plan: Plan): string {
       );
     out.push('');
   }
+  cut();
   if (plan.notices !== undefined) {
     out.push(
       '> [!NOTE]',
@@ -54,6 +76,7 @@ export function renderMarkdown(plan: Plan): string {
     for (const notice of plan.notices) out.push(`> - ${markdownCode(formatProblem(notice))}`);
     out.push('');
   }
+  cut();
   // A refresh-only plan cancels and reactivates nothing.
   const cancels = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'cancel');
   const reactivations = plan.refresh_only ? [] : plan.changes.filter((change) => change.action === 'reactivate');
@@ -67,6 +90,7 @@ export function renderMarkdown(plan: Plan): string {
       '',
     );
   }
+  cut();
   if (reactivations.length > 0) {
     out.push(
       '> [!IMPORTANT]',
@@ -74,6 +98,7 @@ export function renderMarkdown(plan: Plan): string {
       '',
     );
   }
+  cut();
   const blocked = blockedCreates(plan);
   if (blocked.length > 0) {
     out.push(
@@ -84,13 +109,15 @@ export function renderMarkdown(plan: Plan): string {
       out.push(`> - ${markdownCode(identityOf(change))}: ${markdownText(change.blocked.reason)}`);
     out.push('');
   }
+  cut();
   for (const refusal of plan.forced)
     out.push(`> Forced past **${refusal.gate}**: ${markdownText(refusal.message)}`, '');
+  cut();
 
-  for (const change of plan.changes) if (change.action !== 'orphan') out.push(...renderSection(change));
+  for (const change of plan.changes) if (change.action !== 'orphan') sections.push(renderSection(change));
   const orphans = plan.changes.filter((change): change is OrphanChange => change.action === 'orphan');
-  out.push(...renderRemovedFiles(orphans.filter((orphan) => orphan.removed_file !== undefined)));
-  out.push(...renderOrphans(orphans.filter((orphan) => orphan.removed_file === undefined)));
+  sections.push(renderRemovedFiles(orphans.filter((orphan) => orphan.removed_file !== undefined)));
+  sections.push(renderOrphans(orphans.filter((orphan) => orphan.removed_file === undefined)));
   if (plan.over_budget.length > 0) {
     const { rows, more } = overBudgetRows(plan, 50);
     out.push(
@@ -103,13 +130,15 @@ export function renderMarkdown(plan: Plan): string {
     if (more > 0) out.push('', `… and ${more} more (\`plan --format json\` lists them all).`);
     out.push('', '</details>', '');
   }
+  cut();
   out.push(
     apiLine(plan),
     '',
     `<sub>fingerprint \`${plan.fingerprint}\` · format_version ${plan.format_version}</sub>`,
     '',
   );
-  return out.join('\n');
+  cut();
+  return sections.filter((section) => section.length > 0);
 }
 
 function renderSection(change: Change): string[] {

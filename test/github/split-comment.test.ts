@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitComment } from '../../src/github/split-comment.js';
+import { computePlan } from '../../src/plan/compute-plan.js';
+import { renderMarkdown, renderMarkdownSections } from '../../src/render/render-markdown.js';
+import { desiredAccount, liveState, planOptions } from '../plan/plan-fixtures.js';
 
 const LABEL = /^\*\*\(part (\d+) of (\d+)\)\*\*\n\n/;
 
@@ -169,5 +172,27 @@ describe('splitComment', () => {
     const parts = splitComment(planMarkdown(800), 65_000, { label: false });
     expect(parts[0]!.startsWith('## ctct-gitops plan')).toBe(true);
     expect(parts.every((p) => !LABEL.test(p) && p.length <= 65_000)).toBe(true);
+  });
+
+  it("packs the renderer's sections whole: each callout and account block in one part, the text unchanged", () => {
+    const plan = computePlan(
+      Array.from({ length: 120 }, (_, i) =>
+        desiredAccount({
+          login_name: `account_${String(i).padStart(4, '0')}`,
+          extra: { contact_email: `owner_${i}@example.com`, country_code: 'US', state_code: 'MA' },
+        }),
+      ),
+      liveState([]),
+      planOptions(),
+    );
+    const sections = renderMarkdownSections(plan);
+    expect(splitComment(sections)).toEqual([renderMarkdown(plan)]);
+
+    const parts = splitComment(sections, 8_000).map(stripLabel);
+    expect(parts.length).toBeGreaterThan(3);
+    const texts = sections.map((section) => section.join('\n').trim()).filter((text) => text !== '');
+    // A cut that fell inside a section would leave no part containing all of it.
+    for (const text of texts) expect(parts.filter((part) => part.includes(text))).toHaveLength(1);
+    expect(parts.join('\n\n').replace(/\s+/g, ' ')).toBe(renderMarkdown(plan).trim().replace(/\s+/g, ' '));
   });
 });
