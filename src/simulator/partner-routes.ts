@@ -6,7 +6,8 @@ import type { SimAccount } from './sim-account.js';
 import { computeManagedSiteOwner, computeSiteOwnerName, type SimulatorBehaviour } from './sim-behaviour.js';
 import { runSyncOperation } from './sync-operation-routes.js';
 import { answerError, answerErrors, answerForbidden, answerStatus, type SimResponse } from './sim-response.js';
-import { validateProvision, validateStrings, type ValidationError } from './validate-provision.js';
+import { validateProvision } from './validate-provision.js';
+import { validateSpecBody, type ValidationError } from './validate-spec-body.js';
 
 /** Operation names, as counted in `SimulatorStats.byOperation`. */
 export type PartnerOperation =
@@ -240,28 +241,25 @@ function readInteger(value: unknown): number | undefined {
 
 /** PUT /partner/accounts/{id}/plan, https://developer.constantcontact.com/api_guide/partners_plans_update.html */
 function setPlan(account: SimAccount, body: Record<string, unknown>, ctx: PartnerContext): SimResponse {
-  const errors: ValidationError[] = [];
+  const billingDay = readInteger(body.billing_day_of_month);
+  const planGroupId = readInteger(body.plan_group_id);
+  // `PlanInfo` (spec line 1002), with the digit strings the docs' own example sends read as integers.
+  const errors = [
+    ...validateSpecBody('PlanInfo', {
+      ...body,
+      ...(billingDay !== undefined && { billing_day_of_month: billingDay }),
+      ...(planGroupId !== undefined && { plan_group_id: planGroupId }),
+    }),
+  ];
   const planType = body.plan_type;
+  // The endpoint changes the plan: without plan_type there is nothing to do.
   if (typeof planType !== 'string' || planType === '') errors.push(invalid('plan_type is required.'));
   else if (!(KNOWN_PLAN_TYPES as readonly string[]).includes(planType)) {
     errors.push(['partner.api.plan.invalid', `plan_type ${planType} is not available in your partner plan group.`]);
   }
-  const billingDay =
-    body.billing_day_of_month === undefined || body.billing_day_of_month === null
-      ? undefined
-      : readInteger(body.billing_day_of_month);
-  if (
-    body.billing_day_of_month !== undefined &&
-    body.billing_day_of_month !== null &&
-    (billingDay === undefined || billingDay < 1 || billingDay > 31)
-  ) {
+  // "Valid billing_day_of_month values include 1 through and including 31" (PlanTiersObject).
+  if (billingDay !== undefined && (billingDay < 1 || billingDay > 31))
     errors.push(invalid('billing_day_of_month must be an integer from 1 to 31.'));
-  }
-  const planGroupId =
-    body.plan_group_id === undefined || body.plan_group_id === null ? undefined : readInteger(body.plan_group_id);
-  if (body.plan_group_id !== undefined && body.plan_group_id !== null && planGroupId === undefined) {
-    errors.push(invalid('plan_group_id must be an integer.'));
-  }
   if (errors.length > 0) return answerErrors(400, errors);
 
   if (planType === 'TRIAL') {
@@ -292,18 +290,14 @@ function setPlan(account: SimAccount, body: Record<string, unknown>, ctx: Partne
 
 /** PUT /partner/accounts/{id}/status/cancel, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html */
 function cancelAccount(account: SimAccount, body: Record<string, unknown>, ctx: PartnerContext): SimResponse {
-  const errors: ValidationError[] = [];
+  const errors = [...validateSpecBody('AccountCancellation', body)];
   const reasonId = body.reason_id;
-  if (reasonId !== undefined && reasonId !== null && !(CANCEL_REASON_IDS as readonly unknown[]).includes(reasonId)) {
+  if (typeof reasonId === 'number' && !(CANCEL_REASON_IDS as readonly unknown[]).includes(reasonId)) {
     errors.push(invalid(`reason_id must be one of ${CANCEL_REASON_IDS.join(', ')}.`));
   }
-  const rawDate = body.effective_date;
-  const effectiveMs =
-    typeof rawDate === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(rawDate) ? Date.parse(rawDate) : Number.NaN;
-  if (rawDate !== undefined && rawDate !== null && Number.isNaN(effectiveMs)) {
-    errors.push(invalid('effective_date must be an ISO-8601 date and time.'));
-  }
   if (errors.length > 0) return answerErrors(400, errors);
+  const rawDate = body.effective_date;
+  const effectiveMs = typeof rawDate === 'string' ? Date.parse(rawDate) : Number.NaN;
   // Cancelling a canceled account is undocumented; the simulator answers with the cancellation in force.
   if (account.billing_status === 'Canceled' && account.cancellation)
     return { status: 200, body: renderCancellation(account) };
@@ -339,15 +333,7 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
       `Single Sign On (SSO) for all users is not enabled for client account ${account.encoded_account_id}.`,
     );
   }
-  const errors = validateStrings(body, {
-    first_name: { required: true, max: 80 },
-    last_name: { required: true, max: 80 },
-    role_name: { required: true },
-    contact_email: { required: true, max: 80 },
-    login_name: { required: true, max: 50 },
-    external_id: { required: true, max: 255 },
-    external_provider: { required: true, max: 80 },
-  });
+  const errors = [...validateSpecBody('SSOUser', body)];
   if (typeof body.role_name === 'string' && !SSO_ROLES.includes(body.role_name))
     errors.push(invalid('role_name must be account_manager or campaign_creator.'));
   if (errors.length > 0) return answerErrors(400, errors);
@@ -387,24 +373,6 @@ function createSsoUser(account: SimAccount, body: Record<string, unknown>, ctx: 
 
 const SYNC_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
-function validatePairs(
-  body: Record<string, unknown>,
-  field: string,
-  keys: readonly [string, string],
-): ValidationError[] {
-  const value = body[field];
-  if (value === undefined) return [];
-  const ok =
-    Array.isArray(value) &&
-    value.every(
-      (item) =>
-        typeof item === 'object' &&
-        item !== null &&
-        keys.every((k) => ['string', 'undefined'].includes(typeof (item as Record<string, unknown>)[k])),
-    );
-  return ok ? [] : [invalid(`${field} must be an array of {${keys.join(', ')}} objects.`)];
-}
-
 /**
  * POST /partner/accounts/{id}/account_operations/sync, only for managed accounts
  * (https://developer.constantcontact.com/api_guide/partners_master_token.html): the outer request
@@ -412,11 +380,7 @@ function validatePairs(
  * one is run against the stored account by {@link runSyncOperation}.
  */
 function syncAccountOperation(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
-  const errors = validateStrings(body, {
-    account_operation_url: { required: true, min: 1 },
-    account_operation_method: { required: true },
-    account_operation_payload: {},
-  });
+  const errors = [...validateSpecBody('PartnerAccountOperationsRequest', body)];
   const method = body.account_operation_method;
   if (typeof method === 'string' && !SYNC_METHODS.includes(method.toUpperCase()))
     errors.push(invalid('account_operation_method must be GET, POST, PUT, DELETE or PATCH.'));
@@ -424,11 +388,6 @@ function syncAccountOperation(account: SimAccount, body: Record<string, unknown>
   if (typeof url === 'string' && (!url.startsWith('/') || /^\/v3\//.test(url))) {
     errors.push(invalid('account_operation_url must be a V3 path without the https://api.cc.email/v3 base URL.'));
   }
-  errors.push(
-    ...validatePairs(body, 'account_operation_query_parameters', ['query_param_key', 'query_param_value']),
-    ...validatePairs(body, 'account_operation_path_parameters', ['path_param_key', 'path_param_value']),
-    ...validatePairs(body, 'account_operation_headers', ['header_key', 'header_value']),
-  );
   if (errors.length > 0) return answerErrors(400, errors);
   // The spec's 403: "you lack the necessary user privileges"; the call exists only for managed accounts.
   if (!account.managed_site_owner) return answerForbidden();

@@ -2,7 +2,8 @@ import type { AccountPhysicalAddress } from '../ctct/ctct-types.js';
 import type { AccountStore } from './account-store.js';
 import type { SimAccount } from './sim-account.js';
 import { answerError, answerErrors, answerStatus, type SimResponse } from './sim-response.js';
-import { validateStrings, type ValidationError } from './validate-provision.js';
+import { validateStrings } from './validate-provision.js';
+import type { ValidationError } from './validate-spec-body.js';
 
 /** The V3 request an account_operations/sync call carries, resolved: path parameters substituted. */
 export interface SyncRequest {

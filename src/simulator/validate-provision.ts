@@ -1,7 +1,5 @@
 import { findLoginPart } from '../ctct/validate-password.js';
-
-/** A validation failure: CTCT error key and message. */
-export type ValidationError = readonly [key: string, message: string];
+import { validateSpecBody, type ValidationError } from './validate-spec-body.js';
 
 const US_STATE_CODES = new Set(
   (
@@ -13,36 +11,18 @@ const CA_PROVINCE_CODES = new Set('AB BC MB NB NL NS NT NU ON PE QC SK YT'.split
 const LOGIN_NAME = /^[A-Za-z0-9._+@-]+$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-interface StringRule {
+export interface StringRule {
   required?: boolean;
   min?: number;
   max?: number;
 }
 
-/** Length limits of the vendor spec's `Provision` definition. */
-const PROVISION_STRINGS: Record<string, StringRule> = {
-  contact_email: { required: true, max: 80 },
-  contact_phone: { min: 5, max: 25 },
-  country_code: { required: true, min: 2, max: 3 },
-  organization_name: { min: 1, max: 50 },
-  organization_phone: { min: 5, max: 25 },
-  state_code: { required: true },
-  time_zone_id: {},
-  website: {},
-  login_name: { required: true, min: 6, max: 50 },
-  password: { min: 8, max: 80 },
-  first_name: { min: 2, max: 80 },
-  last_name: { min: 2, max: 80 },
-  partner_account_id: { max: 80 },
-  billing_locale: {},
-  external_id: { max: 255 },
-  external_provider: { max: 80 },
-};
-const PROVISION_BOOLEANS = ['managed_site_owner', 'enable_single_billing', 'gdpr_opt_out'];
-
 const invalid = (message: string): ValidationError => ['partner.api.validation.error', message];
 
-/** Check string fields against `rules`: presence, type and length. */
+/**
+ * Check string fields against `rules`: presence, type and length. For the account routes, whose
+ * definitions are in the full spec only (the simulator reads the partner subset).
+ */
 export function validateStrings(body: Record<string, unknown>, rules: Record<string, StringRule>): ValidationError[] {
   const errors: ValidationError[] = [];
   for (const [field, rule] of Object.entries(rules)) {
@@ -65,14 +45,11 @@ export function validateStrings(body: Record<string, unknown>, rules: Record<str
 
 /**
  * Every rule the vendor spec states for a `Provision` body (POST /partner/accounts,
- * https://developer.constantcontact.com/api_guide/partners_accts_create.html); all failures at once.
+ * https://developer.constantcontact.com/api_guide/partners_accts_create.html): its schema through
+ * {@link validateSpecBody}, then what its descriptions say in prose; all failures at once.
  */
 export function validateProvision(body: Record<string, unknown>): ValidationError[] {
-  const errors = validateStrings(body, PROVISION_STRINGS);
-  for (const field of PROVISION_BOOLEANS) {
-    if (body[field] !== undefined && typeof body[field] !== 'boolean')
-      errors.push(invalid(`${field} must be a boolean.`));
-  }
+  const errors = validateSpecBody('Provision', body);
   const str = (field: string): string | undefined =>
     typeof body[field] === 'string' ? (body[field] as string) : undefined;
 

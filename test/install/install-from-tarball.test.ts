@@ -89,7 +89,7 @@ describe('installed from the packed tarball into a fresh git repository', () => 
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('the tarball holds the built CLI, the schemas and the documents, and no sources or tests', () => {
+  it('the tarball holds the built CLI, the schemas, the vendor spec the simulator reads and the documents, no sources', () => {
     const files = packed.files.map((file) => file.path);
     expect(files).toEqual(
       expect.arrayContaining([
@@ -97,13 +97,16 @@ describe('installed from the packed tarball into a fresh git repository', () => 
         'dist/index.js',
         'schema/account.schema.json',
         'schema/settings.schema.json',
+        'spec/ctct-v3-partner-subset-3.0.178.yaml',
         'package.json',
         'README.md',
       ]),
     );
     expect(
       files.filter(
-        (file) => !/^(dist|schema)\//.test(file) && !['package.json', 'README.md', 'LICENSE'].includes(file),
+        (file) =>
+          !/^(dist|schema)\//.test(file) &&
+          !['package.json', 'README.md', 'LICENSE', 'spec/ctct-v3-partner-subset-3.0.178.yaml'].includes(file),
       ),
     ).toEqual([]);
   });

@@ -246,6 +246,48 @@ describe('POST /partner/accounts', () => {
     await create('sso_only_client', { password: undefined, external_id: '99', external_provider: 'PayPal' });
   });
 
+  it("checks the plan, cancel, SSO user and operation bodies against the spec's definitions", async () => {
+    await start({ ssoForNewAccounts: true });
+    const id = await create('spec_checked');
+    const cases: Array<[string, string, string, Record<string, unknown>, RegExp]> = [
+      [
+        'PlanInfo type',
+        'PUT',
+        'plan',
+        { plan_type: 'GOLD', plan_group_id: 'twelve' },
+        /plan_group_id must be an integer/,
+      ],
+      ['PlanInfo string', 'PUT', 'plan', { plan_type: 5 }, /plan_type must be a string/],
+      ['cancel date', 'PUT', 'status/cancel', { effective_date: 'next week' }, /effective_date must be an ISO-8601/],
+      ['cancel reason type', 'PUT', 'status/cancel', { reason_id: '1' }, /reason_id must be an integer/],
+      ['SSO required', 'POST', 'users/sso', { first_name: 'Jo' }, /external_provider is required\./],
+      ['SSO length', 'POST', 'users/sso', { login_name: 'l'.repeat(51) }, /login_name must be at most 50/],
+      ['operation required', 'POST', 'account_operations/sync', {}, /account_operation_url is required\./],
+      [
+        'operation items',
+        'POST',
+        'account_operations/sync',
+        {
+          account_operation_url: '/x',
+          account_operation_method: 'GET',
+          account_operation_headers: [{ header_key: 1 }],
+        },
+        /account_operation_headers\[0\]\.header_key must be a string\./,
+      ],
+    ];
+    for (const [name, method, path, json, message] of cases) {
+      const res = await api.call(method, `/v3/partner/accounts/${id}/${path}`, { json });
+      expect(res.status, name).toBe(400);
+      expect(res.body.map((e: { error_message: string }) => e.error_message).join(' | '), name).toMatch(message);
+    }
+    // The docs' own example sends the billing day as a string of digits.
+    const digits = await api.call('PUT', `/v3/partner/accounts/${id}/plan`, {
+      json: { plan_type: 'GOLD', billing_day_of_month: '7' },
+    });
+    expect(digits.status).toBe(200);
+    expect(sim.findByLogin('spec_checked')?.billing_day_of_month).toBe(7);
+  });
+
   it('answers 409 for a login name already in use, whatever its case', async () => {
     await start();
     await create('hanks_fresh_fruit');
