@@ -77,7 +77,9 @@ function describeSpecError(error: ErrorObject): string {
     case 'maxLength':
       return `${at} must be at most ${String(p.limit)} characters long.`;
     case 'format':
-      return `${at} must be ${p.format === 'date-time' ? 'an ISO-8601 date and time' : `in ${String(p.format)} format`}.`;
+      return p.format === 'date-time'
+        ? `${at} must be an ISO-8601 date and time.`
+        : `${at} must be in ${String(p.format)} format.`;
     default:
       return `${at || 'the body'} ${error.message ?? 'is invalid'}.`;
   }

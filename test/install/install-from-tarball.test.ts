@@ -89,7 +89,7 @@ describe('installed from the packed tarball into a fresh git repository', () => 
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('the tarball holds the built CLI, the schemas, the vendor spec the simulator reads and the documents, no sources', () => {
+  it('the tarball holds the built CLI, schemas, vendor spec and documents, no sources', () => {
     const files = packed.files.map((file) => file.path);
     expect(files).toEqual(
       expect.arrayContaining([
