@@ -71,7 +71,7 @@ function describeSpecError(error: ErrorObject): string {
     case 'required':
       return `${field(String(p.missingProperty))} is required.`;
     case 'type':
-      return `${at || 'the body'} must be ${p.type === 'integer' || p.type === 'object' || p.type === 'array' ? 'an' : 'a'} ${String(p.type)}.`;
+      return `${at || 'the body'} must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${String(p.type)}.`;
     case 'minLength':
       return `${at} must be at least ${String(p.limit)} characters long.`;
     case 'maxLength':
