@@ -26,7 +26,8 @@ const FAST_SETTINGS = 'requests_per_second: 50\n';
 
 /** Files of accounts that exist, as a person writes them. */
 const existingFile = (id: string, login: string, plan: string, extra = '') =>
-  `# ${login}: an existing client\nencoded_account_id: ${id}\nlogin_name: ${login}\nplan:\n  plan_type: ${plan}\n${extra}`;
+  `# ${login}: an existing client\nencoded_account_id: ${id}\n` +
+  `login_name: ${login}\nplan:\n  plan_type: ${plan}\n${extra}`;
 
 async function readReport(cwd: string, file = 'report.json'): Promise<ApplyReport> {
   return JSON.parse(await readFile(path.join(cwd, file), 'utf8')) as ApplyReport;
@@ -319,7 +320,8 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect(report.summary).toEqual({ applied: 1, failed: 0, skipped: 0 });
     expect(report.files_written).toEqual(['accounts/dropped.yaml']);
     expect(sim.accounts().filter((a) => a.login_name === 'dropped_create')).toHaveLength(1);
-    // The lost answer was resolved by listing again (the plan's listing, then one after the POST), not by a second POST.
+    // The lost answer was resolved by listing again (the plan's listing, then one after the POST), not by a second
+    // POST.
     expect(sim.stats.byOperation['listAccounts']).toBeGreaterThanOrEqual(2);
     expect(sim.stats.byOperation['createAccount']).toBe(1);
     expect(sim.accounts()).toHaveLength(2);
@@ -357,7 +359,8 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect((await planDetailed(sim, cwd)).code).toBe(0);
   }, 60_000);
 
-  it('finishes the creates a crashed run left open in the journal, without a second POST for one that exists', async () => {
+  it('finishes the creates a crashed run left open in the ' +
+    'journal, without a second POST for one that exists', async () => {
     const sim = await startTestSim({
       accounts: [liveAccount('a07e1crash01', 'stored_before_crash', { organization_name: 'Org stored_before_crash' })],
     });
@@ -395,10 +398,14 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      'recovered: finished the create of stored_before_crash (a07e1crash01, accounts/stored.yaml) that an earlier run left open',
+      'recovered: finished the create of stored_before_crash ' +
+        '(a07e1crash01, accounts/stored.yaml) that an earlier run left open',
     );
     expect(result.stdout).toMatch(
-      /recovered: finished the create of unsent_before_crash \(a07e1\w+, accounts\/unsent\.yaml\) that an earlier run left open/,
+      new RegExp(
+        String.raw`recovered: finished the create of unsent_before_crash \(a07e1\w+, ` +
+          String.raw`accounts\/unsent\.yaml\) that an earlier run left open`,
+      ),
     );
     // Only the create that never reached CTCT was POSTed, once.
     expect(sim.stats.byOperation['createAccount']).toBe(1);
@@ -461,7 +468,8 @@ describe('apply end to end (CLI against the simulator)', () => {
     expect((await planDetailed(sim, cwd)).code).toBe(2);
   }, 60_000);
 
-  it('a create whose plan cannot be set is reported failed with its id written; the next apply sets the plan', async () => {
+  it('a create whose plan cannot be set is reported failed ' +
+    'with its id written; the next apply sets the plan', async () => {
     const sim = await startTestSim();
     const files = { 'accounts/paid.yaml': createFileText('plan_refused', { plan: 'GOLD', day: 3 }) };
     const cwd = await makeWorkspace({ ...files, 'ctct-gitops.yaml': FAST_SETTINGS });

@@ -53,10 +53,15 @@ describe('apply throughput', () => {
       console.log(
         [
           `apply throughput: ${COUNT} creates with paid plans, simulator and client at ${LIMIT} requests/s`,
-          `  partner requests accepted during the apply: ${accepted.length} (createAccount ${sim.stats.byOperation['createAccount']}, setPlan ${sim.stats.byOperation['setPlan']}, listAccounts ${sim.stats.byOperation['listAccounts']})`,
+          `  partner requests accepted during the apply: ${accepted.length} ` +
+            `(createAccount ${sim.stats.byOperation['createAccount']}, ` +
+            `setPlan ${sim.stats.byOperation['setPlan']}, ` +
+            `listAccounts ${sim.stats.byOperation['listAccounts']})`,
           `  wall time of the CLI run: ${wallSeconds.toFixed(1)} s`,
-          `  achieved rate: ${rate.toFixed(2)} requests/s = ${((rate / LIMIT) * 100).toFixed(1)} % of the limit (goal ≥ 90 %)`,
-          `  first to last accepted request: ${steadyRate.toFixed(2)} requests/s = ${((steadyRate / LIMIT) * 100).toFixed(1)} % of the limit`,
+          `  achieved rate: ${rate.toFixed(2)} requests/s ` +
+            `= ${((rate / LIMIT) * 100).toFixed(1)} % of the limit (goal ≥ 90 %)`,
+          `  first to last accepted request: ${steadyRate.toFixed(2)} requests/s ` +
+            `= ${((steadyRate / LIMIT) * 100).toFixed(1)} % of the limit`,
           `  throttled responses: ${sim.stats.throttled} (goal 0); token requests: ${sim.stats.tokenRequests}`,
         ].join('\n'),
       );

@@ -146,17 +146,20 @@ describe('resolveUnknownCreate against the simulator', () => {
     expect(sim.accounts().filter((a) => a.login_name === 'later_one')).toHaveLength(1);
   });
 
-  it('a create answered 503 that is not listed by the end of the wait stays pending, without a second POST', async () => {
-    const sim = await startTestSim({ provisionDelayMs: 60_000 });
-    const client = clientFor(sim);
-    sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 503 });
-    await expect(client.createAccount(body('slow_one'))).rejects.toThrow(/unknown/);
-    expect(await resolveUnknownCreate(client, wanted('slow_one', { pending: true }), [20, 20])).toEqual({
-      kind: 'pending',
-      waitedMs: 40,
-    });
-    expect(sim.stats.byOperation['createAccount']).toBe(1);
-  });
+  it(
+    'a create answered 503 that is not listed by the ' + 'end of the wait stays pending, without a second POST',
+    async () => {
+      const sim = await startTestSim({ provisionDelayMs: 60_000 });
+      const client = clientFor(sim);
+      sim.faults.add({ method: 'POST', path: '/v3/partner/accounts', kind: 'status', status: 503 });
+      await expect(client.createAccount(body('slow_one'))).rejects.toThrow(/unknown/);
+      expect(await resolveUnknownCreate(client, wanted('slow_one', { pending: true }), [20, 20])).toEqual({
+        kind: 'pending',
+        waitedMs: 40,
+      });
+      expect(sim.stats.byOperation['createAccount']).toBe(1);
+    },
+  );
 
   it('stops as unproven without a POST when there is no body and nothing appears', async () => {
     const sim = await startTestSim();
@@ -203,7 +206,10 @@ describe('resolveUnknownCreate against the simulator', () => {
     expect(result).toMatchObject({ kind: 'unproven', waitedMs: 5, conflict: { status: 400 } });
     if (result.kind !== 'unproven') throw new Error('unreachable');
     expect(describeUnresolved(result, 'held_400', 'accounts/held.yaml', 'the answer was lost')).toBe(
-      'the outcome of creating held_400 is unproven (the answer was lost): one more POST was refused with 400 (login_name held_400 is not available.), which may mean the login is in use, yet no new account lists it after 0 s; nothing was written on a guess. Run apply again later (the journal keeps it open), or set encoded_account_id in accounts/held.yaml to the id CTCT shows for held_400',
+      'the outcome of creating held_400 is unproven (the answer was lost): one more POST was refused ' +
+        'with 400 (login_name held_400 is not available.), which may mean the login is in use, yet no new ' +
+        'account lists it after 0 s; nothing was written on a guess. Run apply again later (the journal ' +
+        'keeps it open), or set encoded_account_id in accounts/held.yaml to the id CTCT shows for held_400',
     );
   });
 

@@ -53,7 +53,8 @@ describe('identity is proven, never guessed', () => {
     }, 60_000);
   }
 
-  it('account_type: managed hides an unmanaged account with the same organization name: it is never taken as new', async () => {
+  it('account_type: managed hides an unmanaged account with ' +
+    'the same organization name: it is never taken as new', async () => {
     const sim = await startTestSim({
       accounts: [
         liveAccount('a07e1bronze01', 'corner_shop_owner', {
@@ -82,7 +83,8 @@ describe('identity is proven, never guessed', () => {
     expect(sim.accounts()).toHaveLength(2);
   }, 60_000);
 
-  it('a create that meets 409 never takes over the live account: reported with its id and how to adopt it', async () => {
+  it('a create that meets 409 never takes over the live ' +
+    'account: reported with its id and how to adopt it', async () => {
     const sim = await startTestSim({
       accounts: [
         liveAccount('a07e1cancel01', 'taken_login', {
@@ -101,10 +103,12 @@ describe('identity is proven, never guessed', () => {
     const result = await runAgainst(sim, cwd, ['apply', '--yes', '--report', 'report.json']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
-      'CTCT answered 409 to the create of taken_login (accounts/taken.yaml): the login name is in use by live account a07e1cancel01 (Old Gold Co, Canceled); nothing was changed',
+      'CTCT answered 409 to the create of taken_login (accounts/taken.yaml): the login name ' +
+        'is in use by live account a07e1cancel01 (Old Gold Co, Canceled); nothing was changed',
     );
     expect(result.stdout).toContain(
-      'set encoded_account_id: a07e1cancel01 in accounts/taken.yaml (or delete the file and run ctct-gitops import --account a07e1cancel01)',
+      'set encoded_account_id: a07e1cancel01 in accounts/taken.yaml (or ' +
+        'delete the file and run ctct-gitops import --account a07e1cancel01)',
     );
     expect(sim.stats.byOperation['setPlan']).toBeUndefined();
     expect(sim.accounts()).toEqual([
@@ -123,9 +127,8 @@ describe('identity is proven, never guessed', () => {
 describe('a 503 on a create is stored, pending: never a second account', () => {
   // The old code re-posted about 2 s after a 503; the account appears before, around and after that.
   for (const delayMs of [300, 1500, 2000, 2500, 4500]) {
-    it.concurrent(`provisioned ${delayMs} ms after the 503: one account, its id written, over as many runs as it takes`, async ({
-      onTestFinished,
-    }) => {
+    it.concurrent(`provisioned ${delayMs} ms after the 503: one ` +
+      'account, its id written, over as many runs as it takes', async ({ onTestFinished }) => {
       const finished: Finished = (cleanup) => onTestFinished(async () => void (await cleanup()));
       const sim = await startTestSim({ provisionDelayMs: delayMs }, finished);
       const cwd = await makeWorkspace(
@@ -223,7 +226,8 @@ describe('a saved plan is a proposal checked against today', () => {
     const { sim, cwd } = await savedCancel();
     await writeFile(
       path.join(cwd, 'accounts/keep.yaml'),
-      'encoded_account_id: a07e1keep0001\nlogin_name: keep_me\nprotect: true\nplan:\n  plan_type: GOLD\n  billing_day_of_month: 3\n',
+      'encoded_account_id: a07e1keep0001\nlogin_name: keep_me\n' +
+        'protect: true\nplan:\n  plan_type: GOLD\n  billing_day_of_month: 3\n',
     );
     const result = await runAgainst(sim, cwd, ['apply', 'p.json', '--yes']);
     expect(result.code).toBe(4);

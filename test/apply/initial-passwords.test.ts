@@ -20,20 +20,24 @@ const desired = (fields: Partial<DesiredAccount>): DesiredAccount => ({
 });
 
 describe('initial passwords from the environment', () => {
-  it('a password must be set, 8-80 characters and hold no part of the login name; the value is never in the reason', () => {
-    expect(findPasswordProblem('PW', undefined)).toBe('the environment variable PW is not set');
-    expect(findPasswordProblem('PW', '')).toBe('the environment variable PW is not set');
-    expect(findPasswordProblem('PW', '1234567')).toBe(
-      "the password in PW must be 8-80 characters long (it has 7) (CTCT's rule for a new account's password)",
-    );
-    expect(findPasswordProblem('PW', 'x'.repeat(81))).toMatch(/8-80 characters long \(it has 81\)/);
-    expect(findPasswordProblem('PW', '12345678')).toBeNull();
-    expect(findPasswordProblem('PW', 'y'.repeat(80))).toBeNull();
-    expect(findPasswordProblem('PW', 'My Yoga Studio 1', 'maple-leaf.yoga')).toBe(
-      'the password in PW must not contain any part of the login name ("yoga") (CTCT\'s rule for a new account\'s password)',
-    );
-    expect(findPasswordProblem('PW', 'correct horse battery', 'spaced_login')).toBeNull();
-  });
+  it(
+    'a password must be set, 8-80 characters and hold no ' + 'part of the login name; the value is never in the reason',
+    () => {
+      expect(findPasswordProblem('PW', undefined)).toBe('the environment variable PW is not set');
+      expect(findPasswordProblem('PW', '')).toBe('the environment variable PW is not set');
+      expect(findPasswordProblem('PW', '1234567')).toBe(
+        "the password in PW must be 8-80 characters long (it has 7) (CTCT's rule for a new account's password)",
+      );
+      expect(findPasswordProblem('PW', 'x'.repeat(81))).toMatch(/8-80 characters long \(it has 81\)/);
+      expect(findPasswordProblem('PW', '12345678')).toBeNull();
+      expect(findPasswordProblem('PW', 'y'.repeat(80))).toBeNull();
+      expect(findPasswordProblem('PW', 'My Yoga Studio 1', 'maple-leaf.yoga')).toBe(
+        'the password in PW must not contain any part of the login ' +
+          'name ("yoga") (CTCT\'s rule for a new account\'s password)',
+      );
+      expect(findPasswordProblem('PW', 'correct horse battery', 'spaced_login')).toBeNull();
+    },
+  );
 
   it('creates whose password is unset or unfit are blocked, by file', () => {
     const accounts = [
@@ -47,7 +51,8 @@ describe('initial passwords from the environment', () => {
       ['accounts/needs.yaml', 'the environment variable MISSING_PW is not set'],
       [
         'accounts/login.yaml',
-        'the password in GOOD_PW must not contain any part of the login name ("horse") (CTCT\'s rule for a new account\'s password)',
+        'the password in GOOD_PW must not contain any part of the login ' +
+          'name ("horse") (CTCT\'s rule for a new account\'s password)',
       ],
     ]);
   });
@@ -88,27 +93,32 @@ describe('initial passwords from the environment', () => {
     }
   });
 
-  it('under --simulator a throwaway password stands in for each missing one, and the notice names the variables', () => {
-    const notices: string[] = [];
-    const accounts = [
-      desired({ login_name: 'one_account', password_env: 'B_PW' }),
-      desired({ login_name: 'two_account', password_env: 'A_PW' }),
-      desired({ login_name: 'three_acct', password_env: 'GOOD_PW' }),
-    ];
-    const env = readPasswordEnv({
-      env: { GOOD_PW: 'Correct-Horse-9' },
-      simulator: true,
-      accounts,
-      notice: (line) => notices.push(line),
-    });
-    expect(env['GOOD_PW']).toBe('Correct-Horse-9');
-    for (const name of ['A_PW', 'B_PW']) expect(findPasswordProblem(name, env[name])).toBeNull();
-    expect(notices).toEqual([
-      '--simulator: a throwaway initial password stands in for A_PW, B_PW, which are not set or unfit',
-    ]);
-    expect(readPasswordEnv({ env: {}, simulator: false, accounts, notice: (line) => notices.push(line) })).toEqual({});
-    expect(notices).toHaveLength(1);
-  });
+  it(
+    'under --simulator a throwaway password stands in for ' + 'each missing one, and the notice names the variables',
+    () => {
+      const notices: string[] = [];
+      const accounts = [
+        desired({ login_name: 'one_account', password_env: 'B_PW' }),
+        desired({ login_name: 'two_account', password_env: 'A_PW' }),
+        desired({ login_name: 'three_acct', password_env: 'GOOD_PW' }),
+      ];
+      const env = readPasswordEnv({
+        env: { GOOD_PW: 'Correct-Horse-9' },
+        simulator: true,
+        accounts,
+        notice: (line) => notices.push(line),
+      });
+      expect(env['GOOD_PW']).toBe('Correct-Horse-9');
+      for (const name of ['A_PW', 'B_PW']) expect(findPasswordProblem(name, env[name])).toBeNull();
+      expect(notices).toEqual([
+        '--simulator: a throwaway initial password stands in for A_PW, B_PW, which are not set or unfit',
+      ]);
+      expect(readPasswordEnv({ env: {}, simulator: false, accounts, notice: (line) => notices.push(line) })).toEqual(
+        {},
+      );
+      expect(notices).toHaveLength(1);
+    },
+  );
 });
 
 describe('apply with a create whose initial password is missing', () => {
@@ -120,7 +130,8 @@ describe('apply with a create whose initial password is missing', () => {
       'encoded_account_id: a07e1exist01\nplan:\n  plan_type: BRONZE\n  billing_day_of_month: 9\n',
   };
 
-  it('plan marks it, apply skips it with the reason, carries out the rest and exits 1; with the password it is created', {
+  it('plan marks it, apply skips it with the reason, carries ' +
+    'out the rest and exits 1; with the password it is created', {
     timeout: 60_000,
   }, async () => {
     const sim = await startTestSim({ accounts: [liveAccount('a07e1exist01', 'existing_account')] });
@@ -129,7 +140,8 @@ describe('apply with a create whose initial password is missing', () => {
     const plan = await runAgainst(sim, cwd, ['plan', '--detailed-exitcode']);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toContain(
-      '      blocked: the environment variable NEEDS_PW is not set; apply skips this create (exit 1) and carries out the rest of the plan\n',
+      '      blocked: the environment variable NEEDS_PW is not set; apply ' +
+        'skips this create (exit 1) and carries out the rest of the plan\n',
     );
     expect(plan.stdout).toContain('Plan: 2 to create (1 blocked: no initial password), 1 to update.');
 
@@ -143,7 +155,10 @@ describe('apply with a create whose initial password is missing', () => {
     expect(report.outcomes.find((o) => o.login_name === 'needs_password')).toMatchObject({
       status: 'skipped',
       error: expect.stringMatching(
-        /^not created: the environment variable NEEDS_PW is not set\. Set NEEDS_PW \(or add it to CTCT_INITIAL_PASSWORDS\)/,
+        new RegExp(
+          String.raw`^not created: the environment variable NEEDS_PW is not set\. Set NEEDS_PW \(or ` +
+            String.raw`add it to CTCT_INITIAL_PASSWORDS\)`,
+        ),
       ),
     });
     expect(sim.findByLogin('needs_password')).toBeUndefined();
@@ -179,7 +194,10 @@ describe('apply with a create whose initial password is missing', () => {
     });
     expect(apply.code).toBe(1);
     expect(apply.stdout).toMatch(
-      /needs_password skipped: not created: the environment variable NEEDS_PW is not set \(as the saved plan says; plan again to include it\)/,
+      new RegExp(
+        'needs_password skipped: not created: the environment variable NEEDS_PW is not ' +
+          String.raw`set \(as the saved plan says; plan again to include it\)`,
+      ),
     );
     expect(sim.findByLogin('needs_password')).toBeUndefined();
     expect(sim.findByLogin('no_password_needed')).toBeDefined();

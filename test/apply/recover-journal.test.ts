@@ -54,24 +54,27 @@ describe('recoverJournal: the plan PUT an interrupted create never made', () => 
     );
   });
 
-  it('leaves an account whose file now asks for another plan to the normal plan, never reverting the edit', async () => {
-    const sim = await startTestSimulator();
-    const client = createSimClient(sim);
-    const { encoded_account_id: id } = await client.createAccount({
-      login_name: 'half_done',
-      contact_email: 'half@example.com',
-      country_code: 'GB',
-      state_code: '',
-    });
-    const cwd = await makeWorkspace({
-      'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: SILVER\n'),
-      '.ctct-gitops/.keep': '',
-    });
-    const journal = await interruptedCreate(cwd, id);
+  it(
+    'leaves an account whose file now asks for another ' + 'plan to the normal plan, never reverting the edit',
+    async () => {
+      const sim = await startTestSimulator();
+      const client = createSimClient(sim);
+      const { encoded_account_id: id } = await client.createAccount({
+        login_name: 'half_done',
+        contact_email: 'half@example.com',
+        country_code: 'GB',
+        state_code: '',
+      });
+      const cwd = await makeWorkspace({
+        'accounts/half.yaml': fileWith(id, 'plan:\n  plan_type: SILVER\n'),
+        '.ctct-gitops/.keep': '',
+      });
+      const journal = await interruptedCreate(cwd, id);
 
-    await recoverJournal(journal, client, { cwd, accounts: await readAccounts(cwd, 'accounts'), env: {} });
-    expect(sim.stats.byOperation['setPlan'] ?? 0).toBe(0);
-    expect(sim.findByLogin('half_done')).toMatchObject({ plan_type: 'TRIAL', billing_status: 'Trial' });
-    expect(journal.openIntents()).toEqual([]);
-  });
+      await recoverJournal(journal, client, { cwd, accounts: await readAccounts(cwd, 'accounts'), env: {} });
+      expect(sim.stats.byOperation['setPlan'] ?? 0).toBe(0);
+      expect(sim.findByLogin('half_done')).toMatchObject({ plan_type: 'TRIAL', billing_status: 'Trial' });
+      expect(journal.openIntents()).toEqual([]);
+    },
+  );
 });

@@ -57,7 +57,8 @@ describe('apply PLAN.json (a plan saved with plan --out)', () => {
     expect(writeRequests(sim)).toBe(writes);
   }, 60_000);
 
-  it('refuses (exit 4) a saved plan after the live account changed, naming the change, and writes nothing', async () => {
+  it('refuses (exit 4) a saved plan after the live account ' +
+    'changed, naming the change, and writes nothing', async () => {
     const { sim, cwd } = await setUp();
     const client = new CtctClient({
       baseUrl: sim.baseUrl,
@@ -73,7 +74,10 @@ describe('apply PLAN.json (a plan saved with plan --out)', () => {
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/no longer matches live state/);
     expect(result.stderr).toMatch(
-      /update saved_update \(accounts\/update\.yaml\): billing_status is Open, the plan assumed Trial; plan_type is BRONZE, the plan assumed TRIAL/,
+      new RegExp(
+        String.raw`update saved_update \(accounts\/update\.yaml\): billing_status is Open, the plan ` +
+          'assumed Trial; plan_type is BRONZE, the plan assumed TRIAL',
+      ),
     );
     expect(writeRequests(sim)).toBe(writes);
     expect(sim.findByLogin('saved_create')).toBeUndefined();

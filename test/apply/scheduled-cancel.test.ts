@@ -51,9 +51,11 @@ describe('a cancellation that takes effect later', () => {
 describe('computeTextWithCancelRequested', () => {
   it('adds requested_at as the last line of a block cancel: and keeps every other byte', () => {
     const text =
-      '# leaving\nencoded_account_id: a07e1x\nstatus: cancelled\ncancel:\n  reason_id: 12 # in-house\n  effective_date: "2099-01-01T00:00:00Z"\nprotect: false\n';
+      '# leaving\nencoded_account_id: a07e1x\nstatus: cancelled\ncancel:\n' +
+      '  reason_id: 12 # in-house\n  effective_date: "2099-01-01T00:00:00Z"\nprotect: false\n';
     expect(computeTextWithCancelRequested('a.yaml', text, REQUESTED)).toBe(
-      '# leaving\nencoded_account_id: a07e1x\nstatus: cancelled\ncancel:\n  reason_id: 12 # in-house\n  effective_date: "2099-01-01T00:00:00Z"\n' +
+      '# leaving\nencoded_account_id: a07e1x\nstatus: cancelled\ncancel:\n' +
+        '  reason_id: 12 # in-house\n  effective_date: "2099-01-01T00:00:00Z"\n' +
         `  requested_at: "${REQUESTED}"\nprotect: false\n`,
     );
   });
@@ -97,7 +99,9 @@ describe('apply of a scheduled cancellation (CLI against the simulator)', () => 
         }),
       ],
     });
-    const file = `# yaml-language-server: $schema=../schema/account.schema.json\nencoded_account_id: a07e1later\nplan:\n  plan_type: GOLD\nstatus: cancelled\ncancel:\n  reason_id: 1 # cost\n  effective_date: "${FUTURE}"\n`;
+    const file =
+      '# yaml-language-server: $schema=../schema/account.schema.json\nencoded_account_id: a07e1later\nplan:\n' +
+      `  plan_type: GOLD\nstatus: cancelled\ncancel:\n  reason_id: 1 # cost\n  effective_date: "${FUTURE}"\n`;
     const cwd = await makeWorkspace({ 'accounts/later.yaml': file });
 
     const applied = await runAgainst(sim, cwd, ['apply', '--yes', '--report', 'report.json']);
@@ -116,7 +120,8 @@ describe('apply of a scheduled cancellation (CLI against the simulator)', () => 
     // Pending, not silently converged: every plan says the cancellation is still to take effect.
     expect(plan.stdout).toMatch(
       new RegExp(
-        `accounts/later\\.yaml:\\d+:\\d+: cancellation pending: requested at \\S+, it takes effect on ${escapeRegExp(FUTURE)}; CTCT keeps the account open \\(Open\\)`,
+        'accounts/later\\.yaml:\\d+:\\d+: cancellation pending: requested at \\S+, it ' +
+          `takes effect on ${escapeRegExp(FUTURE)}; CTCT keeps the account open \\(Open\\)`,
       ),
     );
     const again = await runAgainst(sim, cwd, ['apply', '--yes']);

@@ -36,7 +36,8 @@ async function planJson(
 }
 
 describe('update_profile through the CLI', () => {
-  it('changes two fields and adds an address of a managed account, then plans empty; the same edit of an unmanaged account is reported and sends nothing', {
+  it('changes two fields and adds an address of a managed account, then plans ' +
+    'empty; the same edit of an unmanaged account is reported and sends nothing', {
     timeout: TIMEOUT,
   }, async () => {
     const requests: string[] = [];
@@ -131,7 +132,8 @@ describe('update_profile through the CLI', () => {
       accounts: ids.map((id, i) =>
         liveAccount(id, `client_${i}`, { managed_site_owner: true, organization_name: `Old ${i}` }),
       ),
-      // After apply's own plan read the summary of the second account, its next sync call, the PUT, fails as CTCT would fail the inner request.
+      // After apply's own plan read the summary of the second account, its next sync call, the PUT, fails as CTCT would
+      // fail the inner request.
       log: (line) => {
         if (!faulted && line.startsWith(`POST /v3/partner/accounts/${ids[1]}/account_operations/sync 200`)) {
           faulted = true;
@@ -159,7 +161,9 @@ describe('update_profile through the CLI', () => {
     expect(first.stdout).toContain('Apply: 2 applied, 1 failed, 0 skipped.');
     expect(first.stdout).toMatch(
       new RegExp(
-        `✗ update profile .*${ids[1]}.*failed: POST /partner/accounts/${ids[1]}/account_operations/sync \\(PUT /account/summary\\) → 400: contact_email is not confirmed`,
+        `✗ update profile .*${ids[1]}.*failed: POST ` +
+          `/partner/accounts/${ids[1]}/account_operations/sync \\(PUT /account/summary\\) → 400: ` +
+          'contact_email is not confirmed',
       ),
     );
     expect(sim.accounts().map((a) => a.organization_name)).toEqual(['New 0', 'Old 1', 'New 2']);
@@ -198,7 +202,8 @@ describe('update_profile through the CLI', () => {
     const refused = await runAgainst(sim, cwd, ['apply', 'plan.json', '--yes']);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain(
-      'update_profile a07e1managed1 (accounts/harbor-books.yaml): organization_name is "Harbor Books Ltd", the plan assumed "Harbor Books"',
+      'update_profile a07e1managed1 (accounts/harbor-books.yaml): ' +
+        'organization_name is "Harbor Books Ltd", the plan assumed "Harbor Books"',
     );
     expect(sim.accounts()[0]).toMatchObject({ organization_name: 'Harbor Books Ltd' });
     expect(sim.accounts()[0]).not.toHaveProperty('physical_address');
@@ -212,7 +217,8 @@ describe('update_profile through the CLI', () => {
     });
   });
 
-  it("in a pull request (--changed-since), an edit of an unmanaged account's details is reported field by field, and apply sends nothing", {
+  it('in a pull request (--changed-since), an edit of an unmanaged ' +
+    "account's details is reported field by field, and apply sends nothing", {
     timeout: TIMEOUT,
   }, async () => {
     const requests: string[] = [];
@@ -249,9 +255,11 @@ describe('update_profile through the CLI', () => {
 
     const text = await runAgainst(sim, cwd, ['plan', '--changed-since', 'HEAD']);
     expect(text.code, text.stderr).toBe(0);
-    // A pull-request plan reads the account by its own GET …/plan and no list, so the live organization name is not known either.
+    // A pull-request plan reads the account by its own GET …/plan and no list, so the live organization name is not
+    // known either.
     expect(text.stdout).toContain(
-      '      contact_phone: file 207-555-0100 (CTCT cannot show the live value)\n      organization_name: file Pine Street Deli (CTCT cannot show the live value)\n',
+      '      contact_phone: file 207-555-0100 (CTCT cannot show the live value)\n' +
+        '      organization_name: file Pine Street Deli (CTCT cannot show the live value)\n',
     );
     expect(text.stdout).not.toContain('first_name');
 

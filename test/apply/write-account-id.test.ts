@@ -38,18 +38,22 @@ describe('computeTextWithAccountId', () => {
 
   it('keeps a trailing comment on the login_name line and puts the id below it', () => {
     const text =
-      'login_name: hanks_fresh_fruit # the identity until an id exists\ncontact_email: h@example.com\ncountry_code: US\n';
+      'login_name: hanks_fresh_fruit # the identity until an id exists\n' +
+      'contact_email: h@example.com\ncountry_code: US\n';
     expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(
-      `login_name: hanks_fresh_fruit # the identity until an id exists\nencoded_account_id: ${ID}\ncontact_email: h@example.com\ncountry_code: US\n`,
+      'login_name: hanks_fresh_fruit # the identity until an id exists\n' +
+        `encoded_account_id: ${ID}\ncontact_email: h@example.com\ncountry_code: US\n`,
     );
   });
 
   it('writes CRLF into a CRLF file and keeps its other line ends', () => {
     const text =
-      '# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n';
+      '# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\n' +
+      'contact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n';
     const updated = computeTextWithAccountId('a.yaml', text, ID);
     expect(updated).toBe(
-      `# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\nencoded_account_id: ${ID}\r\ncontact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n`,
+      `# windows file\r\nlogin_name: hanks_fresh_fruit # comment\r\nencoded_account_id: ${ID}\r\n` +
+        'contact_email: h@example.com\r\n\r\nplan:\r\n  plan_type: GOLD\r\n',
     );
     expect(updated!.replace(/\r\n/g, '')).not.toContain('\n');
   });
@@ -57,7 +61,8 @@ describe('computeTextWithAccountId', () => {
   it('keeps a file whose last line has no newline without one', () => {
     const text = 'login_name: hanks_fresh_fruit\ncontact_email: h@example.com\nplan:\n  plan_type: GOLD';
     expect(computeTextWithAccountId('a.yaml', text, ID)).toBe(
-      `login_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\ncontact_email: h@example.com\nplan:\n  plan_type: GOLD`,
+      `login_name: hanks_fresh_fruit\nencoded_account_id: ${ID}\n` +
+        'contact_email: h@example.com\nplan:\n  plan_type: GOLD',
     );
   });
 
@@ -105,7 +110,8 @@ describe('writeAccountId', () => {
     await writeFile(path.join(dir, 'hanks.yaml'), text);
     expect(await writeAccountId(dir, 'hanks.yaml', ID)).toBe(true);
     expect(await readFile(path.join(dir, 'hanks.yaml'), 'utf8')).toBe(
-      `# keep me\nlogin_name: hanks_fresh_fruit   # keep me too\nencoded_account_id: ${ID}\n\ncontact_email: "h@example.com"\n`,
+      '# keep me\nlogin_name: hanks_fresh_fruit   # keep me too\n' +
+        `encoded_account_id: ${ID}\n\ncontact_email: "h@example.com"\n`,
     );
     expect(await readdir(dir)).toEqual(['hanks.yaml']);
   });

@@ -20,7 +20,8 @@ const FILE = [
   '    external_id: "23378234122161121"',
   '    external_provider: Yahoo   # provider',
   '',
-  '  - { login_name: sam.ortiz, first_name: Sam, last_name: Ortiz, contact_email: sam@example.com, role_name: account_manager, external_id: "77", external_provider: Yahoo }',
+  '  - { login_name: sam.ortiz, first_name: Sam, last_name: Ortiz, contact_email: ' +
+    'sam@example.com, role_name: account_manager, external_id: "77", external_provider: Yahoo }',
   'plan:',
   '  plan_type: BRONZE',
   '',

@@ -47,7 +47,11 @@ describe('authorization readings', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CtctAuthenticationError);
     expect((error as Error).message).toMatch(
-      /refused the client_credentials grant \(unsupported_grant_type\), not the credentials: check that the token URL \(http:\/\/127\.0\.0\.1:\d+\/oauth2\/token; token_url or CTCT_TOKEN_URL\)/,
+      new RegExp(
+        String.raw`refused the client_credentials grant \(unsupported_grant_type\), not the ` +
+          String.raw`credentials: check that the token URL \(http:\/\/127\.0\.0\.1:\d+\/oauth2\/token; ` +
+          String.raw`token_url or CTCT_TOKEN_URL\)`,
+      ),
     );
   });
 
@@ -63,16 +67,20 @@ describe('authorization readings', () => {
     ['bearer', 'bearer', 'raw'],
     ['raw', 'raw', 'bearer'],
   ] as const) {
-    it(`a server that takes ${server} only: the ${right} setting works, the ${wrong} one fails after one re-mint naming the setting`, async () => {
-      const sim = await startTestSimulator({ behaviour: { authorizationScheme: server } });
-      expect(await createSimClient(sim, { authorizationScheme: right }).listAccounts()).toEqual([]);
-      const client = createSimClient(sim, { authorizationScheme: wrong });
-      const error = await client.listAccounts().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CtctApiError);
-      expect(error).toMatchObject({ status: 401 });
-      expect((error as Error).message).toContain('authorization_scheme');
-      expect(client.stats.tokenMints).toBe(2);
-    });
+    it(
+      `a server that takes ${server} only: the ${right} setting works, ` +
+        `the ${wrong} one fails after one re-mint naming the setting`,
+      async () => {
+        const sim = await startTestSimulator({ behaviour: { authorizationScheme: server } });
+        expect(await createSimClient(sim, { authorizationScheme: right }).listAccounts()).toEqual([]);
+        const client = createSimClient(sim, { authorizationScheme: wrong });
+        const error = await client.listAccounts().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CtctApiError);
+        expect(error).toMatchObject({ status: 401 });
+        expect((error as Error).message).toContain('authorization_scheme');
+        expect(client.stats.tokenMints).toBe(2);
+      },
+    );
   }
 });
 

@@ -83,7 +83,8 @@ describe('CtctApiError from real responses', () => {
     ]);
     expect(apiError.errorKey).toBe('partner.api.validation.error');
     expect(apiError.message).toBe(
-      'POST /partner/accounts → 400: login_name must be at least 6 characters long. (partner.api.validation.error); ' +
+      'POST /partner/accounts → 400: login_name must be at least 6 characters long. ' +
+        '(partner.api.validation.error); ' +
         'contact_email is not a valid email address. (partner.api.validation.error); ' +
         'state_code must be blank when country_code is neither US nor CA. (partner.api.validation.error)',
     );
@@ -104,7 +105,9 @@ describe('CtctApiError from real responses', () => {
       errors: [{ error_key: 'forbidden', error_message: 'Forbidden' }],
     });
     expect((error as Error).message).toBe(
-      `PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden); CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active`,
+      `PUT /partner/accounts/${id}/plan → 403: Forbidden (forbidden); CTCT refused the API ` +
+        'key: check that CTCT_API_KEY is the API key of your technology-partner V3 application ' +
+        '(the one the partner credentials belong to) and that the application is active',
     );
   });
 

@@ -50,7 +50,9 @@ describe('readCtctClientOptions', () => {
     expect(error).toBeInstanceOf(CtctGitopsError);
     expect(error.exitCode).toBe(ExitCode.invalid);
     expect(error.message).toBe(
-      'missing environment variables CTCT_API_KEY, CTCT_PARTNER_CLIENT_ID, CTCT_PARTNER_SECRET: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)',
+      'missing environment variables CTCT_API_KEY, CTCT_PARTNER_CLIENT_ID, ' +
+        'CTCT_PARTNER_SECRET: the CTCT API key and partner credentials are ' +
+        'required (or pass --simulator to rehearse against the built-in simulator)',
     );
   });
 

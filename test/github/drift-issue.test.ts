@@ -43,8 +43,10 @@ describe('writeDriftIssue', () => {
     expect(github.issues[0]!.body).toBe(
       [
         '<!-- ctct-gitops:drift -->',
-        `The scheduled plan found differences between the account files on main and live CTCT: 1 drift, 2 orphan ([workflow run](${RUN})).`,
-        'Merge a pull request that makes the files match what you want, or run the apply workflow; this issue closes itself when a plan comes back empty.',
+        'The scheduled plan found differences between the account files on ' +
+          `main and live CTCT: 1 drift, 2 orphan ([workflow run](${RUN})).`,
+        'Merge a pull request that makes the files match what you want, or run ' +
+          'the apply workflow; this issue closes itself when a plan comes back empty.',
         '',
         '## ctct-gitops plan',
         '',
@@ -150,7 +152,10 @@ describe('renderDriftBody', () => {
     expect(body.length).toBeLessThanOrEqual(65_000);
     expect(body).not.toContain('(part 1 of');
     expect(body).toMatch(
-      /update SILVER → GOLD\n\n_The plan is longer than one issue can hold; the full plan is in the job summary \(\[workflow run\]\(.+\)\)\._$/,
+      new RegExp(
+        String.raw`update SILVER → GOLD\n\n_The plan is longer than one issue can hold; the full plan ` +
+          String.raw`is in the job summary \(\[workflow run\]\(.+\)\)\._$`,
+      ),
     );
   });
 });

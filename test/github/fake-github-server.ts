@@ -158,7 +158,9 @@ export async function startFakeGithub(options: { token?: string; pageSize?: numb
       if (page * perPage < items.length) {
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
-        headers.link = `<${next.toString()}>; rel="next", <${fake.url}${url.pathname}?page=${Math.ceil(items.length / perPage)}>; rel="last"`;
+        headers.link =
+          `<${next.toString()}>; rel="next", ` +
+          `<${fake.url}${url.pathname}?page=${Math.ceil(items.length / perPage)}>; rel="last"`;
       }
       send(200, slice, headers);
     };

@@ -103,7 +103,8 @@ describe('GithubClient', () => {
       exitCode: 1,
     });
     expect((error as Error).message).toBe(
-      `GitHub API POST ${github.url}/repos/partner/accounts/issues/1/comments failed (HTTP 422): Validation Failed (body is too long (maximum is 65536 characters))`,
+      `GitHub API POST ${github.url}/repos/partner/accounts/issues/1/comments failed ` +
+        '(HTTP 422): Validation Failed (body is too long (maximum is 65536 characters))',
     );
   });
 
@@ -138,7 +139,8 @@ describe('GithubClient', () => {
     expect(error).toBeInstanceOf(GithubApiError);
     expect(error).toMatchObject({ status: null, method: 'GET' });
     expect((error as Error).message).toBe(
-      `GitHub API GET ${url}/repos/partner/accounts/issues/1/comments?per_page=100 failed (no response): connect ECONNREFUSED ${url.slice('http://'.length)}`,
+      `GitHub API GET ${url}/repos/partner/accounts/issues/1/comments?per_page=100 ` +
+        `failed (no response): connect ECONNREFUSED ${url.slice('http://'.length)}`,
     );
     github = await startFakeGithub();
   });

@@ -87,7 +87,9 @@ describe('ctct-gitops github', () => {
     );
     expect(github.commentsOn(REPO, 12)).toHaveLength(1);
     expect(comment!.body).toBe(
-      '<!-- ctct-gitops:plan part=1 -->\n## ctct-gitops plan\n\n1 to create\n\n<sub>ctct-gitops · commit `fedcba9` · [workflow run](https://github.com/partner/accounts/actions/runs/1234)</sub>\n',
+      '<!-- ctct-gitops:plan part=1 -->\n## ctct-gitops plan\n\n1 to create\n\n' +
+        '<sub>ctct-gitops · commit `fedcba9` · [workflow ' +
+        'run](https://github.com/partner/accounts/actions/runs/1234)</sub>\n',
     );
   });
 
@@ -175,7 +177,9 @@ describe('ctct-gitops github', () => {
 
     expect(denied.exitCode).toBe(1);
     expect(denied.stderr).toBe(
-      `ctct-gitops github: GitHub API GET ${github.url}/repos/partner/accounts/issues/3/comments?per_page=100 failed (HTTP 403): Resource not accessible by integration ([REDACTED])\n`,
+      'ctct-gitops github: GitHub API ' +
+        `GET ${github.url}/repos/partner/accounts/issues/3/comments?per_page=100 failed (HTTP 403): Resource ` +
+        'not accessible by integration ([REDACTED])\n',
     );
 
     delete env.GITHUB_TOKEN;
@@ -201,19 +205,23 @@ describe('ctct-gitops github', () => {
     );
   });
 
-  it('rejects a pull-request number that is not one, and a marker that could break out of its HTML comment', async () => {
-    const error = await run('comment', '--pr', 'abc', '--body-file', 'x').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommanderError);
-    expect((error as CommanderError).exitCode).toBe(1);
-    expect((error as CommanderError).message).toBe(
-      "error: option '--pr <number>' argument 'abc' is invalid. expected a positive whole number",
-    );
+  it(
+    'rejects a pull-request number that is not one, and ' + 'a marker that could break out of its HTML comment',
+    async () => {
+      const error = await run('comment', '--pr', 'abc', '--body-file', 'x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CommanderError);
+      expect((error as CommanderError).exitCode).toBe(1);
+      expect((error as CommanderError).message).toBe(
+        "error: option '--pr <number>' argument 'abc' is invalid. expected a positive whole number",
+      );
 
-    const marker = await run('comment', '--pr', '1', '--body-file', 'x', '--marker', 'evil -->').catch(
-      (e: unknown) => e,
-    );
-    expect((marker as CommanderError).message).toBe(
-      "error: option '--marker <name>' argument 'evil -->' is invalid. a marker may hold only letters, digits and . : / _ -",
-    );
-  });
+      const marker = await run('comment', '--pr', '1', '--body-file', 'x', '--marker', 'evil -->').catch(
+        (e: unknown) => e,
+      );
+      expect((marker as CommanderError).message).toBe(
+        "error: option '--marker <name>' argument 'evil -->' is " +
+          'invalid. a marker may hold only letters, digits and . : / _ -',
+      );
+    },
+  );
 });

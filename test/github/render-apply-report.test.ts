@@ -51,7 +51,8 @@ describe('renderApplyReport', () => {
         '',
         '| Status | Action | Account | File | Error |',
         '| --- | --- | --- | --- | --- |',
-        '| ❌ failed | cancel | `old_shop` (`c42q`) | `accounts/gb/old,shop.yaml` | HTTP 400: reason_id \\| &lt;invalid\\><br>see docs |',
+        '| ❌ failed | cancel | `old_shop` (`c42q`) | `accounts/gb/old,shop.yaml` ' +
+          '| HTTP 400: reason_id \\| &lt;invalid\\><br>see docs |',
         '| ✅ applied | create | `hanks_fresh_fruit` (`a07e1m09lsz5dl`) | `accounts/us/hanks.yaml` |  |',
         '| ✅ applied | update | `b19x` | `accounts/us/bakery.yaml` |  |',
         '| ⏭️ skipped | reactivate | `cafe` (`d77k`) | `accounts/us/cafe.yaml` |  |',
@@ -62,7 +63,8 @@ describe('renderApplyReport', () => {
         '',
         '- `accounts/us/hanks.yaml`: `encoded_account_id`',
         '',
-        'Changes that failed stay in the account files; the next apply tries them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.',
+        'Changes that failed stay in the account files; the next apply tries ' +
+          'them again. The journal of this run is in `.ctct-gitops/journal.jsonl`.',
         '',
         '<sub>Plan fingerprint `sha256:0f3c`</sub>',
         '',
@@ -78,7 +80,8 @@ describe('renderApplyReport', () => {
       files_written: [],
     };
     expect(renderApplyReport(empty)).toBe(
-      '## ctct-gitops apply\n\nNothing to apply: the live accounts already match the account files.\n\n<sub>Plan fingerprint `sha256:0f3c`</sub>\n',
+      '## ctct-gitops apply\n\nNothing to apply: the live accounts already match the account files.\n' +
+        '\n<sub>Plan fingerprint `sha256:0f3c`</sub>\n',
     );
   });
 
@@ -96,7 +99,8 @@ describe('renderApplyReport', () => {
 describe('renderReportAnnotations', () => {
   it('prints one escaped ::error line per failed change, on its file', () => {
     expect(renderReportAnnotations(REPORT)).toBe(
-      '::error file=accounts/gb/old%2Cshop.yaml,title=ctct-gitops apply::cancel old_shop failed: HTTP 400: reason_id | <invalid>%0Asee docs\n',
+      '::error file=accounts/gb/old%2Cshop.yaml,title=ctct-gitops apply::cancel ' +
+        'old_shop failed: HTTP 400: reason_id | <invalid>%0Asee docs\n',
     );
     expect(renderReportAnnotations({ ...REPORT, outcomes: REPORT.outcomes.filter((o) => o.status !== 'failed') })).toBe(
       '',

@@ -81,29 +81,32 @@ describe('writeStickyComment', () => {
     expect(updates).toEqual(Array.from({ length: 1200 }, (_, i) => `account_${i}`));
   });
 
-  it('reuses old parts in order, adds new ones after them and deletes stale ones as the plan changes size', async () => {
-    await writeStickyComment(client, { repo: REPO, issueNumber: PR, body: bigPlan(1200, 'v1') });
-    const [p1, p2, p3] = github.commentsOn(REPO, PR).map((c) => c.id);
-    github.addComment(REPO, PR, 'a reviewer speaks', 'reviewer');
+  it(
+    'reuses old parts in order, adds new ones after ' + 'them and deletes stale ones as the plan changes size',
+    async () => {
+      await writeStickyComment(client, { repo: REPO, issueNumber: PR, body: bigPlan(1200, 'v1') });
+      const [p1, p2, p3] = github.commentsOn(REPO, PR).map((c) => c.id);
+      github.addComment(REPO, PR, 'a reviewer speaks', 'reviewer');
 
-    const grown = await writeStickyComment(client, { repo: REPO, issueNumber: PR, body: bigPlan(1700, 'v2') });
-    const ids = grown.comments.map((c) => c.id);
-    expect(ids.slice(0, 3)).toEqual([p1, p2, p3]);
-    expect(grown.comments.map((c) => c.action)).toEqual(['updated', 'updated', 'updated', 'created']);
-    expect(ids[3]).toBeGreaterThan(p3!);
+      const grown = await writeStickyComment(client, { repo: REPO, issueNumber: PR, body: bigPlan(1700, 'v2') });
+      const ids = grown.comments.map((c) => c.id);
+      expect(ids.slice(0, 3)).toEqual([p1, p2, p3]);
+      expect(grown.comments.map((c) => c.action)).toEqual(['updated', 'updated', 'updated', 'created']);
+      expect(ids[3]).toBeGreaterThan(p3!);
 
-    const shrunk = await writeStickyComment(client, {
-      repo: REPO,
-      issueNumber: PR,
-      body: '## ctct-gitops plan\n\nNo changes.',
-    });
-    expect(shrunk.comments).toMatchObject([{ id: p1, action: 'updated' }]);
-    expect(shrunk.deleted).toEqual([p2, p3, ids[3]]);
-    expect(github.commentsOn(REPO, PR).map((c) => c.body)).toEqual([
-      '<!-- ctct-gitops:plan part=1 -->\n## ctct-gitops plan\n\nNo changes.',
-      'a reviewer speaks',
-    ]);
-  });
+      const shrunk = await writeStickyComment(client, {
+        repo: REPO,
+        issueNumber: PR,
+        body: '## ctct-gitops plan\n\nNo changes.',
+      });
+      expect(shrunk.comments).toMatchObject([{ id: p1, action: 'updated' }]);
+      expect(shrunk.deleted).toEqual([p2, p3, ids[3]]);
+      expect(github.commentsOn(REPO, PR).map((c) => c.body)).toEqual([
+        '<!-- ctct-gitops:plan part=1 -->\n## ctct-gitops plan\n\nNo changes.',
+        'a reviewer speaks',
+      ]);
+    },
+  );
 
   it('leaves alone comments that only quote the marker and comments of another marker', async () => {
     github.addComment(REPO, PR, '> <!-- ctct-gitops:plan part=1 -->\n> quoted plan', 'reviewer');

@@ -169,38 +169,45 @@ describe('the workflows init writes', () => {
     }
   });
 
-  it('pass actionlint, and pass the action only inputs it declares, for another folder and settings file too', async () => {
-    const { action } = await readAction();
-    for (const variant of [options, { accountsDir: 'clients/ctct', configFile: 'config/ctct-gitops.yaml' }]) {
-      for (const kind of ['plan', 'apply', 'drift'] as const) {
-        const text = renderWorkflow(kind, { ...variant, action: 'acme/ctct-gitops@v0.1.0' });
-        const file = `.github/workflows/ctct-gitops-${kind}.yml`;
-        expect(await lintWorkflow(text, file), file).toEqual([]);
-        const workflow = parse(text) as Workflow;
-        const steps = Object.values(workflow.jobs)[0]!.steps;
-        const own = steps.filter((step) => step.uses === 'acme/ctct-gitops@v0.1.0');
-        expect(own).toHaveLength(1);
-        for (const step of steps)
-          expect(
-            checkStepUses(step === own[0] ? { ...step, uses: './' } : step, `${file} ${step.uses}`, action.inputs),
-          ).toEqual([]);
-        if (variant.accountsDir !== 'accounts')
-          expect(own[0]!.with).toMatchObject({ 'accounts-dir': 'clients/ctct', config: 'config/ctct-gitops.yaml' });
-        if (kind !== 'drift')
-          expect((Object.values(workflow.on)[0] as { paths: string[] }).paths).toEqual([
-            `${variant.accountsDir}/**`,
-            variant.configFile,
-          ]);
+  it(
+    'pass actionlint, and pass the action only inputs it ' + 'declares, for another folder and settings file too',
+    async () => {
+      const { action } = await readAction();
+      for (const variant of [options, { accountsDir: 'clients/ctct', configFile: 'config/ctct-gitops.yaml' }]) {
+        for (const kind of ['plan', 'apply', 'drift'] as const) {
+          const text = renderWorkflow(kind, { ...variant, action: 'acme/ctct-gitops@v0.1.0' });
+          const file = `.github/workflows/ctct-gitops-${kind}.yml`;
+          expect(await lintWorkflow(text, file), file).toEqual([]);
+          const workflow = parse(text) as Workflow;
+          const steps = Object.values(workflow.jobs)[0]!.steps;
+          const own = steps.filter((step) => step.uses === 'acme/ctct-gitops@v0.1.0');
+          expect(own).toHaveLength(1);
+          for (const step of steps)
+            expect(
+              checkStepUses(step === own[0] ? { ...step, uses: './' } : step, `${file} ${step.uses}`, action.inputs),
+            ).toEqual([]);
+          if (variant.accountsDir !== 'accounts')
+            expect(own[0]!.with).toMatchObject({ 'accounts-dir': 'clients/ctct', config: 'config/ctct-gitops.yaml' });
+          if (kind !== 'drift')
+            expect((Object.values(workflow.on)[0] as { paths: string[] }).paths).toEqual([
+              `${variant.accountsDir}/**`,
+              variant.configFile,
+            ]);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('action.yml', () => {
-  it('is a composite action whose expressions name only declared inputs and earlier steps, and actionlint passes its steps', async () => {
-    const { text } = await readAction();
-    expect(await checkCompositeAction(text)).toEqual([]);
-  });
+  it(
+    'is a composite action whose expressions name only declared ' +
+      'inputs and earlier steps, and actionlint passes its steps',
+    async () => {
+      const { text } = await readAction();
+      expect(await checkCompositeAction(text)).toEqual([]);
+    },
+  );
 
   it('declares the inputs the issue asks for, with their defaults', async () => {
     const { action } = await readAction();

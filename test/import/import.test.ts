@@ -47,7 +47,8 @@ describe('import against a simulator seeded with every plan and status', () => {
       summaries,
     );
     expect(imported.stdout).toContain(
-      `Import: wrote 120 files using ${lists} list calls, ${nonTrial} plan calls and ${summaries} account-summary calls.`,
+      `Import: wrote 120 files using ${lists} list calls, ${nonTrial} ` +
+        `plan calls and ${summaries} account-summary calls.`,
     );
     const managedFile = await readFile(
       path.join(
@@ -96,7 +97,8 @@ describe('import against a simulator seeded with every plan and status', () => {
     const slug = slugOf(target.organization_name);
     await mkdir(path.join(cwd, 'accounts'));
     const mine =
-      '# mine, not an account of the simulator\nlogin_name: someone_else\ncontact_email: a@example.com\ncountry_code: GB\n';
+      '# mine, not an account of the simulator\nlogin_name: someone_else\n' +
+      'contact_email: a@example.com\ncountry_code: GB\n';
     await writeFile(path.join(cwd, 'accounts', `${slug}.yaml`), mine);
 
     const dry = await runCli(['import', '--dry-run', '--account', target.encoded_account_id], {
@@ -148,56 +150,59 @@ describe('computeImportFiles', () => {
     ]);
   });
 
-  it('writes the details and address of a managed account as a valid file, leaving out what the file rules refuse', () => {
-    const profile = {
-      encoded_account_id: 'a07e1gb',
-      contact_email: 'owner@example.co.uk',
-      country_code: 'GB',
-      state_code: '',
-      organization_name: 'Thames Tea Rooms',
-      first_name: 'A',
-      contact_phone: '',
-      physical_address: {
+  it(
+    'writes the details and address of a managed account as ' + 'a valid file, leaving out what the file rules refuse',
+    () => {
+      const profile = {
+        encoded_account_id: 'a07e1gb',
+        contact_email: 'owner@example.co.uk',
+        country_code: 'GB',
+        state_code: '',
+        organization_name: 'Thames Tea Rooms',
+        first_name: 'A',
+        contact_phone: '',
+        physical_address: {
+          address_line1: '1 High Street',
+          address_line2: '',
+          city: 'London',
+          state_name: 'Greater London',
+          postal_code: 'EC1A 1BB',
+          country_code: 'GB',
+        },
+      };
+      const [file] = computeImportFiles([{ ...owner('a07e1gb', 'Thames Tea Rooms'), profile }], {
+        accountsDir: 'accounts',
+        schemaPath: null,
+        takenNames: new Set(),
+      });
+      expect(file!.text).toContain(
+        [
+          'encoded_account_id: a07e1gb',
+          'managed_site_owner: true',
+          'contact_email: "owner@example.co.uk"',
+          'country_code: GB',
+          'organization_name: Thames Tea Rooms',
+          '# first_name is left out: the live value "A" does not fit the account file\'s rules',
+          'physical_address:',
+          '  address_line1: "1 High Street"',
+          '  city: London',
+          '  state_name: Greater London',
+          '  postal_code: EC1A 1BB',
+          '  country_code: GB',
+          'plan:',
+        ].join('\n'),
+      );
+      const { accounts, problems } = validateAccounts([{ file: 'accounts/thames-tea-rooms.yaml', text: file!.text }]);
+      expect(problems).toEqual([]);
+      expect(accounts[0]?.physical_address).toEqual({
         address_line1: '1 High Street',
-        address_line2: '',
         city: 'London',
         state_name: 'Greater London',
         postal_code: 'EC1A 1BB',
         country_code: 'GB',
-      },
-    };
-    const [file] = computeImportFiles([{ ...owner('a07e1gb', 'Thames Tea Rooms'), profile }], {
-      accountsDir: 'accounts',
-      schemaPath: null,
-      takenNames: new Set(),
-    });
-    expect(file!.text).toContain(
-      [
-        'encoded_account_id: a07e1gb',
-        'managed_site_owner: true',
-        'contact_email: "owner@example.co.uk"',
-        'country_code: GB',
-        'organization_name: Thames Tea Rooms',
-        '# first_name is left out: the live value "A" does not fit the account file\'s rules',
-        'physical_address:',
-        '  address_line1: "1 High Street"',
-        '  city: London',
-        '  state_name: Greater London',
-        '  postal_code: EC1A 1BB',
-        '  country_code: GB',
-        'plan:',
-      ].join('\n'),
-    );
-    const { accounts, problems } = validateAccounts([{ file: 'accounts/thames-tea-rooms.yaml', text: file!.text }]);
-    expect(problems).toEqual([]);
-    expect(accounts[0]?.physical_address).toEqual({
-      address_line1: '1 High Street',
-      city: 'London',
-      state_name: 'Greater London',
-      postal_code: 'EC1A 1BB',
-      country_code: 'GB',
-    });
-  });
+      });
+    },
+  );
 
   it('quotes organization names YAML would read as something else', () => {
     const [file] = computeImportFiles([owner('a07e1yes', 'yes')], {

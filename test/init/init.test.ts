@@ -29,45 +29,48 @@ function modelineTarget(file: string, text: string): string {
 }
 
 describe('init', () => {
-  it('writes the accounts folder, settings at their defaults, schemas, the .gitignore line and three workflows', async () => {
-    const root = await gitRepo();
-    await writeFile(path.join(root, '.gitignore'), 'node_modules/');
-    await mkdir(path.join(root, 'sub'));
-    const result = await runInit({ cwd: path.join(root, 'sub'), action: 'acme/ctct-gitops@v0.1.0' });
-    expect(result.written).toEqual([
-      'accounts/README.md',
-      'schema/account.schema.json',
-      'schema/settings.schema.json',
-      'ctct-gitops.yaml',
-      '.github/workflows/ctct-gitops-plan.yml',
-      '.github/workflows/ctct-gitops-apply.yml',
-      '.github/workflows/ctct-gitops-drift.yml',
-      '.gitignore',
-    ]);
-    expect(result.kept).toEqual([]);
-    expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toBe(
-      'node_modules/\n# ctct-gitops: apply journal, lock and simulator state\n.ctct-gitops/\n',
-    );
-    expect(await readSettings(root, undefined)).toEqual(DEFAULT_SETTINGS);
-    const settingsText = await readFile(path.join(root, 'ctct-gitops.yaml'), 'utf8');
-    expect(settingsText).toContain('# Most cancellations in one run. Default: 5.\n  max_cancels: 5\n');
-    for (const file of ['ctct-gitops.yaml', 'accounts/README.md']) {
-      const absolute = path.join(root, file);
-      expect(existsSync(modelineTarget(absolute, await readFile(absolute, 'utf8'))), file).toBe(true);
-    }
-    expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-plan.yml'), 'utf8')).toContain(
-      '      - uses: acme/ctct-gitops@v0.1.0\n',
-    );
+  it(
+    'writes the accounts folder, settings at their defaults, ' + 'schemas, the .gitignore line and three workflows',
+    async () => {
+      const root = await gitRepo();
+      await writeFile(path.join(root, '.gitignore'), 'node_modules/');
+      await mkdir(path.join(root, 'sub'));
+      const result = await runInit({ cwd: path.join(root, 'sub'), action: 'acme/ctct-gitops@v0.1.0' });
+      expect(result.written).toEqual([
+        'accounts/README.md',
+        'schema/account.schema.json',
+        'schema/settings.schema.json',
+        'ctct-gitops.yaml',
+        '.github/workflows/ctct-gitops-plan.yml',
+        '.github/workflows/ctct-gitops-apply.yml',
+        '.github/workflows/ctct-gitops-drift.yml',
+        '.gitignore',
+      ]);
+      expect(result.kept).toEqual([]);
+      expect(await readFile(path.join(root, '.gitignore'), 'utf8')).toBe(
+        'node_modules/\n# ctct-gitops: apply journal, lock and simulator state\n.ctct-gitops/\n',
+      );
+      expect(await readSettings(root, undefined)).toEqual(DEFAULT_SETTINGS);
+      const settingsText = await readFile(path.join(root, 'ctct-gitops.yaml'), 'utf8');
+      expect(settingsText).toContain('# Most cancellations in one run. Default: 5.\n  max_cancels: 5\n');
+      for (const file of ['ctct-gitops.yaml', 'accounts/README.md']) {
+        const absolute = path.join(root, file);
+        expect(existsSync(modelineTarget(absolute, await readFile(absolute, 'utf8'))), file).toBe(true);
+      }
+      expect(await readFile(path.join(root, '.github/workflows/ctct-gitops-plan.yml'), 'utf8')).toContain(
+        '      - uses: acme/ctct-gitops@v0.1.0\n',
+      );
 
-    const printed = renderInitResult(result, path.join(root, 'sub'));
-    expect(printed).toContain('wrote ../ctct-gitops.yaml\n');
-    expect(printed).toContain('added .ctct-gitops/ to ../.gitignore\n');
-    expect(printed).toContain('The workflows run the action acme/ctct-gitops@v0.1.0.');
-    for (const name of ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET', 'CTCT_INITIAL_PASSWORDS'])
-      expect(printed).toContain(`gh secret set ${name} `);
-    for (const name of ['CTCT_BASE_URL', 'CTCT_TOKEN_URL'])
-      expect(printed).toContain(`gh variable set ${name} --body VALUE`);
-  });
+      const printed = renderInitResult(result, path.join(root, 'sub'));
+      expect(printed).toContain('wrote ../ctct-gitops.yaml\n');
+      expect(printed).toContain('added .ctct-gitops/ to ../.gitignore\n');
+      expect(printed).toContain('The workflows run the action acme/ctct-gitops@v0.1.0.');
+      for (const name of ['CTCT_API_KEY', 'CTCT_PARTNER_CLIENT_ID', 'CTCT_PARTNER_SECRET', 'CTCT_INITIAL_PASSWORDS'])
+        expect(printed).toContain(`gh secret set ${name} `);
+      for (const name of ['CTCT_BASE_URL', 'CTCT_TOKEN_URL'])
+        expect(printed).toContain(`gh variable set ${name} --body VALUE`);
+    },
+  );
 
   it('a second run writes nothing and says so; files that exist are never overwritten', async () => {
     const root = await gitRepo();
@@ -114,17 +117,20 @@ describe('init', () => {
     }
   });
 
-  it('points the modelines at the installed package instead of copying the schemas when it is in node_modules', async () => {
-    const root = await gitRepo();
-    await mkdir(path.join(root, 'node_modules/ctct-gitops/schema'), { recursive: true });
-    for (const name of ['account', 'settings'])
-      await writeFile(path.join(root, `node_modules/ctct-gitops/schema/${name}.schema.json`), '{}');
-    const result = await runInit({ cwd: root, action: 'acme/ctct-gitops@v1' });
-    expect(result.written.filter((file) => file.startsWith('schema/'))).toEqual([]);
-    const readme = await readFile(path.join(root, 'accounts/README.md'), 'utf8');
-    expect(readme).toContain('$schema=../node_modules/ctct-gitops/schema/account.schema.json');
-    expect(existsSync(modelineTarget(path.join(root, 'accounts/README.md'), readme))).toBe(true);
-  });
+  it(
+    'points the modelines at the installed package instead ' + 'of copying the schemas when it is in node_modules',
+    async () => {
+      const root = await gitRepo();
+      await mkdir(path.join(root, 'node_modules/ctct-gitops/schema'), { recursive: true });
+      for (const name of ['account', 'settings'])
+        await writeFile(path.join(root, `node_modules/ctct-gitops/schema/${name}.schema.json`), '{}');
+      const result = await runInit({ cwd: root, action: 'acme/ctct-gitops@v1' });
+      expect(result.written.filter((file) => file.startsWith('schema/'))).toEqual([]);
+      const readme = await readFile(path.join(root, 'accounts/README.md'), 'utf8');
+      expect(readme).toContain('$schema=../node_modules/ctct-gitops/schema/account.schema.json');
+      expect(existsSync(modelineTarget(path.join(root, 'accounts/README.md'), readme))).toBe(true);
+    },
+  );
 
   it('defaults the action to the placeholder repository of package.json, and says to replace it', async () => {
     const root = await gitRepo();

@@ -583,7 +583,10 @@ describe('computePlan: safety gates', () => {
         gate: 'max_creates',
         message: 'the plan creates 26 accounts; the limit is 25 in one run',
         override: expect.stringMatching(
-          /^set safety\.max_creates: 26 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/,
+          new RegExp(
+            String.raw`^set safety\.max_creates: 26 in ctct-gitops\.yaml \(from a pull request: in the ` +
+              'same pull request.*or rerun with --force$',
+          ),
         ),
       },
     ]);
@@ -599,7 +602,10 @@ describe('computePlan: safety gates', () => {
         gate: 'max_cancels',
         message: 'the plan cancels 6 accounts; the limit is 5 in one run',
         override: expect.stringMatching(
-          /^set safety\.max_cancels: 6 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/,
+          new RegExp(
+            String.raw`^set safety\.max_cancels: 6 in ctct-gitops\.yaml \(from a pull request: in the ` +
+              'same pull request.*or rerun with --force$',
+          ),
         ),
       },
     ]);
@@ -658,7 +664,10 @@ describe('computePlan: safety gates', () => {
         gate: 'max_changed_share',
         message: 'the plan changes 4 of 10 managed accounts (40 %); the limit is 30 % in one run',
         override: expect.stringMatching(
-          /^set safety\.max_changed_share: 0\.4 in ctct-gitops\.yaml \(from a pull request: in the same pull request.*or rerun with --force$/,
+          new RegExp(
+            String.raw`^set safety\.max_changed_share: 0\.4 in ctct-gitops\.yaml \(from a pull ` +
+              'request: in the same pull request.*or rerun with --force$',
+          ),
         ),
       },
     ]);
@@ -1071,49 +1080,53 @@ describe('computePlan: SSO users', () => {
     expect(gated.refusals).toEqual([]);
   });
 
-  it('reports an edit, a removal and a dropped created_at of users the base version shows created, and never re-creates them', () => {
-    const at = '2026-11-01T00:00:00Z';
-    const baseSsoUsers = new Map([
-      [
-        'accounts/acme.yaml',
+  it(
+    'reports an edit, a removal and a dropped created_at of users ' +
+      'the base version shows created, and never re-creates them',
+    () => {
+      const at = '2026-11-01T00:00:00Z';
+      const baseSsoUsers = new Map([
         [
-          user('edited', { created_at: at }),
-          user('removed', { created_at: at }),
-          user('forgotten', { created_at: at }),
-          user('same', { created_at: at }),
-          user('pending'),
+          'accounts/acme.yaml',
+          [
+            user('edited', { created_at: at }),
+            user('removed', { created_at: at }),
+            user('forgotten', { created_at: at }),
+            user('same', { created_at: at }),
+            user('pending'),
+          ],
         ],
-      ],
-    ]);
-    const desired = withUsers([
-      user('edited', { role_name: 'account_manager', created_at: at }),
-      user('forgotten'),
-      user('same', { created_at: at }),
-      user('pending'),
-    ]);
-    const plan = computePlan([desired], liveState([live]), { ...planOptions(), baseSsoUsers });
-    expect(
-      plan.changes.map((c) => [
-        c.action,
-        c.action === 'create_sso_user' || c.action === 'drift' ? c.sso_user : null,
-        c.before,
-        c.after,
-      ]),
-    ).toEqual([
-      ['create_sso_user', 'pending', null, expect.objectContaining({ login_name: 'pending' })],
-      ['drift', 'edited', { role_name: 'campaign_creator' }, { role_name: 'account_manager' }],
-      ['drift', 'forgotten', { created_at: at }, { created_at: null }],
-      [
-        'drift',
-        'removed',
-        { login_name: 'removed', contact_email: 'removed@example.com', role_name: 'campaign_creator' },
-        {},
-      ],
-    ]);
-    const reasons = plan.changes.flatMap((c) => (c.action === 'drift' ? [c.reason] : []));
-    expect(reasons[0]).toMatch(/CTCT can neither read nor change an SSO user/);
-    expect(reasons[1]).toMatch(/never posts it again: put created_at back/);
-    expect(reasons[2]).toMatch(/CTCT cannot remove an SSO user/);
-    expect(plan.fingerprint).not.toBe(computePlan([desired], liveState([live]), planOptions()).fingerprint);
-  });
+      ]);
+      const desired = withUsers([
+        user('edited', { role_name: 'account_manager', created_at: at }),
+        user('forgotten'),
+        user('same', { created_at: at }),
+        user('pending'),
+      ]);
+      const plan = computePlan([desired], liveState([live]), { ...planOptions(), baseSsoUsers });
+      expect(
+        plan.changes.map((c) => [
+          c.action,
+          c.action === 'create_sso_user' || c.action === 'drift' ? c.sso_user : null,
+          c.before,
+          c.after,
+        ]),
+      ).toEqual([
+        ['create_sso_user', 'pending', null, expect.objectContaining({ login_name: 'pending' })],
+        ['drift', 'edited', { role_name: 'campaign_creator' }, { role_name: 'account_manager' }],
+        ['drift', 'forgotten', { created_at: at }, { created_at: null }],
+        [
+          'drift',
+          'removed',
+          { login_name: 'removed', contact_email: 'removed@example.com', role_name: 'campaign_creator' },
+          {},
+        ],
+      ]);
+      const reasons = plan.changes.flatMap((c) => (c.action === 'drift' ? [c.reason] : []));
+      expect(reasons[0]).toMatch(/CTCT can neither read nor change an SSO user/);
+      expect(reasons[1]).toMatch(/never posts it again: put created_at back/);
+      expect(reasons[2]).toMatch(/CTCT cannot remove an SSO user/);
+      expect(plan.fingerprint).not.toBe(computePlan([desired], liveState([live]), planOptions()).fingerprint);
+    },
+  );
 });

@@ -72,64 +72,72 @@ describe('computePlan: account details of managed accounts', () => {
     ]);
   });
 
-  it('adds a missing address (before null), replaces a differing one whole, and takes an empty live field as absent', () => {
-    const added = planOne(
-      { managed_site_owner: true, physical_address: ADDRESS },
-      managed('a07e1books', { organization_name: 'Harbor Books' }),
-    );
-    expect(added.changes[0]).toMatchObject({
-      before: { physical_address: null },
-      after: { physical_address: ADDRESS },
-    });
-    expect(added.api.apply_calls).toBe(1);
+  it(
+    'adds a missing address (before null), replaces a differing ' +
+      'one whole, and takes an empty live field as absent',
+    () => {
+      const added = planOne(
+        { managed_site_owner: true, physical_address: ADDRESS },
+        managed('a07e1books', { organization_name: 'Harbor Books' }),
+      );
+      expect(added.changes[0]).toMatchObject({
+        before: { physical_address: null },
+        after: { physical_address: ADDRESS },
+      });
+      expect(added.api.apply_calls).toBe(1);
 
-    const moved = planOne(
-      { managed_site_owner: true, physical_address: { ...ADDRESS, address_line1: '14 Harbor Road' } },
-      managed('a07e1books', { physical_address: { ...ADDRESS, address_line2: '' } }),
-    );
-    expect(moved.changes[0]).toMatchObject({
-      before: { physical_address: ADDRESS },
-      after: { physical_address: { ...ADDRESS, address_line1: '14 Harbor Road' } },
-    });
+      const moved = planOne(
+        { managed_site_owner: true, physical_address: { ...ADDRESS, address_line1: '14 Harbor Road' } },
+        managed('a07e1books', { physical_address: { ...ADDRESS, address_line2: '' } }),
+      );
+      expect(moved.changes[0]).toMatchObject({
+        before: { physical_address: ADDRESS },
+        after: { physical_address: { ...ADDRESS, address_line1: '14 Harbor Road' } },
+      });
 
-    const same = planOne(
-      { managed_site_owner: true, organization_name: 'Harbor Books', physical_address: ADDRESS },
-      managed('a07e1books', {
-        organization_name: 'Harbor Books',
-        contact_phone: '',
-        physical_address: { ...ADDRESS, address_line3: '' },
-      }),
-    );
-    expect(same.changes).toEqual([]);
-  });
+      const same = planOne(
+        { managed_site_owner: true, organization_name: 'Harbor Books', physical_address: ADDRESS },
+        managed('a07e1books', {
+          organization_name: 'Harbor Books',
+          contact_phone: '',
+          physical_address: { ...ADDRESS, address_line3: '' },
+        }),
+      );
+      expect(same.changes).toEqual([]);
+    },
+  );
 
-  it('sets the summary and the address in two calls, and counts the account once toward the share of accounts touched', () => {
-    const desired = Array.from({ length: 10 }, (_, i) =>
-      desiredAccount({
-        login_name: `client_${i}`,
-        encoded_account_id: `a07e1c${i}`,
-        file: `accounts/c${i}.yaml`,
-        plan_type: i < 3 ? 'GOLD' : 'TRIAL',
-        extra: { organization_name: `New ${i}`, managed_site_owner: true, physical_address: ADDRESS },
-      }),
-    );
-    const live = desired.map((_, i) =>
-      managed(`a07e1c${i}`, { organization_name: i < 3 ? `Old ${i}` : `New ${i}`, physical_address: ADDRESS }),
-    );
-    const plan = computePlan(desired, liveState(live), planOptions());
-    expect(plan.summary).toMatchObject({ update: 3, update_profile: 3 });
-    // 3 of 10 accounts: the limit is 30 %, so the plan passes although it has 6 changes.
-    expect(plan.refusals).toEqual([]);
-    const more = computePlan(
-      desired,
-      liveState(
-        live.map((account, i) => (i === 3 ? { ...account, profile: { organization_name: 'Old 3' } } : account)),
-      ),
-      planOptions(),
-    );
-    expect(more.refusals.map((r) => r.gate)).toEqual(['max_changed_share']);
-    expect(more.refusals[0]?.message).toContain('changes 4 of 10 managed accounts');
-  });
+  it(
+    'sets the summary and the address in two calls, and counts ' +
+      'the account once toward the share of accounts touched',
+    () => {
+      const desired = Array.from({ length: 10 }, (_, i) =>
+        desiredAccount({
+          login_name: `client_${i}`,
+          encoded_account_id: `a07e1c${i}`,
+          file: `accounts/c${i}.yaml`,
+          plan_type: i < 3 ? 'GOLD' : 'TRIAL',
+          extra: { organization_name: `New ${i}`, managed_site_owner: true, physical_address: ADDRESS },
+        }),
+      );
+      const live = desired.map((_, i) =>
+        managed(`a07e1c${i}`, { organization_name: i < 3 ? `Old ${i}` : `New ${i}`, physical_address: ADDRESS }),
+      );
+      const plan = computePlan(desired, liveState(live), planOptions());
+      expect(plan.summary).toMatchObject({ update: 3, update_profile: 3 });
+      // 3 of 10 accounts: the limit is 30 %, so the plan passes although it has 6 changes.
+      expect(plan.refusals).toEqual([]);
+      const more = computePlan(
+        desired,
+        liveState(
+          live.map((account, i) => (i === 3 ? { ...account, profile: { organization_name: 'Old 3' } } : account)),
+        ),
+        planOptions(),
+      );
+      expect(more.refusals.map((r) => r.gate)).toEqual(['max_changed_share']);
+      expect(more.refusals[0]?.message).toContain('changes 4 of 10 managed accounts');
+    },
+  );
 });
 
 describe('computePlan: account details of unmanaged accounts', () => {
@@ -149,25 +157,28 @@ describe('computePlan: account details of unmanaged accounts', () => {
     expect(plan.api.apply_calls).toBe(0);
   });
 
-  it('with --changed-since reports the details the file changed since its base, whose live values cannot be read', () => {
-    const desired = [
-      desiredAccount({
-        login_name: 'pine_deli',
-        encoded_account_id: 'a07e1deli',
-        file: 'accounts/deli.yaml',
-        extra: { organization_name: 'Pine St Deli', contact_phone: '207-555-0100', first_name: 'Ada' },
-      }),
-    ];
-    const live = liveState([{ ...liveAccount('a07e1deli', 'Trial', undefined, 'Pine St Deli'), managed: false }]);
-    const detailBaselines = new Map([
-      ['accounts/deli.yaml', { organization_name: 'Pine St Deli', contact_phone: '207-555-0199', first_name: 'Ada' }],
-    ]);
-    const plan = computePlan(desired, live, { ...planOptions(), detailBaselines });
-    expect(plan.changes).toEqual([
-      expect.objectContaining({ action: 'drift', before: {}, after: { contact_phone: '207-555-0100' } }),
-    ]);
-    expect(computePlan(desired, live, planOptions()).changes).toEqual([]);
-  });
+  it(
+    'with --changed-since reports the details the file ' + 'changed since its base, whose live values cannot be read',
+    () => {
+      const desired = [
+        desiredAccount({
+          login_name: 'pine_deli',
+          encoded_account_id: 'a07e1deli',
+          file: 'accounts/deli.yaml',
+          extra: { organization_name: 'Pine St Deli', contact_phone: '207-555-0100', first_name: 'Ada' },
+        }),
+      ];
+      const live = liveState([{ ...liveAccount('a07e1deli', 'Trial', undefined, 'Pine St Deli'), managed: false }]);
+      const detailBaselines = new Map([
+        ['accounts/deli.yaml', { organization_name: 'Pine St Deli', contact_phone: '207-555-0199', first_name: 'Ada' }],
+      ]);
+      const plan = computePlan(desired, live, { ...planOptions(), detailBaselines });
+      expect(plan.changes).toEqual([
+        expect.objectContaining({ action: 'drift', before: {}, after: { contact_phone: '207-555-0100' } }),
+      ]);
+      expect(computePlan(desired, live, planOptions()).changes).toEqual([]);
+    },
+  );
 
   it('makes physical_address a problem when CTCT does not list the account as managed', () => {
     const plan = planOne(

@@ -112,7 +112,8 @@ describe('plan --simulator on the shipped examples', () => {
     const result = await runCli(dir, ['plan', '--simulator']);
     // hanks-fresh-fruit.yaml names HANKS_INITIAL_PASSWORD, which the rehearsal does without.
     expect(result.stderr).toBe(
-      'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n',
+      'ctct-gitops: --simulator: a throwaway initial password stands ' +
+        'in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n',
     );
     expect(result.code).toBe(0);
     const heads = result.stdout.split('\n').filter((line) => /^[+~↺\-!?] /.test(line));
@@ -311,7 +312,8 @@ describe('plan: safety gates (exit 4)', () => {
     expect(result.code).toBe(4);
     expect(result.stdout).toContain('max_cancels: the plan cancels 6 accounts; the limit is 5 in one run');
     expect(result.stdout).toContain(
-      'to pass: set safety.max_cancels: 6 in ctct-gitops.yaml (from a pull request: in the same pull request, so its plan and the apply after the merge both pass), or rerun with --force',
+      'to pass: set safety.max_cancels: 6 in ctct-gitops.yaml (from a pull request: in the same ' +
+        'pull request, so its plan and the apply after the merge both pass), or rerun with --force',
     );
     expect(result.stdout).toContain('Plan: refused by safety gates, nothing will be applied (it would: 6 to cancel).');
   });

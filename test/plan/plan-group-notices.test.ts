@@ -65,21 +65,25 @@ describe('plan_group_id notices', () => {
         line: 7,
         col: 18,
         message:
-          'plan_group_id 12 is sent with the plan change to GOLD; CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it',
+          'plan_group_id 12 is sent with the plan change to GOLD; CTCT cannot read it back (GET ' +
+          '/partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it',
       },
       {
         file: 'accounts/new-trial.yaml',
         line: 5,
         col: 18,
         message:
-          'plan_group_id 12 is not sent: the new account stays on TRIAL, and CTCT takes a plan group only with a PUT of a paid plan_type',
+          'plan_group_id 12 is not sent: the new account stays on TRIAL, ' +
+          'and CTCT takes a plan group only with a PUT of a paid plan_type',
       },
       {
         file: 'accounts/steady.yaml',
         line: 5,
         col: 18,
         message:
-          'plan_group_id 7 is not sent: CTCT takes it only with a change of plan_type, and there is none; CTCT cannot read it back (GET /partner/accounts/{id}/plan does not return plan_group_id), so no later plan can check it',
+          'plan_group_id 7 is not sent: CTCT takes it only with a change of plan_type, ' +
+          'and there is none; CTCT cannot read it back (GET /partner/accounts/{id}/plan ' +
+          'does not return plan_group_id), so no later plan can check it',
       },
       {
         file: 'accounts/upgrade.yaml',

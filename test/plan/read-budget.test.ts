@@ -29,7 +29,9 @@ function tempDir(): string {
   return dir;
 }
 
-/** `count` accounts; with `paid`, every one on a paid plan (so every one needs its own GET …/plan in a full refresh). */
+/**
+ * `count` accounts; with `paid`, every one on a paid plan (so every one needs its own GET …/plan in a full refresh).
+ */
 function liveAccounts(count: number, paid: boolean): SimAccount[] {
   return computeSeedAccounts(count, 1).map(({ cancellation, ...account }, i) =>
     paid
@@ -84,40 +86,44 @@ const partnerCalls = (s: Simulator) =>
   (s.stats.byOperation['listAccounts'] ?? 0) + (s.stats.byOperation['getPlan'] ?? 0);
 
 describe('a pull-request plan reads only what the changed files need', () => {
-  it('N = 120 files, 3 changed files with ids → exactly 3 calls; a create needs none; a removed file is read by its old id', async () => {
-    const accounts = liveAccounts(120, true);
-    sim = await simulatorWith(accounts);
-    const { cwd, files } = writeWorkspace(accounts);
-    const [a, b, c, removed] = accounts;
-    for (const account of [a!, b!, c!]) {
-      const file = path.join(cwd, files.get(account.encoded_account_id)!);
+  it(
+    'N = 120 files, 3 changed files with ids → exactly 3 calls; ' +
+      'a create needs none; a removed file is read by its old id',
+    async () => {
+      const accounts = liveAccounts(120, true);
+      sim = await simulatorWith(accounts);
+      const { cwd, files } = writeWorkspace(accounts);
+      const [a, b, c, removed] = accounts;
+      for (const account of [a!, b!, c!]) {
+        const file = path.join(cwd, files.get(account.encoded_account_id)!);
+        writeFileSync(
+          file,
+          readFileSync(file, 'utf8').replace(
+            `plan_type: ${account.plan_type}`,
+            `plan_type: ${account.plan_type === 'GOLD' ? 'SILVER' : 'GOLD'}`,
+          ),
+        );
+      }
       writeFileSync(
-        file,
-        readFileSync(file, 'utf8').replace(
-          `plan_type: ${account.plan_type}`,
-          `plan_type: ${account.plan_type === 'GOLD' ? 'SILVER' : 'GOLD'}`,
-        ),
+        path.join(cwd, 'accounts/new-client.yaml'),
+        'login_name: new_client_01\ncontact_email: new@example.com\ncountry_code: GB\n',
       );
-    }
-    writeFileSync(
-      path.join(cwd, 'accounts/new-client.yaml'),
-      'login_name: new_client_01\ncontact_email: new@example.com\ncountry_code: GB\n',
-    );
 
-    const plan = await planWith(cwd, { changedSince: 'HEAD' });
-    expect(partnerCalls(sim)).toBe(3);
-    expect(sim.stats.byOperation['listAccounts'] ?? 0).toBe(0);
-    expect(plan.summary).toMatchObject({ create: 1, update: 3, orphan: 0 });
-    expect(plan.problems).toEqual([]);
-    expect(plan.api).toMatchObject({ list_calls: 0, plan_calls: 3, refreshed: 3, not_refreshed: 117 });
+      const plan = await planWith(cwd, { changedSince: 'HEAD' });
+      expect(partnerCalls(sim)).toBe(3);
+      expect(sim.stats.byOperation['listAccounts'] ?? 0).toBe(0);
+      expect(plan.summary).toMatchObject({ create: 1, update: 3, orphan: 0 });
+      expect(plan.problems).toEqual([]);
+      expect(plan.api).toMatchObject({ list_calls: 0, plan_calls: 3, refreshed: 3, not_refreshed: 117 });
 
-    unlinkSync(path.join(cwd, files.get(removed!.encoded_account_id)!));
-    const afterRemoval = await planWith(cwd, { changedSince: 'HEAD' });
-    expect(partnerCalls(sim)).toBe(3 + 4);
-    expect(
-      afterRemoval.changes.filter((change) => change.action === 'orphan').map((change) => change.encoded_account_id),
-    ).toEqual([removed!.encoded_account_id]);
-  });
+      unlinkSync(path.join(cwd, files.get(removed!.encoded_account_id)!));
+      const afterRemoval = await planWith(cwd, { changedSince: 'HEAD' });
+      expect(partnerCalls(sim)).toBe(3 + 4);
+      expect(
+        afterRemoval.changes.filter((change) => change.action === 'orphan').map((change) => change.encoded_account_id),
+      ).toEqual([removed!.encoded_account_id]);
+    },
+  );
 
   it('a changed file whose id is not live is a problem from its own 404, not from a list', async () => {
     const accounts = liveAccounts(60, true);

@@ -82,8 +82,10 @@ const tally = { scenarios: 0, faultsInjected: 0, applyRuns: 0, duplicates: 0, lo
 afterAll(async () => {
   await cleanupAll();
   console.log(
-    `[reliability] fault-matrix: ${tally.scenarios} scenarios, ${tally.faultsInjected} faults injected, ${tally.applyRuns} apply runs, ` +
-      `${tally.duplicates} duplicates, ${tally.lost} changes lost, ${tally.idProblems} id write-back problems, ${leaks.length} leaks`,
+    `[reliability] fault-matrix: ${tally.scenarios} scenarios, ${tally.faultsInjected} ` +
+      `faults injected, ${tally.applyRuns} apply runs, ` +
+      `${tally.duplicates} duplicates, ${tally.lost} changes ` +
+      `lost, ${tally.idProblems} id write-back problems, ${leaks.length} leaks`,
   );
 });
 
@@ -111,7 +113,8 @@ describe('fault matrix: apply converges without duplicates or lost changes', () 
       const last = runs.at(-1)!;
       expect(
         last.code,
-        `apply did not converge in ${runs.length} runs:\n${runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')}`,
+        `apply did not converge in ${runs.length} ` +
+          `runs:\n${runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')}`,
       ).toBe(0);
       // Every exit is a contract code: a fault never crashes the CLI.
       for (const run of runs) {

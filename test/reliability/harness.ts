@@ -408,7 +408,8 @@ export async function checkConverged(repo: Repo): Promise<ConvergenceFindings> {
     }
     const wanted = spec.planType ?? 'TRIAL';
     if (account.plan_type !== wanted) lost.push(`${spec.file}: wants ${wanted}, live is ${account.plan_type}`);
-    // The billing day is taken only when leaving TRIAL, which creates on a paid plan and the seeded TRIAL account do through apply.
+    // The billing day is taken only when leaving TRIAL, which creates on a paid plan and the seeded TRIAL account do
+    // through apply.
     const leavesTrialInApply = spec.id === undefined || (spec.livePlan ?? 'TRIAL') === 'TRIAL';
     if (leavesTrialInApply && spec.billingDay !== undefined && account.billing_day_of_month !== spec.billingDay) {
       lost.push(`${spec.file}: wants billing day ${spec.billingDay}, live is ${String(account.billing_day_of_month)}`);

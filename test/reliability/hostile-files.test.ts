@@ -105,28 +105,31 @@ describe('the accounts folder', () => {
     ]);
   });
 
-  it('refuses accounts_dir of the settings file outside the repository too, and a folder reached through a link', async () => {
-    cases.run += 2;
-    const cwd = await makeTempRepo();
-    const outside = await makeTempDir();
-    await writeFile(path.join(outside, 'stolen.yaml'), ACCOUNT('stolen_account'));
-    await writeFile(
-      path.join(cwd, 'ctct-gitops.yaml'),
-      `accounts_dir: ${JSON.stringify(path.relative(cwd, outside))}\n`,
-    );
-    expect((await runValidate({ cwd })).problems.map((p) => p.message)).toEqual([
-      expect.stringMatching(/^the accounts folder is outside the repository/),
-    ]);
-    await symlink(outside, path.join(cwd, 'linked'));
-    expect((await runValidate({ cwd, dir: 'linked' })).problems.map((p) => p.message)).toEqual([
-      expect.stringMatching(/^the accounts folder is outside the repository/),
-    ]);
-    // With the flag, it is read.
-    expect(await runValidate({ cwd, dir: 'linked', allowOutsideRepo: true })).toMatchObject({
-      accounts: 1,
-      problems: [],
-    });
-  });
+  it(
+    'refuses accounts_dir of the settings file outside the ' + 'repository too, and a folder reached through a link',
+    async () => {
+      cases.run += 2;
+      const cwd = await makeTempRepo();
+      const outside = await makeTempDir();
+      await writeFile(path.join(outside, 'stolen.yaml'), ACCOUNT('stolen_account'));
+      await writeFile(
+        path.join(cwd, 'ctct-gitops.yaml'),
+        `accounts_dir: ${JSON.stringify(path.relative(cwd, outside))}\n`,
+      );
+      expect((await runValidate({ cwd })).problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^the accounts folder is outside the repository/),
+      ]);
+      await symlink(outside, path.join(cwd, 'linked'));
+      expect((await runValidate({ cwd, dir: 'linked' })).problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/^the accounts folder is outside the repository/),
+      ]);
+      // With the flag, it is read.
+      expect(await runValidate({ cwd, dir: 'linked', allowOutsideRepo: true })).toMatchObject({
+        accounts: 1,
+        problems: [],
+      });
+    },
+  );
 
   it('reads a folder like /proc/self with the flag: entries it cannot read are problems, never a crash', async () => {
     cases.run++;

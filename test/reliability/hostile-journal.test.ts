@@ -42,7 +42,11 @@ describe.each(BAD_JOURNAL_LINES)('the journal line %j', (bad) => {
     const journal = await Journal.open(dir);
     expect(journal.problems.map((p) => p.line)).toEqual([3]);
     expect(journal.problems[0]!.message).toMatch(
-      /^[^/]+\/journal\.jsonl:3: ignored, not a journal record: .+ If it recorded a create, check in CTCT whether that account exists \(import adopts it\), then fix or delete the line by hand/,
+      new RegExp(
+        String.raw`^[^/]+\/journal\.jsonl:3: ignored, not a journal record: .+ If it recorded a ` +
+          String.raw`create, check in CTCT whether that account exists \(import adopts it\), then fix or ` +
+          'delete the line by hand',
+      ),
     );
     expect(journal.openIntents().map((open) => open.intent.login_name)).toEqual(['before_bad', 'after_bad']);
     if (bad.includes('blocked_login')) expect(journal.problems[0]!.login_name).toBe('blocked_login');
@@ -107,7 +111,10 @@ describe('CLI spot checks', () => {
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stderr).toMatch(/journal\.jsonl:1: ignored, not a journal record: /);
     expect(result.stderr).toMatch(
-      /journal\.jsonl:2: ignored, not a journal record: .* It names blocked_login, whose create is not posted again until the line is dealt with/,
+      new RegExp(
+        String.raw`journal\.jsonl:2: ignored, not a journal record: .* It names blocked_login, whose ` +
+          'create is not posted again until the line is dealt with',
+      ),
     );
     expect(result.stderr).not.toMatch(/this is a bug/);
     expect(await readFile(path.join(cwd, 'accounts', 'free.yaml'), 'utf8')).toMatch(/encoded_account_id: a07e1/);

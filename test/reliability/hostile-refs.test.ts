@@ -47,7 +47,10 @@ describe.each(BAD_REFS)('the ref %j', (ref) => {
     cases.run += 3;
     await expect(readChangedFiles(repo, ref)).rejects.toThrow(InvalidInputError);
     await expect(readChangedFiles(repo, ref)).rejects.toThrow(
-      /^--changed-since ".*" is not a git revision: a ref may not be empty, start with "-", or hold spaces or control characters$/,
+      new RegExp(
+        '^--changed-since ".*" is not a git revision: a ref may not be empty, start with ' +
+          '"-", or hold spaces or control characters$',
+      ),
     );
     await expect(readFilesAtBase(repo, ref, ['accounts/a.yaml'])).rejects.toThrow(InvalidInputError);
     await expect(readAppliedBase(repo, ref)).rejects.toThrow(/^--applied-ref .* is not a git revision/);

@@ -23,7 +23,10 @@ import { INJECTIONS } from './hostile-strings.js';
 const cases = { run: 0 };
 afterAll(() => console.log(`[reliability] hostile rendering: ${cases.run} cases (injection string × renderer)`));
 
-/** A plan with the value in every slot: a create, an update, a protected cancel, a drift, a paid → TRIAL problem and an orphan. */
+/**
+ * A plan with the value in every slot: a create, an update, a protected cancel, a drift, a paid → TRIAL problem
+ * and an orphan.
+ */
 function hostilePlan(value: string): Plan {
   const desired = [
     desiredAccount({
@@ -100,7 +103,10 @@ function markdownStructure(markdown: string): string[] {
   });
 }
 
-/** Markdown with code spans (not a backslash-escaped backtick) and `<code>` contents taken out: what GitHub would read as markup. */
+/**
+ * Markdown with code spans (not a backslash-escaped backtick) and `<code>` contents taken out: what GitHub would read
+ * as markup.
+ */
 function outsideCode(markdown: string): string {
   return markdown
     .replace(/(?<![`\\])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, 'CODE')
@@ -161,7 +167,10 @@ describe.each(INJECTIONS)('the value %j', (value) => {
     }
     // The plan's closing line is where it was.
     expect(renderText(plan, { color: false })).toMatch(
-      /\nPlan: (refused by safety gates, nothing will be applied \(it would: )?1 to create, 1 to update, 1 to cancel\)?; 1 drift, 1 orphan reported\.\n/,
+      new RegExp(
+        String.raw`\nPlan: (refused by safety gates, nothing will be applied \(it would: )?1 to ` +
+          String.raw`create, 1 to update, 1 to cancel\)?; 1 drift, 1 orphan reported\.\n`,
+      ),
     );
   });
 

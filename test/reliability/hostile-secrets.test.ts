@@ -34,7 +34,9 @@ function leaksIn(text: string, secrets: Record<string, string>): string[] {
   return found;
 }
 
-/** An upstream that answers every request with an error quoting the request's headers, query and body, raw and as JSON. */
+/**
+ * An upstream that answers every request with an error quoting the request's headers, query and body, raw and as JSON.
+ */
 async function startEchoServer(status: number): Promise<string> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -167,52 +169,60 @@ describe('secrets echoed back by a hostile server', () => {
 });
 
 describe('CLI spot check: apply report and output', () => {
-  it('an apply whose create is refused with every secret echoed, JSON-escaped, leaks no form of any of them', async () => {
-    const shape = 'q"uo\\te%2B+/é';
-    const secrets = {
-      apiKey: `K${shape.replace('é', 'e')}-key1`,
-      clientSecret: `S${shape}-sec1`,
-      password: `P${shape}-Aa1x`,
-    };
-    const sim = await startTestSimulator({
-      credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret },
-    });
-    const basic = Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64');
-    const echoed = Object.values(secrets)
-      .map((s) => JSON.stringify(s))
-      .join(' ');
-    sim.faults.add({
-      method: 'POST',
-      path: '/v3/partner/accounts',
-      kind: 'status',
-      status: 400,
-      body: [
-        {
-          error_key: 'echo',
-          error_message: `rejected ${echoed} ${JSON.stringify(JSON.stringify(secrets))} ${encodeURIComponent(secrets.password)} ${basic}`,
-        },
-      ],
-    });
-    const cwd = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-secret-'));
-    onCleanup(() => rm(cwd, { recursive: true, force: true }));
-    await mkdir(path.join(cwd, '.git'));
-    await mkdir(path.join(cwd, 'accounts'));
-    await writeFile(
-      path.join(cwd, 'accounts', 'a.yaml'),
-      'login_name: hostile_secret\ncontact_email: a@example.com\ncountry_code: GB\npassword_env: HOSTILE_PASSWORD\n',
-    );
-    const result = await runCli(['apply', '--yes', '--report', 'report.json'], {
-      cwd,
-      env: simulatorEnv(sim, { HOSTILE_PASSWORD: secrets.password }),
-    });
-    cases.run += 3;
-    expect(result.code, result.stdout + result.stderr).toBe(1);
-    const report = await readFile(path.join(cwd, 'report.json'), 'utf8');
-    // The echo reached the report, each secret replaced where it stood.
-    const error = (JSON.parse(report) as { outcomes: Array<{ error: string }> }).outcomes[0]!.error;
-    expect(error).toBe(
-      'POST /partner/accounts → 400: rejected "[REDACTED]" "[REDACTED]" "[REDACTED]" "{\\"apiKey\\":\\"[REDACTED]\\",\\"clientSecret\\":\\"[REDACTED]\\",\\"password\\":\\"[REDACTED]\\"}" [REDACTED] [REDACTED] (echo)',
-    );
-    expect(leaksIn([result.stdout, result.stderr, report].join('\n'), { ...secrets, basic })).toEqual([]);
-  });
+  it(
+    'an apply whose create is refused with every secret ' + 'echoed, JSON-escaped, leaks no form of any of them',
+    async () => {
+      const shape = 'q"uo\\te%2B+/é';
+      const secrets = {
+        apiKey: `K${shape.replace('é', 'e')}-key1`,
+        clientSecret: `S${shape}-sec1`,
+        password: `P${shape}-Aa1x`,
+      };
+      const sim = await startTestSimulator({
+        credentials: { apiKey: secrets.apiKey, clientId: 'hostile-client', clientSecret: secrets.clientSecret },
+      });
+      const basic = Buffer.from(`hostile-client:${secrets.clientSecret}`).toString('base64');
+      const echoed = Object.values(secrets)
+        .map((s) => JSON.stringify(s))
+        .join(' ');
+      sim.faults.add({
+        method: 'POST',
+        path: '/v3/partner/accounts',
+        kind: 'status',
+        status: 400,
+        body: [
+          {
+            error_key: 'echo',
+            error_message:
+              `rejected ${echoed} ${JSON.stringify(JSON.stringify(secrets))} ` +
+              `${encodeURIComponent(secrets.password)} ${basic}`,
+          },
+        ],
+      });
+      const cwd = await mkdtemp(path.join(tmpdir(), 'ctct-hostile-secret-'));
+      onCleanup(() => rm(cwd, { recursive: true, force: true }));
+      await mkdir(path.join(cwd, '.git'));
+      await mkdir(path.join(cwd, 'accounts'));
+      await writeFile(
+        path.join(cwd, 'accounts', 'a.yaml'),
+        'login_name: hostile_secret\ncontact_email: a@example.com\ncountry_code: GB\npassword_env: HOSTILE_PASSWORD\n',
+      );
+      const result = await runCli(['apply', '--yes', '--report', 'report.json'], {
+        cwd,
+        env: simulatorEnv(sim, { HOSTILE_PASSWORD: secrets.password }),
+      });
+      cases.run += 3;
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      const report = await readFile(path.join(cwd, 'report.json'), 'utf8');
+      // The echo reached the report, each secret replaced where it stood.
+      const error = (JSON.parse(report) as { outcomes: Array<{ error: string }> }).outcomes[0]!.error;
+      expect(error).toBe(
+        'POST /partner/accounts → 400: rejected "[REDACTED]" "[REDACTED]" ' +
+          '"[REDACTED]" ' +
+          '"{\\"apiKey\\":\\"[REDACTED]\\",\\"clientSecret\\":\\"[REDACTED]\\",\\"password\\":\\"[REDACTED]\\"}" ' +
+          '[REDACTED] [REDACTED] (echo)',
+      );
+      expect(leaksIn([result.stdout, result.stderr, report].join('\n'), { ...secrets, basic })).toEqual([]);
+    },
+  );
 });

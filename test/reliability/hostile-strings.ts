@@ -92,7 +92,8 @@ export const BAD_JOURNAL_LINES = [
   '{"type":"created","intent_id":"x"}',
   '{"type":"created","intent_id":"x","encoded_account_id":"../../etc","how":"response","at":"2026-12-01T00:00:00Z"}',
   '{"type":"run","run_id":"r","started_at":"2026-12-01T00:00:00Z","known_ids":[],"__proto__":{"polluted":true}}',
-  '{"type":"intent","run_id":"r","intent_id":"i","login_name":"blocked_login","file":"accounts/b.yaml","at":"yesterday"}',
+  '{"type":"intent","run_id":"r","intent_id":"i","login_name":' +
+    '"blocked_login","file":"accounts/b.yaml","at":"yesterday"}',
   '{{{ not json',
   '\u0000\u001b[2K',
 ];
@@ -106,7 +107,8 @@ export const BAD_SIMULATOR_STATES = [
   '{"format_version":1,"accounts":"no"}',
   '{"format_version":1,"accounts":[null]}',
   '{"format_version":1,"accounts":[{"login_name":"x","plan_type":"TRIAL","billing_status":"Trial"}]}',
-  '{"format_version":1,"accounts":[{"encoded_account_id":"a/../b","login_name":"x","plan_type":"TRIAL","billing_status":"Trial"}]}',
+  '{"format_version":1,"accounts":[{"encoded_account_id":"a/../b","' +
+    'login_name":"x","plan_type":"TRIAL","billing_status":"Trial"}]}',
   '{"format_version":1,"accounts":[],"pending_provisions":[{"ready_at":"soon"}]}',
   '{"format_version":1,"accounts":[',
 ];

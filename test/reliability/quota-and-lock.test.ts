@@ -30,7 +30,8 @@ const tally = { scenarios: 0, quotaStops: 0, lockRefusals: 0, staleLocksTakenOve
 afterAll(async () => {
   await cleanupAll();
   console.log(
-    `[reliability] quota-and-lock: ${tally.scenarios} scenarios, ${tally.quotaStops} quota stops, ${tally.lockRefusals} lock refusals, ` +
+    `[reliability] quota-and-lock: ${tally.scenarios} scenarios, ${tally.quotaStops} ` +
+      `quota stops, ${tally.lockRefusals} lock refusals, ` +
       `${tally.staleLocksTakenOver} stale locks taken over, ${tally.duplicates} duplicates, ${leaks.length} leaks`,
   );
 });
@@ -51,7 +52,8 @@ async function expectConvergedAndCount(repo: Repo): Promise<void> {
 }
 
 describe('quota_exceeded in the middle of an apply', () => {
-  it('stops with exit 1 and the 00:00 UTC reset, skips the rest, and the next day finishes without duplicates', async () => {
+  it('stops with exit 1 and the 00:00 UTC reset, skips the ' +
+    'rest, and the next day finishes without duplicates', async () => {
     // The simulator's clock: the seeding happens "yesterday", the apply today, the re-run tomorrow.
     let offset = -DAY_MS;
     // This apply needs 2 reads (list, one plan) and 14 writes (7 creates, 4 plans of paid creates,
@@ -262,7 +264,8 @@ describe('two applies on one repository', () => {
     expect(held).toBeGreaterThanOrEqual(30);
   }, 120_000);
 
-  it('a lock held by a live process, or recently by another host, refuses without touching CTCT; an old foreign lock is taken over', async () => {
+  it('a lock held by a live process, or recently by another host, ' +
+    'refuses without touching CTCT; an old foreign lock is taken over', async () => {
     const sim = await startCanarySim();
     const repo = await makeRepo(sim);
     tally.scenarios++;

@@ -28,7 +28,9 @@ import {
 const HOSTILE_ECHO = (password: string) => [
   {
     error_key: 'partner.api.validation.error',
-    error_message: `rejected password ${password} for key ${CANARY.apiKey} (secret ${CANARY.clientSecret}, basic ${Buffer.from(`${CANARY.clientId}:${CANARY.clientSecret}`).toString('base64')})`,
+    error_message:
+      `rejected password ${password} for key ${CANARY.apiKey} (secret ${CANARY.clientSecret}, ` +
+      `basic ${Buffer.from(`${CANARY.clientId}:${CANARY.clientSecret}`).toString('base64')})`,
   },
 ];
 const QUOTA = { error_key: 'quota_exceeded', error_message: 'Limit Exceeded' };
@@ -36,7 +38,8 @@ const QUOTA = { error_key: 'quota_exceeded', error_message: 'Limit Exceeded' };
 afterAll(async () => {
   await cleanupAll();
   console.log(
-    `[reliability] secrets-canary: ${scanned.outputs} CLI invocations and ${scanned.files} files scanned (${scanned.bytes} bytes), ${leaks.length} leaks`,
+    `[reliability] secrets-canary: ${scanned.outputs} CLI invocations ` +
+      `and ${scanned.files} files scanned (${scanned.bytes} bytes), ${leaks.length} leaks`,
   );
 });
 
@@ -66,7 +69,9 @@ describe('secrets canary', () => {
 
     // A file with a plaintext password, which validate must refuse without quoting it.
     await mkdir(path.join(repo.dir, 'bad-accounts'), { recursive: true });
-    const plaintext = `login_name: canary_plaintext\ncontact_email: p@example.com\ncountry_code: GB\npassword: ${CANARY.passwords['RELY_PW_1']}\n`;
+    const plaintext =
+      'login_name: canary_plaintext\ncontact_email: p@example.com\n' +
+      `country_code: GB\npassword: ${CANARY.passwords['RELY_PW_1']}\n`;
     await writeFile(path.join(repo.dir, plaintextFile), plaintext);
 
     // validate, all formats, good and bad files.

@@ -27,8 +27,10 @@ const tally = { scenarios: 0, killsLanded: 0, staleLocksTakenOver: 0, applyRuns:
 afterAll(async () => {
   await cleanupAll();
   console.log(
-    `[reliability] sigkill: ${tally.scenarios} scenarios, ${tally.killsLanded} SIGKILLs landed mid-apply, ${tally.staleLocksTakenOver} stale locks taken over, ` +
-      `${tally.applyRuns} apply runs, ${tally.duplicates} duplicates, ${tally.lost} changes lost, ${leaks.length} leaks`,
+    `[reliability] sigkill: ${tally.scenarios} scenarios, ${tally.killsLanded} ` +
+      `SIGKILLs landed mid-apply, ${tally.staleLocksTakenOver} stale locks taken over, ` +
+      `${tally.applyRuns} apply runs, ${tally.duplicates} ` +
+      `duplicates, ${tally.lost} changes lost, ${leaks.length} leaks`,
   );
 });
 
@@ -53,7 +55,8 @@ async function afterKill(repo: Repo, killed: boolean, label: string): Promise<vo
           .map((line) => line.slice(0, 20))
       : [];
     console.log(
-      `${label}: killed=${killed} lockLeft=${lockLeft} live=${repo.sim.accounts().length} journal=${records.length} records`,
+      `${label}: killed=${killed} lockLeft=${lockLeft} ` +
+        `live=${repo.sim.accounts().length} journal=${records.length} records`,
     );
   }
   const runs = await converge(repo);

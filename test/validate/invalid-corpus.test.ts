@@ -99,18 +99,21 @@ function outputLines(output: string): string[] {
 }
 
 describe('the invalid corpus itself', () => {
-  it('holds at least 40 cases, each with an accounts folder and a non-empty expected.txt of FILE:LINE:COL lines', async () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(40);
-    for (const name of CASES) {
-      expect(existsSync(path.join(CORPUS, name, 'accounts')), name).toBe(true);
-      const expected = await readExpected(name);
-      expect(expected.length, name).toBeGreaterThan(0);
-      for (const line of expected) expect(line, name).toMatch(PROBLEM_LINE);
-      expect([...expected].sort(compareLines), `${name}: expected.txt is sorted by file, line and column`).toEqual(
-        expected,
-      );
-    }
-  });
+  it(
+    'holds at least 40 cases, each with an accounts folder ' + 'and a non-empty expected.txt of FILE:LINE:COL lines',
+    async () => {
+      expect(CASES.length).toBeGreaterThanOrEqual(40);
+      for (const name of CASES) {
+        expect(existsSync(path.join(CORPUS, name, 'accounts')), name).toBe(true);
+        const expected = await readExpected(name);
+        expect(expected.length, name).toBeGreaterThan(0);
+        for (const line of expected) expect(line, name).toMatch(PROBLEM_LINE);
+        expect([...expected].sort(compareLines), `${name}: expected.txt is sorted by file, line and column`).toEqual(
+          expected,
+        );
+      }
+    },
+  );
 
   it('names only existing cases in GENERATED, KNOWN_SRC_BUGS and CLI_SPOT_CHECKS', () => {
     for (const name of [...Object.keys(GENERATED), ...Object.keys(KNOWN_SRC_BUGS), ...CLI_SPOT_CHECKS])

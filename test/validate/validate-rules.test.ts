@@ -100,7 +100,8 @@ describe('account fields', () => {
         'oslo_fjord_cafe',
       ),
       'accounts/yes.yaml':
-        'login_name: yes_oui_si\ncontact_email: yes@example.com\ncountry_code: NO\norganization_name: yes\nfirst_name: on\nlast_name: off\n',
+        'login_name: yes_oui_si\ncontact_email: yes@example.com\n' +
+        'country_code: NO\norganization_name: yes\nfirst_name: on\nlast_name: off\n',
     });
     const accounts = await readAccounts(cwd, 'accounts');
     expect(accounts.map((a) => [a.file, a.country_code, a.organization_name, a.first_name, a.last_name])).toEqual([
@@ -187,23 +188,27 @@ describe('account fields', () => {
     ]);
   });
 
-  it('managed_site_owner, enable_single_billing, gdpr_opt_out and protect must be booleans (yes is a string in YAML 1.2)', async () => {
-    expect(
-      await problemsOfFile(
-        `${BASE}managed_site_owner: true\nenable_single_billing: false\ngdpr_opt_out: true\nprotect: false\n`,
-      ),
-    ).toEqual([]);
-    expect(
-      await problemsOfFile(
-        `${BASE}managed_site_owner: "true"\nenable_single_billing: 1\ngdpr_opt_out: yes\nprotect: on\n`,
-      ),
-    ).toEqual([
-      `${A}:4:21: managed_site_owner must be a boolean`,
-      `${A}:5:24: enable_single_billing must be a boolean`,
-      `${A}:6:15: gdpr_opt_out must be a boolean`,
-      `${A}:7:10: protect must be a boolean`,
-    ]);
-  });
+  it(
+    'managed_site_owner, enable_single_billing, gdpr_opt_out ' +
+      'and protect must be booleans (yes is a string in YAML 1.2)',
+    async () => {
+      expect(
+        await problemsOfFile(
+          `${BASE}managed_site_owner: true\nenable_single_billing: false\ngdpr_opt_out: true\nprotect: false\n`,
+        ),
+      ).toEqual([]);
+      expect(
+        await problemsOfFile(
+          `${BASE}managed_site_owner: "true"\nenable_single_billing: 1\ngdpr_opt_out: yes\nprotect: on\n`,
+        ),
+      ).toEqual([
+        `${A}:4:21: managed_site_owner must be a boolean`,
+        `${A}:5:24: enable_single_billing must be a boolean`,
+        `${A}:6:15: gdpr_opt_out must be a boolean`,
+        `${A}:7:10: protect must be a boolean`,
+      ]);
+    },
+  );
 
   it('external_id takes up to 255 characters and external_provider up to 80', async () => {
     expect(
@@ -242,7 +247,8 @@ describe('plan', () => {
 
   it.each([['PLATINUM'], ['gold']])('refuses plan_type %s', async (type) => {
     expect(await problemsOfFile(`${EXISTING}plan:\n  plan_type: ${type}\n`)).toEqual([
-      `${A}:3:14: plan.plan_type must be one of TRIAL, BRONZE, SILVER, GOLD, GOOD, BETTER, BEST, LITE (got "${type}"${type === 'gold' ? '; did you mean "GOLD"?' : ''})`,
+      `${A}:3:14: plan.plan_type must be one of TRIAL, BRONZE, SILVER, GOLD, GOOD, ` +
+        `BETTER, BEST, LITE (got "${type}"${type === 'gold' ? '; did you mean "GOLD"?' : ''})`,
     ]);
   });
 
@@ -321,12 +327,14 @@ describe('status and cancel', () => {
     expect(
       await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: 2026-12-01\n`),
     ).toEqual([
-      `${A}:5:19: cancel.effective_date must be an ISO-8601 date and time such as 2026-12-01T00:00:00Z (got "2026-12-01")`,
+      `${A}:5:19: cancel.effective_date must be an ISO-8601 date ` +
+        'and time such as 2026-12-01T00:00:00Z (got "2026-12-01")',
     ]);
     expect(
       await problemsOfFile(`${EXISTING}status: cancelled\ncancel:\n  reason_id: 1\n  effective_date: next week\n`),
     ).toEqual([
-      `${A}:5:19: cancel.effective_date must be an ISO-8601 date and time such as 2026-12-01T00:00:00Z (got "next week")`,
+      `${A}:5:19: cancel.effective_date must be an ISO-8601 date ` +
+        'and time such as 2026-12-01T00:00:00Z (got "next week")',
     ]);
   });
 
@@ -340,7 +348,8 @@ describe('status and cancel', () => {
 describe('passwords and required fields', () => {
   it('refuses a plaintext password with a message pointing to password_env', async () => {
     expect(await problemsOfFile(`${BASE}password: hunter2hunter2\n`)).toEqual([
-      `${A}:4:1: password is refused: keep passwords out of git and put the name of an environment variable that holds it in password_env`,
+      `${A}:4:1: password is refused: keep passwords out of git and put ` +
+        'the name of an environment variable that holds it in password_env',
     ]);
   });
 
@@ -435,7 +444,8 @@ describe('unknown keys', () => {
   it('refuses unknown keys inside plan and cancel, naming the mapping', async () => {
     expect(
       await problemsOfFile(
-        `${EXISTING}plan:\n  plantype: GOLD\n  billing_day: 1\nstatus: cancelled\ncancel:\n  reasn_id: 1\n  reason_id: 1\n`,
+        `${EXISTING}plan:\n  plantype: GOLD\n  billing_day: 1\n` +
+          'status: cancelled\ncancel:\n  reasn_id: 1\n  reason_id: 1\n',
       ),
     ).toEqual([
       `${A}:3:3: unknown field "plantype" in plan (did you mean "plan_type"?)`,
@@ -531,7 +541,8 @@ describe('YAML', () => {
   it('accepts a few anchors and aliases', async () => {
     expect(
       await problemsOfFile(
-        'login_name: &name hanks_fresh_fruit\ncontact_email: hank@example.com\ncountry_code: GB\npartner_account_id: *name\n',
+        'login_name: &name hanks_fresh_fruit\ncontact_email: hank@example.com\n' +
+          'country_code: GB\npartner_account_id: *name\n',
       ),
     ).toEqual([]);
   });
@@ -572,7 +583,8 @@ describe('files and folders', () => {
         'accounts/nested/b.yaml': `# copy\n${BASE.replace('hanks_fresh_fruit', 'Hanks_Fresh_FRUIT')}`,
       }),
     ).toEqual([
-      'accounts/nested/b.yaml:2:13: login_name "Hanks_Fresh_FRUIT" is already used by accounts/a.yaml:1:13; it must be unique across files',
+      'accounts/nested/b.yaml:2:13: login_name "Hanks_Fresh_FRUIT" is ' +
+        'already used by accounts/a.yaml:1:13; it must be unique across files',
     ]);
   });
 
@@ -580,7 +592,8 @@ describe('files and folders', () => {
     expect(
       await problemsOf({ 'accounts/a.yaml': EXISTING, 'accounts/b.yml': `plan:\n  plan_type: GOLD\n${EXISTING}` }),
     ).toEqual([
-      'accounts/b.yml:3:21: encoded_account_id "a07e1m09lsz5dl" is already used by accounts/a.yaml:1:21; it must be unique across files',
+      'accounts/b.yml:3:21: encoded_account_id "a07e1m09lsz5dl" is ' +
+        'already used by accounts/a.yaml:1:21; it must be unique across files',
     ]);
   });
 
@@ -592,7 +605,8 @@ describe('files and folders', () => {
         'accounts/c.yaml': `${BASE.replace('hanks_fresh_fruit', 'third_login')}partner_account_id: P-1001\n`,
       }),
     ).toEqual([
-      'accounts/b.yaml:4:21: partner_account_id "p-1001" is already used by accounts/a.yaml:4:21; it must be unique across files',
+      'accounts/b.yaml:4:21: partner_account_id "p-1001" is already ' +
+        'used by accounts/a.yaml:4:21; it must be unique across files',
     ]);
   });
 
@@ -697,7 +711,8 @@ describe('settings file ctct-gitops.yaml', () => {
     expect(
       await problemsOf({
         'ctct-gitops.yaml':
-          'accounts_dir: 7\nrequests_per_second: fast\nconcurrency: 0\norphans: delete\nsafety:\n  max_cancels: -1\n  max_changed_share: 2\n',
+          'accounts_dir: 7\nrequests_per_second: fast\nconcurrency: 0\n' +
+          'orphans: delete\nsafety:\n  max_cancels: -1\n  max_changed_share: 2\n',
         'accounts/a.yaml': BASE,
       }),
     ).toEqual([
@@ -735,26 +750,32 @@ describe('settings file ctct-gitops.yaml', () => {
 describe('the validate command (real CLI)', () => {
   beforeAll(requireBuiltCli, 120_000);
 
-  it('prints a YAML syntax error, duplicates across files (also of a file with other problems) and an unknown key, sorted, and exits 3', async () => {
-    const cwd = await makeTree({
-      'accounts/a-first.yaml': `${BASE}partner_account_id: p-1\n`,
-      'accounts/b-copy.yaml': `${BASE.replace('hanks_fresh_fruit', 'other_login')}partner_account_id: p-1\n`,
-      'accounts/c-broken.yaml': `${BASE}organization_name: 'Hanks\n`,
-      'accounts/d-typo.yml': `${BASE}contact_emial: hank@example.com\n`,
-    });
-    const { code, stdout, stderr } = await runCli(['validate'], { cwd });
-    expect({ code, stderr }).toEqual({ code: 3, stderr: '' });
-    expect(stdout).toBe(
-      [
-        'accounts/b-copy.yaml:4:21: partner_account_id "p-1" is already used by accounts/a-first.yaml:4:21; it must be unique across files',
-        "accounts/c-broken.yaml:5:1: YAML syntax error: Missing closing 'quote",
-        'accounts/d-typo.yml:1:13: login_name "hanks_fresh_fruit" is already used by accounts/a-first.yaml:1:13; it must be unique across files',
-        'accounts/d-typo.yml:4:1: unknown field "contact_emial" (did you mean "contact_email"?)',
-        '✗ 4 problems in 3 files (4 account files read)',
-        '',
-      ].join('\n'),
-    );
-  });
+  it(
+    'prints a YAML syntax error, duplicates across files (also of a ' +
+      'file with other problems) and an unknown key, sorted, and exits 3',
+    async () => {
+      const cwd = await makeTree({
+        'accounts/a-first.yaml': `${BASE}partner_account_id: p-1\n`,
+        'accounts/b-copy.yaml': `${BASE.replace('hanks_fresh_fruit', 'other_login')}partner_account_id: p-1\n`,
+        'accounts/c-broken.yaml': `${BASE}organization_name: 'Hanks\n`,
+        'accounts/d-typo.yml': `${BASE}contact_emial: hank@example.com\n`,
+      });
+      const { code, stdout, stderr } = await runCli(['validate'], { cwd });
+      expect({ code, stderr }).toEqual({ code: 3, stderr: '' });
+      expect(stdout).toBe(
+        [
+          'accounts/b-copy.yaml:4:21: partner_account_id "p-1" is already ' +
+            'used by accounts/a-first.yaml:4:21; it must be unique across files',
+          "accounts/c-broken.yaml:5:1: YAML syntax error: Missing closing 'quote",
+          'accounts/d-typo.yml:1:13: login_name "hanks_fresh_fruit" is already ' +
+            'used by accounts/a-first.yaml:1:13; it must be unique across files',
+          'accounts/d-typo.yml:4:1: unknown field "contact_emial" (did you mean "contact_email"?)',
+          '✗ 4 problems in 3 files (4 account files read)',
+          '',
+        ].join('\n'),
+      );
+    },
+  );
 
   it('exits 0 and prints the summary for valid files; --dir picks the folder', async () => {
     const cwd = await makeTree({ 'clients/a.yaml': BASE, 'clients/b/c.yml': EXISTING });
