@@ -118,31 +118,35 @@ describe('ctct-gitops github', () => {
     expect(github.issues[0]!.body).toContain('[workflow run](https://github.com/partner/accounts/actions/runs/1234)');
   });
 
-  it('comment --plan posts the saved plan exactly as its Markdown would read; drift-issue renders it when given no Markdown', async () => {
-    const planned = computePlan(
-      [
-        desiredAccount({
-          login_name: 'hanks_fresh_fruit',
-          extra: { contact_email: 'hank@example.com', country_code: 'US', state_code: 'MA' },
-        }),
-      ],
-      liveState([]),
-      planOptions(),
-    );
-    const plan = await file('plan.json', planned);
-    const markdown = await file('plan.md', renderMarkdown(planned));
+  it(
+    'comment --plan posts the saved plan exactly as its Markdown ' +
+      'would read; drift-issue renders it when given no Markdown',
+    async () => {
+      const planned = computePlan(
+        [
+          desiredAccount({
+            login_name: 'hanks_fresh_fruit',
+            extra: { contact_email: 'hank@example.com', country_code: 'US', state_code: 'MA' },
+          }),
+        ],
+        liveState([]),
+        planOptions(),
+      );
+      const plan = await file('plan.json', planned);
+      const markdown = await file('plan.md', renderMarkdown(planned));
 
-    await run('comment', '--pr', '7', '--body-file', markdown, '--sha', '0123456789abcdef');
-    await run('comment', '--pr', '8', '--plan', plan, '--sha', '0123456789abcdef');
-    expect(github.commentsOn(REPO, 8)[0]!.body).toBe(github.commentsOn(REPO, 7)[0]!.body);
-    expect(github.commentsOn(REPO, 8)[0]!.body).toContain('hanks_fresh_fruit');
+      await run('comment', '--pr', '7', '--body-file', markdown, '--sha', '0123456789abcdef');
+      await run('comment', '--pr', '8', '--plan', plan, '--sha', '0123456789abcdef');
+      expect(github.commentsOn(REPO, 8)[0]!.body).toBe(github.commentsOn(REPO, 7)[0]!.body);
+      expect(github.commentsOn(REPO, 8)[0]!.body).toContain('hanks_fresh_fruit');
 
-    expect((await run('drift-issue', '--plan', plan)).exitCode).toBe(0);
-    expect(github.issues[0]!.body).toContain(renderMarkdown(planned));
-    expect((await run('comment', '--pr', '9', '--plan', plan, '--body-file', markdown)).stderr).toBe(
-      'ctct-gitops github: comment needs exactly one of --plan and --body-file\n',
-    );
-  });
+      expect((await run('drift-issue', '--plan', plan)).exitCode).toBe(0);
+      expect(github.issues[0]!.body).toContain(renderMarkdown(planned));
+      expect((await run('comment', '--pr', '9', '--plan', plan, '--body-file', markdown)).stderr).toBe(
+        'ctct-gitops github: comment needs exactly one of --plan and --body-file\n',
+      );
+    },
+  );
 
   it('summary appends the rendered report to $GITHUB_STEP_SUMMARY, or prints it when there is none', async () => {
     const report = await file('report.json', REPORT);
