@@ -31,6 +31,7 @@ const PENDING = new Set([
   'src/simulator/simulator.ts',
   'src/simulator/sync-operation-routes.ts',
   'src/simulator/validate-provision.ts',
+  'src/simulator/validate-spec-body.ts',
   'test/cli/cli-workspace.ts',
   'test/cli/completion.test.ts',
   'test/cli/refresh-only.test.ts',
