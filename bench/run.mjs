@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs [--only SECTION,...] [--keep]
 //
-// Sections: simulator (seed + paging, computePlan), rss, pr-1000, pr-5000 (with the full drift
+// Sections: simulator (seed + paging, computePlan), rss, scale (10,000 and 50,000 accounts: peak RSS,
+// computePlan growth and share of load + validate), pr-1000, pr-5000 (with the full drift
 // plan), load, profile-5000 (account details through sync), import, apply-4, apply-10. --only runs some of them (load needs pr-5000, rss needs
 // simulator; they are added); --keep leaves the generated workspaces in the temporary folder.
 import { execFileSync } from 'node:child_process';
@@ -17,9 +18,21 @@ import { figure, mark, now, removeTempRoot, renderTable } from './lib.mjs';
 import { benchFullPlanRss, benchLoad, benchSimulatorAndComputePlan } from './local.mjs';
 import { benchPrPlan } from './plan-calls.mjs';
 import { benchProfileCalls } from './profile-calls.mjs';
+import { benchScale } from './scale.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SECTIONS = ['simulator', 'rss', 'pr-1000', 'pr-5000', 'load', 'profile-5000', 'import', 'apply-4', 'apply-10'];
+const SECTIONS = [
+  'simulator',
+  'rss',
+  'scale',
+  'pr-1000',
+  'pr-5000',
+  'load',
+  'profile-5000',
+  'import',
+  'apply-4',
+  'apply-10',
+];
 
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
@@ -74,6 +87,7 @@ async function section(name, run) {
 try {
   const big = await section('simulator', () => benchSimulatorAndComputePlan(10_000));
   if (big) await section('rss', () => benchFullPlanRss(big.cwd, 10_000));
+  await section('scale', benchScale);
   await section('pr-1000', () => benchPrPlan(1_000));
   const pr5000 = await section('pr-5000', () => benchPrPlan(5_000, { fullDrift: true }));
   if (pr5000) await section('load', () => benchLoad(pr5000.cwd, 5_000));
