@@ -25,6 +25,8 @@ import { escapeControl } from './render/escape-control.js';
 import { PLAN_REPORTERS, type PlanFormat } from './render/plan-reporters.js';
 import { renderJson } from './render/render-json.js';
 import type { Plan } from './model.js';
+import type { ReadProgress } from './plan/fetch-live-state.js';
+import { renderReadProgressLine } from './render/render-read-progress-line.js';
 
 const program = new Command('ctct-gitops')
   .description('Declarative, GitOps-style management of Constant Contact partner client accounts.')
@@ -117,15 +119,17 @@ program
       rps?: number;
       simulator?: boolean;
     }) => {
+      const progress = readProgressOnTerminal();
       const { plan } = await runPlan({
         ...workspaceOptions(options),
+        ...(progress.onReadProgress && { onReadProgress: progress.onReadProgress }),
         ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
         ...(options.refreshOnly && { refreshOnly: true }),
         ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
         force: options.force ?? false,
         simulator: options.simulator ?? false,
         env: process.env,
-      });
+      }).finally(progress.end);
       process.stdout.write(PLAN_REPORTERS[options.format](plan, { color: useColor() }));
       if (options.out !== undefined) await writeFileAtomic(options.out, renderJson(plan));
       process.exitCode = planExitCode(plan, options.detailedExitcode ?? false);
@@ -191,6 +195,7 @@ program
       const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
       const started = Date.now();
       let targets: string[] | undefined;
+      const progress = readProgressOnTerminal();
       const { report, recovery, recorded } = await runApply({
         ...workspaceOptions(options),
         ...(planFile !== undefined && { planFile }),
@@ -205,7 +210,9 @@ program
         simulator: options.simulator ?? false,
         env: process.env,
         confirm: interactive ? () => confirmOnTerminal(options.simulator ?? false) : null,
+        ...(progress.onReadProgress && { onReadProgress: progress.onReadProgress }),
         onPlan: (plan) => {
+          progress.end();
           targets = plan.targets;
           process.stdout.write(PLAN_REPORTERS.text(plan, { color: useColor() }));
         },
@@ -239,7 +246,7 @@ program
             );
           else process.stdout.write(`${renderOutcomeLine(event.outcome)}\n`);
         },
-      });
+      }).finally(progress.end);
       if (report === null) {
         process.stdout.write('No changes: the live accounts match the files.\n');
         process.exitCode =
@@ -380,6 +387,35 @@ function planExitCode(plan: Plan, detailed: boolean): ExitCode {
   if (plan.problems.length > 0) return ExitCode.invalid;
   if (plan.refusals.length > 0) return ExitCode.refused;
   return detailed && (plan.refresh_only ? hasDifferences(plan) : hasChanges(plan)) ? ExitCode.changes : ExitCode.ok;
+}
+
+/**
+ * A progress line on stderr while live state is read, redrawn at most every 100 ms and cleared once
+ * the reads end; none off a terminal, under NO_COLOR or TERM=dumb (CI logs get no carriage returns).
+ */
+function readProgressOnTerminal(): { onReadProgress?: (progress: ReadProgress) => void; end: () => void } {
+  if (process.stderr.isTTY !== true || process.env['NO_COLOR'] !== undefined || process.env['TERM'] === 'dumb')
+    return { end: () => {} };
+  const started = Date.now();
+  let drawn = 0;
+  let shown = false;
+  let phase = '';
+  return {
+    onReadProgress: (progress) => {
+      const now = Date.now();
+      // A new phase (the plan reads' count known, details begun) is always drawn.
+      const next = `${progress.plans.total === null}${progress.details === undefined}`;
+      if (shown && now - drawn < 100 && next === phase) return;
+      drawn = now;
+      phase = next;
+      shown = true;
+      process.stderr.write(`\r\u001b[2K${renderReadProgressLine(progress, now - started)}`);
+    },
+    end: () => {
+      if (shown) process.stderr.write('\r\u001b[2K');
+      shown = false;
+    },
+  };
 }
 
 function useColor(): boolean {

@@ -16,6 +16,7 @@ import { hasChanges } from '../render/describe-change.js';
 import { escapeControl } from '../render/escape-control.js';
 import { openCtct, STATE_DIR } from './open-ctct.js';
 import { readPasswordEnv } from './read-password-env.js';
+import type { ReadProgress } from '../plan/fetch-live-state.js';
 import { computeWorkspacePlan, readWorkspace, type WorkspaceOptions } from './run-plan.js';
 
 export interface ApplyRunOptions extends WorkspaceOptions {
@@ -41,6 +42,8 @@ export interface ApplyRunOptions extends WorkspaceOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Shows how long apply waits for a create whose outcome is unknown. */
   onWait?: (line: string) => void;
+  /** Told as live state is read for the fresh plan or the check of a saved one. */
+  onReadProgress?: (progress: ReadProgress) => void;
   log?: (line: string) => void;
   /** `--release-pending LOGIN`: pending creates CTCT never provisioned, to post again. */
   releasePending?: readonly string[];
@@ -141,8 +144,14 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
             `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`,
           );
         // The plan of today's files and live state decides; the saved one only proposes.
-        const current = (await computeWorkspacePlan(client, workspace, { cwd: options.cwd, force: options.force, env }))
-          .plan;
+        const current = (
+          await computeWorkspacePlan(client, workspace, {
+            cwd: options.cwd,
+            force: options.force,
+            env,
+            ...(options.onReadProgress && { onReadProgress: options.onReadProgress }),
+          })
+        ).plan;
         if (current.problems.length > 0) throw new InvalidInputError(current.problems);
         const stale = await explainUnaskedChanges(findUnaskedChanges(plan, current), client, workspace.accounts);
         if (stale.length > 0) {
@@ -159,6 +168,7 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           env,
           ...(changedSince !== undefined && { changedSince }),
           ...(options.maxApiCalls !== undefined && { maxApiCalls: options.maxApiCalls }),
+          ...(options.onReadProgress && { onReadProgress: options.onReadProgress }),
         });
         plan = computed.plan;
         // Only the whole, unfiltered listing tells which accounts are new; a scoped or filtered read is listed again below.

@@ -8,7 +8,7 @@ import { computePlan } from '../plan/compute-plan.js';
 import { readFilesAtBase } from '../git/read-files-at-base.js';
 import { computeFileDetails, PROFILE_FIELDS } from '../plan/compute-profile-changes.js';
 import { fetchLiveProfiles } from '../plan/fetch-live-profiles.js';
-import { fetchLiveState, type RemovedAccount } from '../plan/fetch-live-state.js';
+import { fetchLiveState, type ReadProgress, type RemovedAccount } from '../plan/fetch-live-state.js';
 import { selectTargets } from '../plan/select-targets.js';
 import { computeVerificationTimes, readVerificationTimes, writeVerificationTimes } from '../plan/verification-times.js';
 import { InvalidInputError } from '../errors.js';
@@ -72,6 +72,8 @@ export interface PlanRunOptions extends WorkspaceOptions {
   simulator: boolean;
   env: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Told as live state is read (list pages, plan reads, details); the CLI draws it on a terminal. */
+  onReadProgress?: (progress: ReadProgress) => void;
 }
 
 /**
@@ -82,7 +84,10 @@ export interface PlanRunOptions extends WorkspaceOptions {
 export async function computeWorkspacePlan(
   client: CtctClient,
   workspace: Workspace,
-  options: Pick<PlanRunOptions, 'cwd' | 'changedSince' | 'maxApiCalls' | 'force' | 'refreshOnly' | 'env'>,
+  options: Pick<
+    PlanRunOptions,
+    'cwd' | 'changedSince' | 'maxApiCalls' | 'force' | 'refreshOnly' | 'env' | 'onReadProgress'
+  >,
 ): Promise<{ plan: Plan; live: LiveState }> {
   const stateDir = path.join(options.cwd, STATE_DIR);
   const changes =
@@ -108,6 +113,7 @@ export async function computeWorkspacePlan(
       ...(maxCalls !== undefined && { maxCalls }),
       verifiedAt: new Map(Object.entries(times.accounts)),
       ...(times.list_pages !== null && { lastListPages: times.list_pages }),
+      ...(options.onReadProgress && { onProgress: options.onReadProgress }),
     });
     // A pull request that leaves an account's details as they were needs no read of them.
     const settled =
@@ -118,7 +124,11 @@ export async function computeWorkspacePlan(
       client,
       settled ? planned.filter((account) => !settled.has(account.file)) : planned,
       listed,
-      { accountType: workspace.settings.account_type, ...(detailBaselines !== undefined && { detailBaselines }) },
+      {
+        accountType: workspace.settings.account_type,
+        ...(detailBaselines !== undefined && { detailBaselines }),
+        ...(options.onReadProgress && { onProgress: options.onReadProgress }),
+      },
     );
   } finally {
     // The budget is for reading live state; apply's own reads (resolving a create) are part of its writes.

@@ -194,8 +194,10 @@ export class CtctClient {
     });
   }
 
-  /** Every client account, following `_links.next` to the last page. */
-  async listAccounts(options: { accountType?: AccountType } = {}): Promise<SiteOwner[]> {
+  /** Every client account, following `_links.next` to the last page; `onPage` is told the pages read so far. */
+  async listAccounts(
+    options: { accountType?: AccountType; onPage?: (pages: number) => void } = {},
+  ): Promise<SiteOwner[]> {
     let url: URL | undefined = this.#url('/partner/accounts');
     url.searchParams.set('limit', String(ACCOUNTS_PAGE_LIMIT));
     if (options.accountType) url.searchParams.set('account_type', options.accountType);
@@ -213,6 +215,7 @@ export class CtctClient {
         throw this.#unexpected(call, 200, 'the response has no site_owner_list of accounts');
       }
       accounts.push(...page.site_owner_list);
+      options.onPage?.(seen.size);
       const href = page._links?.next?.href;
       url = href ? this.#resolveNext(call, href) : undefined;
     }

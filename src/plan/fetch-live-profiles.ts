@@ -1,6 +1,7 @@
 import type { AccountType, CustomerSummary, SiteOwner } from '../ctct/ctct-types.js';
 import type { DesiredAccount, LiveState, ProfileValues } from '../model.js';
 import { needsProfileRead } from './compute-profile-changes.js';
+import type { ReadProgress } from './fetch-live-state.js';
 import { settlePooled } from './settle-pooled.js';
 
 /** The part of the CTCT client that reading account details needs. */
@@ -15,6 +16,8 @@ export interface FetchProfilesOptions {
   accountType: AccountType;
   /** `--changed-since`: the details each changed file declared at the base. */
   detailBaselines?: ReadonlyMap<string, ProfileValues>;
+  /** Told once the summaries to read are known and after each one, with the list and plan reads as done. */
+  onProgress?: (progress: ReadProgress) => void;
 }
 
 /**
@@ -57,10 +60,22 @@ export async function fetchLiveProfiles(
   const syncBefore = reader.calls.accountOperationsSync;
   const accounts = live.accounts.map((account) => ({ ...account }));
   const copies = new Map(accounts.map((account) => [account.encoded_account_id, account]));
+  const pages = calls.list + calls.managed_list;
+  const details = { done: 0, total: declaring.filter((account) => managedIds.has(account.encoded_account_id!)).length };
+  const report = () =>
+    options.onProgress?.({
+      pages: { done: pages, total: pages },
+      plans: { done: calls.plan, total: calls.plan },
+      details: { ...details },
+    });
+  report();
   const results = await settlePooled(declaring, async (account) => {
     const copy = copies.get(account.encoded_account_id!)!;
     copy.managed = managedIds.has(copy.encoded_account_id);
-    if (copy.managed) copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
+    if (!copy.managed) return;
+    copy.profile = await reader.getAccountSummary(copy.encoded_account_id);
+    details.done++;
+    report();
   });
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed !== undefined) throw failed.reason;

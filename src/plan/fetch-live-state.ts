@@ -6,9 +6,19 @@ import { settlePooled } from './settle-pooled.js';
 
 /** The part of the CTCT client that reading live state needs. */
 export interface LiveReader {
-  listAccounts(options?: { accountType?: AccountType }): Promise<SiteOwner[]>;
+  listAccounts(options?: { accountType?: AccountType; onPage?: (pages: number) => void }): Promise<SiteOwner[]>;
   getPlan(encodedAccountId: string): Promise<PlanTiers>;
   readonly calls: { listAccounts: number; getPlan: number };
+}
+
+/** How far reading live state has got, for a progress line; each count is `done` of `total`. */
+export interface ReadProgress {
+  /** Pages of GET /partner/accounts; `total` is an estimate (the last full read's pages, else files / 50) until the last page. */
+  pages: { done: number; total: number };
+  /** GET …/plan reads; `total` is null until the list has told which accounts need one. */
+  plans: { done: number; total: number | null };
+  /** Account summaries read through sync (fetchLiveProfiles), once their number is known. */
+  details?: { done: number; total: number };
 }
 
 /** An account whose file was removed since the base ref, named by the id the file had there. */
@@ -39,6 +49,8 @@ export interface FetchLiveOptions {
   verifiedAt?: ReadonlyMap<string, string>;
   /** List pages the last full read needed: with a budget, a list that cannot fit is not started. */
   lastListPages?: number;
+  /** Told after each list page and each plan read. */
+  onProgress?: (progress: ReadProgress) => void;
 }
 
 /** Accounts per page of GET /partner/accounts (partner subset spec, `limit` maximum 50). */
@@ -66,13 +78,31 @@ export async function fetchLiveState(
   const spent = () => reader.calls.listAccounts - listBefore + reader.calls.getPlan - planBefore;
 
   // A list that cannot fit the budget is not started: its pages would buy nothing.
-  const listFits = Math.max(options.lastListPages ?? 0, Math.ceil(named.length / PAGE_SIZE), 1) < budget;
+  const listPages = Math.max(options.lastListPages ?? 0, Math.ceil(named.length / PAGE_SIZE), 1);
+  const listFits = listPages < budget;
   let listed = options.scope === undefined && (options.maxCalls === undefined || listFits);
 
+  const pagesExpected = listed ? listPages : 0;
+  let pagesDone = 0;
+  let plansDone = 0;
+  const report = (pagesTotal: number, plansTotal: number | null) =>
+    options.onProgress?.({
+      pages: { done: pagesDone, total: pagesTotal },
+      plans: { done: plansDone, total: plansTotal },
+    });
   let accounts: LiveAccount[] = [];
   if (listed) {
+    report(pagesExpected, null);
     try {
-      accounts = (await reader.listAccounts({ accountType: options.accountType })).map(toLiveAccount);
+      accounts = (
+        await reader.listAccounts({
+          accountType: options.accountType,
+          onPage: (pages) => {
+            pagesDone = pages;
+            report(Math.max(pages, pagesExpected), null);
+          },
+        })
+      ).map(toLiveAccount);
     } catch (error) {
       // Longer than the last run's: the budget is spent, and every account waits for a later run.
       if (!(error instanceof ReadBudgetSpentError)) throw error;
@@ -121,10 +151,13 @@ export async function fetchLiveState(
   for (const item of wanted.slice(affordable)) leftOut(item);
 
   const notFound: string[] = [];
+  report(pagesDone, toRead.length);
   const results = await settlePooled(toRead, async (item) => {
     let plan: PlanTiers;
     try {
       plan = await reader.getPlan(item.id);
+      plansDone++;
+      report(pagesDone, toRead.length);
     } catch (error) {
       if (error instanceof ReadBudgetSpentError) return leftOut(item);
       // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).

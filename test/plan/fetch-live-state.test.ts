@@ -4,7 +4,7 @@ import { CtctClient } from '../../src/ctct/ctct-client.js';
 import type { AccountType, PlanTiers, SiteOwner } from '../../src/ctct/ctct-types.js';
 import type { DesiredAccount } from '../../src/model.js';
 import { computePlan, needsPlanRead } from '../../src/plan/compute-plan.js';
-import { fetchLiveState, type LiveReader } from '../../src/plan/fetch-live-state.js';
+import { fetchLiveState, type LiveReader, type ReadProgress } from '../../src/plan/fetch-live-state.js';
 import { startSimulator, type Simulator } from '../../src/simulator/simulator.js';
 import { desiredAccount, planOptions } from './plan-fixtures.js';
 
@@ -19,9 +19,10 @@ class FakeReader implements LiveReader {
     private readonly plans: Record<string, PlanTiers | Error>,
   ) {}
 
-  async listAccounts(options?: { accountType?: AccountType }): Promise<SiteOwner[]> {
+  async listAccounts(options?: { accountType?: AccountType; onPage?: (pages: number) => void }): Promise<SiteOwner[]> {
     this.calls.listAccounts++;
-    this.listOptions.push(options);
+    this.listOptions.push(options && { accountType: options.accountType });
+    options?.onPage?.(1);
     return this.owners.map((owner) => ({ ...owner }));
   }
 
@@ -188,6 +189,22 @@ describe('fetchLiveState with a fake reader', () => {
     const reader = new FakeReader([], {});
     await fetchLiveState(reader, [], { accountType: 'managed' });
     expect(reader.listOptions).toEqual([{ accountType: 'managed' }]);
+  });
+
+  it('tells its progress: the expected list page, each page read, then each plan read of those to do', async () => {
+    const { desired, owners, plans } = mixedWorld();
+    const events: ReadProgress[] = [];
+    const reader = new FakeReader(owners, plans);
+    await fetchLiveState(reader, desired, { accountType: 'all', onProgress: (progress) => events.push(progress) });
+    const reads = reader.calls.getPlan;
+    expect(reads).toBeGreaterThan(1);
+    expect(events.slice(0, 3)).toEqual([
+      { pages: { done: 0, total: 1 }, plans: { done: 0, total: null } },
+      { pages: { done: 1, total: 1 }, plans: { done: 0, total: null } },
+      { pages: { done: 1, total: 1 }, plans: { done: 0, total: reads } },
+    ]);
+    expect(events.slice(3).map((event) => event.plans.done)).toEqual(Array.from({ length: reads }, (_, i) => i + 1));
+    expect(events.at(-1)).toEqual({ pages: { done: 1, total: 1 }, plans: { done: reads, total: reads } });
   });
 
   it('gives computePlan every plan it needs', async () => {
