@@ -42,16 +42,6 @@ const PENDING = new Set([
   'test/plan/fetch-live-profiles.test.ts',
   'test/plan/render.test.ts',
   'test/reliability/readings-matrix.test.ts',
-  'test/simulator/behaviours.test.ts',
-  'test/simulator/faults.test.ts',
-  'test/simulator/partner-api.test.ts',
-  'test/simulator/persistence.test.ts',
-  'test/simulator/rate-limit.test.ts',
-  'test/simulator/rehearsal.test.ts',
-  'test/simulator/seed-paging-measure.test.ts',
-  'test/simulator/sim-harness.ts',
-  'test/simulator/simulator-command.test.ts',
-  'test/simulator/token-and-auth.test.ts',
 ]);
 
 const files = execFileSync('git', ['ls-files', '-z', '--', 'src', 'test', ':!test/fixtures', ':!**/__snapshots__'], {

@@ -32,28 +32,36 @@ async function requestToken(url: string, body: string): Promise<{ status: number
 }
 
 describe('simulator behaviours', () => {
-  it('defaults to the spec where it speaks: login as site_owner_name, 409 for a taken login, both token paths, any scheme, optional scope, managed by request', async () => {
-    const { api } = await start();
-    expect(sim.behaviour).toEqual(DEFAULT_BEHAVIOUR);
-    expect(DEFAULT_BEHAVIOUR).toEqual({
-      siteOwnerName: 'login',
-      duplicateLogin: 409,
-      tokenPaths: 'both',
-      authorizationScheme: 'any',
-      requireScope: false,
-      managedSiteOwner: 'request',
-    });
-    const origin = new URL(sim.baseUrl).origin;
-    expect(sim.tokenUrls).toEqual([`${origin}${TOKEN_PATH}`, `${origin}${COGNITO_TOKEN_PATH}`]);
-    expect(sim.tokenUrl).toBe(`${origin}${TOKEN_PATH}`);
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hank_default') })).status).toBe(201);
-    expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('HANK_default') })).status).toBe(409);
-    const list = await api.call('GET', '/v3/partner/accounts');
-    expect(list.body.site_owner_list.map((a: { site_owner_name: string }) => a.site_owner_name)).toEqual([
-      'hank_default',
-    ]);
-    expect(sim.findByLogin('hank_default')?.managed_site_owner).toBe(false);
-  });
+  it(
+    'defaults to the spec where it speaks: login as site_owner_name, 409 for a ' +
+      'taken login, both token paths, any scheme, optional scope, managed by request',
+    async () => {
+      const { api } = await start();
+      expect(sim.behaviour).toEqual(DEFAULT_BEHAVIOUR);
+      expect(DEFAULT_BEHAVIOUR).toEqual({
+        siteOwnerName: 'login',
+        duplicateLogin: 409,
+        tokenPaths: 'both',
+        authorizationScheme: 'any',
+        requireScope: false,
+        managedSiteOwner: 'request',
+      });
+      const origin = new URL(sim.baseUrl).origin;
+      expect(sim.tokenUrls).toEqual([`${origin}${TOKEN_PATH}`, `${origin}${COGNITO_TOKEN_PATH}`]);
+      expect(sim.tokenUrl).toBe(`${origin}${TOKEN_PATH}`);
+      expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hank_default') })).status).toBe(
+        201,
+      );
+      expect((await api.call('POST', '/v3/partner/accounts', { json: provisionBody('HANK_default') })).status).toBe(
+        409,
+      );
+      const list = await api.call('GET', '/v3/partner/accounts');
+      expect(list.body.site_owner_list.map((a: { site_owner_name: string }) => a.site_owner_name)).toEqual([
+        'hank_default',
+      ]);
+      expect(sim.findByLogin('hank_default')?.managed_site_owner).toBe(false);
+    },
+  );
 
   it("site_owner_name as the display name: the owner's name, else the organization, else the email", async () => {
     const { api } = await start({ siteOwnerName: 'display-name' });

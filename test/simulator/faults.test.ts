@@ -89,28 +89,31 @@ describe('status faults', () => {
     );
   });
 
-  it('matches {name} segments of a string path, answers 429 with the throttled body, and takes a custom body', async () => {
-    sim = await startSimulator({ requestsPerSecond: 0 });
-    const api = new PartnerCaller(sim);
-    const { encoded_account_id: id } = (
-      await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })
-    ).body;
-    sim.faults.add({ path: '/v3/partner/accounts/{id}/plan', kind: 'status', status: 429 });
-    sim.faults.add({
-      path: '/v3/partner/accounts',
-      method: 'GET',
-      kind: 'status',
-      status: 502,
-      body: [{ error_key: 'gateway', error_message: 'Bad gateway' }],
-    });
-    const throttled = await api.call('GET', `/v3/partner/accounts/${id}/plan`);
-    expect(throttled.status).toBe(429);
-    expect(throttled.body).toEqual({ error_key: 'throttled', error_message: 'Too Many Requests' });
-    const custom = await api.call('GET', '/v3/partner/accounts');
-    expect(custom.status).toBe(502);
-    expect(custom.body).toEqual([{ error_key: 'gateway', error_message: 'Bad gateway' }]);
-    expect(sim.stats.throttled).toBe(0);
-  });
+  it(
+    'matches {name} segments of a string path, answers ' + '429 with the throttled body, and takes a custom body',
+    async () => {
+      sim = await startSimulator({ requestsPerSecond: 0 });
+      const api = new PartnerCaller(sim);
+      const { encoded_account_id: id } = (
+        await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') })
+      ).body;
+      sim.faults.add({ path: '/v3/partner/accounts/{id}/plan', kind: 'status', status: 429 });
+      sim.faults.add({
+        path: '/v3/partner/accounts',
+        method: 'GET',
+        kind: 'status',
+        status: 502,
+        body: [{ error_key: 'gateway', error_message: 'Bad gateway' }],
+      });
+      const throttled = await api.call('GET', `/v3/partner/accounts/${id}/plan`);
+      expect(throttled.status).toBe(429);
+      expect(throttled.body).toEqual({ error_key: 'throttled', error_message: 'Too Many Requests' });
+      const custom = await api.call('GET', '/v3/partner/accounts');
+      expect(custom.status).toBe(502);
+      expect(custom.body).toEqual([{ error_key: 'gateway', error_message: 'Bad gateway' }]);
+      expect(sim.stats.throttled).toBe(0);
+    },
+  );
 
   it('never touches the token endpoint unless the path names it; clear() removes every rule', async () => {
     sim = await startSimulator({ requestsPerSecond: 0 });
@@ -159,29 +162,33 @@ describe('connection faults', () => {
 });
 
 describe('provision-later', () => {
-  it('answers 503 and reserves nothing (a re-POST meanwhile makes a second account); the first appears when the delay has passed', async () => {
-    let clock = Date.UTC(2026, 2, 14, 12);
-    sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 60_000, now: () => clock });
-    const api = new PartnerCaller(sim);
-    sim.faults.add(parseFaultSpec('POST /v3/partner/accounts provision-later'));
-    const first = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
-    expect(first.status).toBe(503);
-    expect(Array.isArray(first.body)).toBe(true);
-    expect(sim.findByLogin('hanks_fresh_fruit')).toBeUndefined();
-    expect((await api.call('GET', '/v3/partner/accounts')).body.site_owner_list).toEqual([]);
-    const again = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
-    expect(again.status).toBe(201);
-    clock += 60_000;
-    const listed = await api.call('GET', '/v3/partner/accounts');
-    expect(listed.body.site_owner_list).toEqual([
-      expect.objectContaining({
-        site_owner_name: 'hanks_fresh_fruit',
-        encoded_account_id: again.body.encoded_account_id,
-      }),
-      expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' }),
-    ]);
-    expect(sim.accounts()).toHaveLength(2);
-  });
+  it(
+    'answers 503 and reserves nothing (a re-POST meanwhile makes ' +
+      'a second account); the first appears when the delay has passed',
+    async () => {
+      let clock = Date.UTC(2026, 2, 14, 12);
+      sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 60_000, now: () => clock });
+      const api = new PartnerCaller(sim);
+      sim.faults.add(parseFaultSpec('POST /v3/partner/accounts provision-later'));
+      const first = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
+      expect(first.status).toBe(503);
+      expect(Array.isArray(first.body)).toBe(true);
+      expect(sim.findByLogin('hanks_fresh_fruit')).toBeUndefined();
+      expect((await api.call('GET', '/v3/partner/accounts')).body.site_owner_list).toEqual([]);
+      const again = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
+      expect(again.status).toBe(201);
+      clock += 60_000;
+      const listed = await api.call('GET', '/v3/partner/accounts');
+      expect(listed.body.site_owner_list).toEqual([
+        expect.objectContaining({
+          site_owner_name: 'hanks_fresh_fruit',
+          encoded_account_id: again.body.encoded_account_id,
+        }),
+        expect.objectContaining({ site_owner_name: 'hanks_fresh_fruit', billing_status: 'Trial' }),
+      ]);
+      expect(sim.accounts()).toHaveLength(2);
+    },
+  );
 
   it('the account appears after provisionDelayMs on the real clock too', async () => {
     sim = await startSimulator({ requestsPerSecond: 0, provisionDelayMs: 50 });

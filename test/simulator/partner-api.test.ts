@@ -44,19 +44,22 @@ async function listAll(query: string): Promise<{ ids: string[]; hrefs: string[];
 }
 
 describe('GET /partner/accounts', () => {
-  it('pages with an opaque offset and an origin-relative next href that includes /v3; the last page has no next', async () => {
-    await start({ seed: 35 });
-    const first = await api.call('GET', '/v3/partner/accounts?limit=10');
-    expect(first.body.site_owner_list).toHaveLength(10);
-    expect(first.body._links).toEqual({ next: { href: '/v3/partner/accounts?offset=MTA*&limit=10' } });
-    const { ids, hrefs, pageSizes } = await listAll('?limit=10');
-    expect(pageSizes).toEqual([10, 10, 10, 5]);
-    expect(hrefs).toEqual(['MTA*', 'MjA*', 'MzA*'].map((o) => `/v3/partner/accounts?offset=${o}&limit=10`));
-    expect(ids).toEqual(sim.accounts().map((a) => a.encoded_account_id));
-    const last = await api.call('GET', '/v3/partner/accounts?offset=MzA*&limit=10');
-    expect(last.body._links).toBeUndefined();
-    expect(Object.keys(last.body)).toEqual(['site_owner_list']);
-  });
+  it(
+    'pages with an opaque offset and an origin-relative ' + 'next href that includes /v3; the last page has no next',
+    async () => {
+      await start({ seed: 35 });
+      const first = await api.call('GET', '/v3/partner/accounts?limit=10');
+      expect(first.body.site_owner_list).toHaveLength(10);
+      expect(first.body._links).toEqual({ next: { href: '/v3/partner/accounts?offset=MTA*&limit=10' } });
+      const { ids, hrefs, pageSizes } = await listAll('?limit=10');
+      expect(pageSizes).toEqual([10, 10, 10, 5]);
+      expect(hrefs).toEqual(['MTA*', 'MjA*', 'MzA*'].map((o) => `/v3/partner/accounts?offset=${o}&limit=10`));
+      expect(ids).toEqual(sim.accounts().map((a) => a.encoded_account_id));
+      const last = await api.call('GET', '/v3/partner/accounts?offset=MzA*&limit=10');
+      expect(last.body._links).toBeUndefined();
+      expect(Object.keys(last.body)).toEqual(['site_owner_list']);
+    },
+  );
 
   it('falls back to 50 for a limit under 10, over 50 or not a number, and defaults to 50', async () => {
     await start({ seed: 120 });
@@ -85,43 +88,50 @@ describe('GET /partner/accounts', () => {
     }
   });
 
-  it('lists each account with the spec fields only: site_owner_name is the login name, no last_login_date', async () => {
-    await start();
-    const id = await create('hanks_fresh_fruit', { organization_name: 'Hanks Fresh Fruit' });
-    await create('no_org_name_acct', { organization_name: undefined });
-    const res = await api.call('GET', '/v3/partner/accounts');
-    expect(res.body.site_owner_list).toEqual([
-      {
-        encoded_account_id: id,
-        subscriber_count: 0,
-        organization_name: 'Hanks Fresh Fruit',
-        site_owner_name: 'hanks_fresh_fruit',
-        billing_status: 'Trial',
-      },
-      {
-        encoded_account_id: expect.any(String),
-        subscriber_count: 0,
-        site_owner_name: 'no_org_name_acct',
-        billing_status: 'Trial',
-      },
-    ]);
-  });
+  it(
+    'lists each account with the spec fields only: ' + 'site_owner_name is the login name, no last_login_date',
+    async () => {
+      await start();
+      const id = await create('hanks_fresh_fruit', { organization_name: 'Hanks Fresh Fruit' });
+      await create('no_org_name_acct', { organization_name: undefined });
+      const res = await api.call('GET', '/v3/partner/accounts');
+      expect(res.body.site_owner_list).toEqual([
+        {
+          encoded_account_id: id,
+          subscriber_count: 0,
+          organization_name: 'Hanks Fresh Fruit',
+          site_owner_name: 'hanks_fresh_fruit',
+          billing_status: 'Trial',
+        },
+        {
+          encoded_account_id: expect.any(String),
+          subscriber_count: 0,
+          site_owner_name: 'no_org_name_acct',
+          billing_status: 'Trial',
+        },
+      ]);
+    },
+  );
 
-  it('filters by account_type managed, unmanaged or all, keeps the filter in the next href, and refuses other values', async () => {
-    await start({ seed: 60 });
-    const accounts = sim.accounts();
-    const managed = accounts.filter((a) => a.managed_site_owner).map((a) => a.encoded_account_id);
-    const unmanaged = accounts.filter((a) => !a.managed_site_owner).map((a) => a.encoded_account_id);
-    expect(managed.length).toBeGreaterThan(10);
-    expect(unmanaged.length).toBeGreaterThan(10);
-    const m = await listAll('?account_type=managed&limit=10');
-    expect(m.ids).toEqual(managed);
-    expect(m.hrefs[0]).toBe('/v3/partner/accounts?offset=MTA*&limit=10&account_type=managed');
-    expect((await listAll('?account_type=unmanaged')).ids).toEqual(unmanaged);
-    expect((await listAll('?account_type=all')).ids).toEqual(accounts.map((a) => a.encoded_account_id));
-    const bad = await api.call('GET', '/v3/partner/accounts?account_type=partner');
-    expect(bad.status).toBe(400);
-  });
+  it(
+    'filters by account_type managed, unmanaged or all, keeps ' +
+      'the filter in the next href, and refuses other values',
+    async () => {
+      await start({ seed: 60 });
+      const accounts = sim.accounts();
+      const managed = accounts.filter((a) => a.managed_site_owner).map((a) => a.encoded_account_id);
+      const unmanaged = accounts.filter((a) => !a.managed_site_owner).map((a) => a.encoded_account_id);
+      expect(managed.length).toBeGreaterThan(10);
+      expect(unmanaged.length).toBeGreaterThan(10);
+      const m = await listAll('?account_type=managed&limit=10');
+      expect(m.ids).toEqual(managed);
+      expect(m.hrefs[0]).toBe('/v3/partner/accounts?offset=MTA*&limit=10&account_type=managed');
+      expect((await listAll('?account_type=unmanaged')).ids).toEqual(unmanaged);
+      expect((await listAll('?account_type=all')).ids).toEqual(accounts.map((a) => a.encoded_account_id));
+      const bad = await api.call('GET', '/v3/partner/accounts?account_type=partner');
+      expect(bad.status).toBe(400);
+    },
+  );
 
   it('seeds a deterministic mix of plans and statuses', async () => {
     await start({ seed: 400 });
@@ -141,30 +151,33 @@ describe('GET /partner/accounts', () => {
 });
 
 describe('POST /partner/accounts', () => {
-  it('creates a TRIAL account: 201 with encoded_account_id and provision_uuid, Trial status, no billing day', async () => {
-    await start();
-    const res = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
-    expect(res.status).toBe(201);
-    expect(Object.keys(res.body).sort()).toEqual(['encoded_account_id', 'provision_uuid']);
-    expect(res.body.encoded_account_id).toMatch(/^a07e1[a-z0-9]{7,9}$/);
-    expect(res.body.provision_uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    const plan = await api.call('GET', `/v3/partner/accounts/${res.body.encoded_account_id}/plan`);
-    expect(plan.body).toEqual({
-      plan_type: 'TRIAL',
-      current_tiers: [],
-      billing_status: 'Trial',
-      billing_day_of_month: null,
-    });
-    const stored = sim.findByLogin('hanks_fresh_fruit');
-    expect(stored).toMatchObject({
-      encoded_account_id: res.body.encoded_account_id,
-      contact_email: 'hanksfreshfruit@example.com',
-      has_password: true,
-      managed_site_owner: false,
-      created_seq: 1,
-    });
-    expect(JSON.stringify(sim.accounts())).not.toContain('Correct-Horse-9');
-  });
+  it(
+    'creates a TRIAL account: 201 with encoded_account_id ' + 'and provision_uuid, Trial status, no billing day',
+    async () => {
+      await start();
+      const res = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('hanks_fresh_fruit') });
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(['encoded_account_id', 'provision_uuid']);
+      expect(res.body.encoded_account_id).toMatch(/^a07e1[a-z0-9]{7,9}$/);
+      expect(res.body.provision_uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const plan = await api.call('GET', `/v3/partner/accounts/${res.body.encoded_account_id}/plan`);
+      expect(plan.body).toEqual({
+        plan_type: 'TRIAL',
+        current_tiers: [],
+        billing_status: 'Trial',
+        billing_day_of_month: null,
+      });
+      const stored = sim.findByLogin('hanks_fresh_fruit');
+      expect(stored).toMatchObject({
+        encoded_account_id: res.body.encoded_account_id,
+        contact_email: 'hanksfreshfruit@example.com',
+        has_password: true,
+        managed_site_owner: false,
+        created_seq: 1,
+      });
+      expect(JSON.stringify(sim.accounts())).not.toContain('Correct-Horse-9');
+    },
+  );
 
   it('keeps the create-only fields, managed_site_owner, and state_code "" outside the US and Canada', async () => {
     await start();
@@ -347,22 +360,25 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
     expect(listed.body.site_owner_list[0].billing_status).toBe('Open');
   });
 
-  it("leaving TRIAL without a billing day uses the day of the change (UTC); the docs' string day is accepted", async () => {
-    await start();
-    const a = await create('client_without_day');
-    const b = await create('client_string_day');
-    expect(
-      (await api.call('PUT', `/v3/partner/accounts/${a}/plan`, { json: { plan_type: 'SILVER' } })).body
-        .billing_day_of_month,
-    ).toBe(14);
-    expect(
-      (
-        await api.call('PUT', `/v3/partner/accounts/${b}/plan`, {
-          json: { plan_type: 'BRONZE', billing_day_of_month: '1' },
-        })
-      ).body.billing_day_of_month,
-    ).toBe(1);
-  });
+  it(
+    'leaving TRIAL without a billing day uses the day of ' + "the change (UTC); the docs' string day is accepted",
+    async () => {
+      await start();
+      const a = await create('client_without_day');
+      const b = await create('client_string_day');
+      expect(
+        (await api.call('PUT', `/v3/partner/accounts/${a}/plan`, { json: { plan_type: 'SILVER' } })).body
+          .billing_day_of_month,
+      ).toBe(14);
+      expect(
+        (
+          await api.call('PUT', `/v3/partner/accounts/${b}/plan`, {
+            json: { plan_type: 'BRONZE', billing_day_of_month: '1' },
+          })
+        ).body.billing_day_of_month,
+      ).toBe(1);
+    },
+  );
 
   it('ignores the billing day when not leaving TRIAL', async () => {
     await start();
@@ -418,29 +434,32 @@ describe('GET and PUT /partner/accounts/{id}/plan', () => {
     expect(reopened.body).toMatchObject({ plan_type: 'BRONZE', billing_status: 'Open', billing_day_of_month: 20 });
   });
 
-  it('answers 400 for a missing or unknown plan type, a billing day outside 1–31 and a non-integer plan group', async () => {
-    await start();
-    const id = await create('hanks_fresh_fruit');
-    const bodies: Array<Record<string, unknown> | undefined> = [
-      undefined,
-      {},
-      { plan_type: 'PLATINUM' },
-      { plan_type: 'gold' },
-      { plan_type: 'GOLD', billing_day_of_month: 0 },
-      { plan_type: 'GOLD', billing_day_of_month: 32 },
-      { plan_type: 'GOLD', billing_day_of_month: 1.5 },
-      { plan_type: 'GOLD', plan_group_id: 'twelve' },
-    ];
-    for (const json of bodies) {
-      const res = await api.call(
-        'PUT',
-        `/v3/partner/accounts/${id}/plan`,
-        json === undefined ? { contentType: 'application/json' } : { json },
-      );
-      expect(res.status, JSON.stringify(json)).toBe(400);
-    }
-    expect(sim.findByLogin('hanks_fresh_fruit')?.plan_type).toBe('TRIAL');
-  });
+  it(
+    'answers 400 for a missing or unknown plan type, a ' + 'billing day outside 1–31 and a non-integer plan group',
+    async () => {
+      await start();
+      const id = await create('hanks_fresh_fruit');
+      const bodies: Array<Record<string, unknown> | undefined> = [
+        undefined,
+        {},
+        { plan_type: 'PLATINUM' },
+        { plan_type: 'gold' },
+        { plan_type: 'GOLD', billing_day_of_month: 0 },
+        { plan_type: 'GOLD', billing_day_of_month: 32 },
+        { plan_type: 'GOLD', billing_day_of_month: 1.5 },
+        { plan_type: 'GOLD', plan_group_id: 'twelve' },
+      ];
+      for (const json of bodies) {
+        const res = await api.call(
+          'PUT',
+          `/v3/partner/accounts/${id}/plan`,
+          json === undefined ? { contentType: 'application/json' } : { json },
+        );
+        expect(res.status, JSON.stringify(json)).toBe(400);
+      }
+      expect(sim.findByLogin('hanks_fresh_fruit')?.plan_type).toBe('TRIAL');
+    },
+  );
 
   it('accepts the legacy plan types and a plan_group_id, which GET does not return', async () => {
     await start();
@@ -570,34 +589,38 @@ describe('users/sso and account_operations/sync', () => {
   };
   const postUser = (id: string, json: unknown) => api.call('POST', `/v3/partner/accounts/${id}/users/sso`, { json });
 
-  it('adds an SSO user with 201 and no body; 409 for a login or email already in the account; 400 for missing or long fields; 404 for an unknown id', async () => {
-    await start({ ssoForNewAccounts: true });
-    const id = await create('hanks_fresh_fruit');
-    const created = await postUser(id, ssoUser);
-    expect(created.status).toBe(201);
-    expect(created.body).toBeUndefined();
-    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([
-      { ...ssoUser, created_at: new Date(clock).toISOString() },
-    ]);
-    const conflicts = [
-      ssoUser,
-      { ...ssoUser, login_name: 'JOSIE.LANG', contact_email: 'other@example.com' },
-      { ...ssoUser, login_name: 'other', contact_email: 'Josie@Example.com' },
-      { ...ssoUser, login_name: 'Hanks_Fresh_Fruit', contact_email: 'x@example.com' },
-    ];
-    for (const json of conflicts) expect((await postUser(id, json)).status).toBe(409);
-    const { external_id: _omitted, ...missing } = ssoUser;
-    for (const json of [
-      missing,
-      { ...ssoUser, login_name: 'x'.repeat(51) },
-      { ...ssoUser, login_name: 'other', role_name: 'owner' },
-      { ...ssoUser, login_name: 'other', external_provider: 'p'.repeat(81) },
-    ]) {
-      expect((await postUser(id, json)).status).toBe(400);
-    }
-    expect((await postUser('a07e1nothere', ssoUser)).status).toBe(404);
-    expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toHaveLength(1);
-  });
+  it(
+    'adds an SSO user with 201 and no body; 409 for a login or email already ' +
+      'in the account; 400 for missing or long fields; 404 for an unknown id',
+    async () => {
+      await start({ ssoForNewAccounts: true });
+      const id = await create('hanks_fresh_fruit');
+      const created = await postUser(id, ssoUser);
+      expect(created.status).toBe(201);
+      expect(created.body).toBeUndefined();
+      expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toEqual([
+        { ...ssoUser, created_at: new Date(clock).toISOString() },
+      ]);
+      const conflicts = [
+        ssoUser,
+        { ...ssoUser, login_name: 'JOSIE.LANG', contact_email: 'other@example.com' },
+        { ...ssoUser, login_name: 'other', contact_email: 'Josie@Example.com' },
+        { ...ssoUser, login_name: 'Hanks_Fresh_Fruit', contact_email: 'x@example.com' },
+      ];
+      for (const json of conflicts) expect((await postUser(id, json)).status).toBe(409);
+      const { external_id: _omitted, ...missing } = ssoUser;
+      for (const json of [
+        missing,
+        { ...ssoUser, login_name: 'x'.repeat(51) },
+        { ...ssoUser, login_name: 'other', role_name: 'owner' },
+        { ...ssoUser, login_name: 'other', external_provider: 'p'.repeat(81) },
+      ]) {
+        expect((await postUser(id, json)).status).toBe(400);
+      }
+      expect((await postUser('a07e1nothere', ssoUser)).status).toBe(404);
+      expect(sim.findByLogin('hanks_fresh_fruit')?.sso_users).toHaveLength(1);
+    },
+  );
 
   it('answers 403 where the account lacks SSO for all users, and stores nothing', async () => {
     await start();
@@ -672,110 +695,118 @@ describe('users/sso and account_operations/sync', () => {
     expect(unserved.body[0].error_message).toContain('GET /contacts/c-1');
   });
 
-  it('updates the summary partially and keeps one physical address: POST once (then 409), PUT replaces it whole', async () => {
-    await start();
-    const id = await create('managed_client', { managed_site_owner: true, organization_name: 'Old Name' });
-    const sync = (json: Record<string, unknown>) =>
-      api.call('POST', `/v3/partner/accounts/${id}/account_operations/sync`, { json });
-    const payload = (value: unknown) => JSON.stringify(value);
+  it(
+    'updates the summary partially and keeps one physical ' + 'address: POST once (then 409), PUT replaces it whole',
+    async () => {
+      await start();
+      const id = await create('managed_client', { managed_site_owner: true, organization_name: 'Old Name' });
+      const sync = (json: Record<string, unknown>) =>
+        api.call('POST', `/v3/partner/accounts/${id}/account_operations/sync`, { json });
+      const payload = (value: unknown) => JSON.stringify(value);
 
-    const put = await sync({
-      account_operation_url: '/account/summary',
-      account_operation_method: 'PUT',
-      account_operation_payload: payload({ organization_name: 'New Name', contact_phone: '555-0100' }),
-    });
-    expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', first_name: 'Hank' });
-    const address = {
-      address_line1: '12 Harbor Road',
-      address_line2: 'Suite 4',
-      city: 'Portland',
-      state_code: 'ME',
-      postal_code: '04101',
-      country_code: 'US',
-    };
-    expect(
-      (
-        await sync({
-          account_operation_url: '/account/summary/physical_address',
-          account_operation_method: 'PUT',
-          account_operation_payload: payload(address),
-        })
-      ).status,
-    ).toBe(404);
-    const posted = await sync({
-      account_operation_url: '/account/summary/physical_address',
-      account_operation_method: 'POST',
-      account_operation_payload: payload(address),
-    });
-    expect(posted.status).toBe(200);
-    expect(
-      (
-        await sync({
-          account_operation_url: '/account/summary/physical_address',
-          account_operation_method: 'POST',
-          account_operation_payload: payload(address),
-        })
-      ).status,
-    ).toBe(409);
-    const { address_line2: _dropped, ...moved } = { ...address, address_line1: '14 Harbor Road' };
-    expect(
-      (
-        await sync({
-          account_operation_url: '/account/summary/physical_address',
-          account_operation_method: 'PUT',
-          account_operation_payload: payload(moved),
-        })
-      ).status,
-    ).toBe(200);
-
-    const summary = await sync({
-      account_operation_url: '/account/summary',
-      account_operation_method: 'GET',
-      account_operation_query_parameters: [{ query_param_key: 'extra_fields', query_param_value: 'physical_address' }],
-    });
-    expect(summary.body).toMatchObject({
-      organization_name: 'New Name',
-      contact_phone: '555-0100',
-      physical_address: moved,
-    });
-    expect(summary.body.physical_address).not.toHaveProperty('address_line2');
-    const plain = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET' });
-    expect(plain.body).not.toHaveProperty('physical_address');
-
-    for (const bad of [
-      { ...address, postal_code: undefined },
-      { ...address, state_name: 'Maine' },
-      { address_line1: 'x', city: 'London', country_code: 'GB', state_code: 'LN' },
-      { city: 'Portland', country_code: 'US', state_code: 'ME', postal_code: '04101' },
-    ]) {
-      const res = await sync({
-        account_operation_url: '/account/summary/physical_address',
+      const put = await sync({
+        account_operation_url: '/account/summary',
         account_operation_method: 'PUT',
-        account_operation_payload: payload(bad),
+        account_operation_payload: payload({ organization_name: 'New Name', contact_phone: '555-0100' }),
       });
-      expect(res.status, JSON.stringify(bad)).toBe(400);
-    }
-    expect(
-      (
-        await sync({
-          account_operation_url: '/account/summary',
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ organization_name: 'New Name', contact_phone: '555-0100', first_name: 'Hank' });
+      const address = {
+        address_line1: '12 Harbor Road',
+        address_line2: 'Suite 4',
+        city: 'Portland',
+        state_code: 'ME',
+        postal_code: '04101',
+        country_code: 'US',
+      };
+      expect(
+        (
+          await sync({
+            account_operation_url: '/account/summary/physical_address',
+            account_operation_method: 'PUT',
+            account_operation_payload: payload(address),
+          })
+        ).status,
+      ).toBe(404);
+      const posted = await sync({
+        account_operation_url: '/account/summary/physical_address',
+        account_operation_method: 'POST',
+        account_operation_payload: payload(address),
+      });
+      expect(posted.status).toBe(200);
+      expect(
+        (
+          await sync({
+            account_operation_url: '/account/summary/physical_address',
+            account_operation_method: 'POST',
+            account_operation_payload: payload(address),
+          })
+        ).status,
+      ).toBe(409);
+      const { address_line2: _dropped, ...moved } = { ...address, address_line1: '14 Harbor Road' };
+      expect(
+        (
+          await sync({
+            account_operation_url: '/account/summary/physical_address',
+            account_operation_method: 'PUT',
+            account_operation_payload: payload(moved),
+          })
+        ).status,
+      ).toBe(200);
+
+      const summary = await sync({
+        account_operation_url: '/account/summary',
+        account_operation_method: 'GET',
+        account_operation_query_parameters: [
+          { query_param_key: 'extra_fields', query_param_value: 'physical_address' },
+        ],
+      });
+      expect(summary.body).toMatchObject({
+        organization_name: 'New Name',
+        contact_phone: '555-0100',
+        physical_address: moved,
+      });
+      expect(summary.body.physical_address).not.toHaveProperty('address_line2');
+      const plain = await sync({ account_operation_url: '/account/summary', account_operation_method: 'GET' });
+      expect(plain.body).not.toHaveProperty('physical_address');
+
+      for (const bad of [
+        { ...address, postal_code: undefined },
+        { ...address, state_name: 'Maine' },
+        { address_line1: 'x', city: 'London', country_code: 'GB', state_code: 'LN' },
+        { city: 'Portland', country_code: 'US', state_code: 'ME', postal_code: '04101' },
+      ]) {
+        const res = await sync({
+          account_operation_url: '/account/summary/physical_address',
           account_operation_method: 'PUT',
-          account_operation_payload: payload({ contact_phone: 'x'.repeat(26) }),
-        })
-      ).status,
-    ).toBe(400);
-    expect(
-      (
-        await sync({
-          account_operation_url: '/account/summary',
-          account_operation_method: 'PUT',
-          account_operation_payload: '{not json',
-        })
-      ).status,
-    ).toBe(400);
-    expect(sim.findByLogin('managed_client')).toMatchObject({ organization_name: 'New Name', physical_address: moved });
-  });
+          account_operation_payload: payload(bad),
+        });
+        expect(res.status, JSON.stringify(bad)).toBe(400);
+      }
+      expect(
+        (
+          await sync({
+            account_operation_url: '/account/summary',
+            account_operation_method: 'PUT',
+            account_operation_payload: payload({ contact_phone: 'x'.repeat(26) }),
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await sync({
+            account_operation_url: '/account/summary',
+            account_operation_method: 'PUT',
+            account_operation_payload: '{not json',
+          })
+        ).status,
+      ).toBe(400);
+      expect(sim.findByLogin('managed_client')).toMatchObject({
+        organization_name: 'New Name',
+        physical_address: moved,
+      });
+    },
+  );
 });
 
 describe('unknown routes and methods', () => {

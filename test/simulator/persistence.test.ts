@@ -105,7 +105,10 @@ describe('state file', () => {
     const file = join(dir, 'other.json');
     writeFileSync(file, '{"accounts": "no"}');
     await expect(startSimulator({ stateFile: file })).rejects.toThrow(
-      /other\.json:1:1: no format_version; not a ctct-gitops simulator state of format_version 1 \(delete the file to start the simulator afresh\)/,
+      new RegExp(
+        String.raw`other\.json:1:1: no format_version; not a ctct-gitops simulator state of ` +
+          String.raw`format_version 1 \(delete the file to start the simulator afresh\)`,
+      ),
     );
     writeFileSync(file, 'not json');
     await expect(startSimulator({ stateFile: file, seed: 3 })).rejects.toThrow(InvalidInputError);

@@ -53,22 +53,25 @@ describe('per-second limit', () => {
 });
 
 describe('daily quota', () => {
-  it('answers 429 quota_exceeded once the quota is spent, counts only accepted requests, and resets at 00:00 UTC', async () => {
-    let clock = Date.UTC(2026, 2, 14, 23, 59);
-    sim = await startSimulator({ requestsPerSecond: 0, dailyQuota: 3, now: () => clock });
-    const api = new PartnerCaller(sim);
-    const first = [];
-    for (let i = 0; i < 3; i++) first.push((await api.call('GET', '/v3/partner/accounts')).status);
-    expect(first).toEqual([200, 200, 200]);
-    const over = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('over_quota_client') });
-    expect(over.status).toBe(429);
-    expect(over.body).toEqual(QUOTA);
-    expect(sim.accounts()).toEqual([]);
-    expect((await api.call('GET', '/v3/partner/accounts')).body).toEqual(QUOTA);
-    expect(sim.stats.quotaExceeded).toBe(2);
-    clock = Date.UTC(2026, 2, 15, 0, 0);
-    expect((await api.call('GET', '/v3/partner/accounts')).status).toBe(200);
-  });
+  it(
+    'answers 429 quota_exceeded once the quota is spent, ' + 'counts only accepted requests, and resets at 00:00 UTC',
+    async () => {
+      let clock = Date.UTC(2026, 2, 14, 23, 59);
+      sim = await startSimulator({ requestsPerSecond: 0, dailyQuota: 3, now: () => clock });
+      const api = new PartnerCaller(sim);
+      const first = [];
+      for (let i = 0; i < 3; i++) first.push((await api.call('GET', '/v3/partner/accounts')).status);
+      expect(first).toEqual([200, 200, 200]);
+      const over = await api.call('POST', '/v3/partner/accounts', { json: provisionBody('over_quota_client') });
+      expect(over.status).toBe(429);
+      expect(over.body).toEqual(QUOTA);
+      expect(sim.accounts()).toEqual([]);
+      expect((await api.call('GET', '/v3/partner/accounts')).body).toEqual(QUOTA);
+      expect(sim.stats.quotaExceeded).toBe(2);
+      clock = Date.UTC(2026, 2, 15, 0, 0);
+      expect((await api.call('GET', '/v3/partner/accounts')).status).toBe(200);
+    },
+  );
 
   it('reports quota_exceeded before throttled when both apply', async () => {
     sim = await startSimulator({ requestsPerSecond: 1, dailyQuota: 1, now: () => 0 });

@@ -167,7 +167,8 @@ describe('rehearsing an imported estate on the simulator', () => {
     expect(converged.problems).toEqual([]);
     expect(converged.changes).toEqual([]);
     expect(notices).toEqual([
-      'new simulator state .ctct-gitops/simulator.json: 40 live accounts as the account files describe them; delete it to start again from the files',
+      'new simulator state .ctct-gitops/simulator.json: 40 live accounts as ' +
+        'the account files describe them; delete it to start again from the files',
     ]);
     const state = readStateFile(path.join(cwd, '.ctct-gitops/simulator.json'))!;
     const statusOf = (status: string) => (status === 'Trial End' ? 'Trial' : status);
@@ -195,43 +196,46 @@ describe('rehearsing an imported estate on the simulator', () => {
     ]);
   });
 
-  it('simulator --from-dir serves the estate the files describe, and refuses to replace an existing state', async () => {
-    const cwd = await tempRepo();
-    await runImport({ cwd, dryRun: false, simulator: false, env: simulatorEnv(live) });
-    await mkdir(path.join(cwd, 'accounts', 'new'), { recursive: true });
-    await writeFile(
-      path.join(cwd, 'accounts/new/fresh.yaml'),
-      'login_name: fresh_account\ncontact_email: fresh@example.com\ncountry_code: GB\n',
-    );
-    const state = path.join(cwd, 'served.json');
-    const out: string[] = [];
-    let stop: (signal: string) => void = () => undefined;
-    const command = createSimulatorCommand({
-      write: (text) => out.push(text),
-      waitForStop: () => new Promise((resolve) => (stop = resolve)),
-    });
-    const running = command.parseAsync(
-      ['--from-dir', path.join(cwd, 'accounts'), '--state', state, '--rps', '0', '--quiet'],
-      { from: 'user' },
-    );
-    while (!out.join('').includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 5));
-    try {
-      expect(out.join('')).toContain('CTCT partner API simulator: 40 accounts');
-      const env = Object.fromEntries([...out.join('').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
-      const { plan } = await runPlan({ cwd, force: false, simulator: false, env });
-      expect(plan.changes.map((c) => [c.action, c.login_name])).toEqual([['create', 'fresh_account']]);
-    } finally {
-      stop('SIGTERM');
-      await running;
-    }
-    expect(readStateFile(state)?.accounts).toHaveLength(40);
-    await expect(
-      createSimulatorCommand({ write: () => undefined }).parseAsync(
-        ['--from-dir', path.join(cwd, 'accounts'), '--state', state],
+  it(
+    'simulator --from-dir serves the estate the files ' + 'describe, and refuses to replace an existing state',
+    async () => {
+      const cwd = await tempRepo();
+      await runImport({ cwd, dryRun: false, simulator: false, env: simulatorEnv(live) });
+      await mkdir(path.join(cwd, 'accounts', 'new'), { recursive: true });
+      await writeFile(
+        path.join(cwd, 'accounts/new/fresh.yaml'),
+        'login_name: fresh_account\ncontact_email: fresh@example.com\ncountry_code: GB\n',
+      );
+      const state = path.join(cwd, 'served.json');
+      const out: string[] = [];
+      let stop: (signal: string) => void = () => undefined;
+      const command = createSimulatorCommand({
+        write: (text) => out.push(text),
+        waitForStop: () => new Promise((resolve) => (stop = resolve)),
+      });
+      const running = command.parseAsync(
+        ['--from-dir', path.join(cwd, 'accounts'), '--state', state, '--rps', '0', '--quiet'],
         { from: 'user' },
-      ),
-    ).rejects.toThrow(/served\.json exists/);
-  });
+      );
+      while (!out.join('').includes('Press Ctrl-C')) await new Promise((resolve) => setTimeout(resolve, 5));
+      try {
+        expect(out.join('')).toContain('CTCT partner API simulator: 40 accounts');
+        const env = Object.fromEntries([...out.join('').matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+        const { plan } = await runPlan({ cwd, force: false, simulator: false, env });
+        expect(plan.changes.map((c) => [c.action, c.login_name])).toEqual([['create', 'fresh_account']]);
+      } finally {
+        stop('SIGTERM');
+        await running;
+      }
+      expect(readStateFile(state)?.accounts).toHaveLength(40);
+      await expect(
+        createSimulatorCommand({ write: () => undefined }).parseAsync(
+          ['--from-dir', path.join(cwd, 'accounts'), '--state', state],
+          { from: 'user' },
+        ),
+      ).rejects.toThrow(/served\.json exists/);
+    },
+  );
 
   it('a new state with no account files at all starts with the example accounts, for import --simulator', async () => {
     const cwd = await tempRepo();

@@ -28,7 +28,8 @@ describe('measurement: seeding 10,000 accounts and paging through them', () => {
     }
     const done = performance.now();
     console.log(
-      `seed 10,000: ${(seeded - started).toFixed(1)} ms; token + page ${pages} pages: ${(done - seeded).toFixed(1)} ms; total ${(done - started).toFixed(1)} ms`,
+      `seed 10,000: ${(seeded - started).toFixed(1)} ms; token + page ${pages} ` +
+        `pages: ${(done - seeded).toFixed(1)} ms; total ${(done - started).toFixed(1)} ms`,
     );
     expect(pages).toBe(200);
     for (const body of bodies) expectConformsToSpec('GET', '/v3/partner/accounts', 200, body);

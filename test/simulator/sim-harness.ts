@@ -174,7 +174,8 @@ export function expectConformsToSpec(method: string, path: string, status: numbe
   const ok = schema.validate(body);
   expect(
     ok,
-    `${method} ${path} ${status} against ${schema.name}: ${ajv.errorsText(schema.validate.errors)}\n${JSON.stringify(body)}`,
+    `${method} ${path} ${status} ` +
+      `against ${schema.name}: ${ajv.errorsText(schema.validate.errors)}\n${JSON.stringify(body)}`,
   ).toBe(true);
   checkedResponses.push(schema.name);
 }

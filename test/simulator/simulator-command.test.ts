@@ -165,7 +165,8 @@ describe('ctct-gitops simulator', () => {
     await waitForOutput(out, /Press Ctrl-C/);
     const text = out.join('');
     expect(text).toContain(
-      'readings:  site_owner_name=display-name, duplicate login→400, auth scheme raw, scope required, managed_site_owner by partner (always)',
+      'readings:  site_owner_name=display-name, duplicate login→400, auth ' +
+        'scheme raw, scope required, managed_site_owner by partner (always)',
     );
     const env = readExports(text);
     expect(env.CTCT_TOKEN_URL).toMatch(/\/oauth2\/token$/);
