@@ -89,7 +89,14 @@ function liveStateOf(live, desired) {
     }
     return account;
   });
-  return { accounts, notRefreshed: [], calls: { list: pagesFor(live.length), plan: planReads } };
+  return {
+    accounts,
+    listed: true,
+    notRefreshed: [],
+    skipped: [],
+    refreshed: accounts.filter((a) => byId.has(a.encoded_account_id)).map((a) => a.encoded_account_id),
+    calls: { list: pagesFor(live.length), plan: planReads },
+  };
 }
 
 /**
