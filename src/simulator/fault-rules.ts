@@ -103,9 +103,18 @@ function matchesPath(rule: FaultRule, path: string): boolean {
   );
 }
 
+/**
+ * What a `503` fault on POST /partner/accounts does. `stored`, as the spec says
+ * (ctct-v3-partner-subset-3.0.178.yaml:102-104): "the client account provision data is stored
+ * and processed when provisioning becomes available". `nothing`: the 503 stores nothing.
+ */
+export type Create503 = 'stored' | 'nothing';
+
 /** The active fault rules, each used up after `times` matching requests. */
 export class FaultSet {
   private rules: Array<{ rule: FaultRule; left: number }> = [];
+
+  constructor(private readonly create503: Create503 = 'stored') {}
 
   add(rule: FaultRule): void {
     const times = rule.times ?? 1;
@@ -136,6 +145,9 @@ export class FaultSet {
       entry.left -= 1;
     }
     this.rules = this.rules.filter((e) => e.left > 0);
+    const outcome = decision.outcome;
+    if (isCreate && this.create503 === 'stored' && outcome?.kind === 'status' && outcome.status === 503)
+      decision.outcome = { kind: 'provision-later' };
     return decision;
   }
 }

@@ -1,3 +1,6 @@
+import type { SimulatorStats } from './simulator.js';
+import { answerQuotaExceeded, answerThrottled, type SimResponse } from './sim-response.js';
+
 /** Outcome of asking the limiter whether a request may proceed. */
 export type RateDecision = 'accepted' | 'throttled' | 'quota_exceeded';
 
@@ -44,4 +47,31 @@ export class RateLimiter {
     usage.usedToday += 1;
     return 'accepted';
   }
+}
+
+const MAX_ACCEPTED_TIMES = 100_000;
+
+/**
+ * The 429 a partner request meets at CTCT's gateway (`throttled` or `quota_exceeded`), counted in
+ * `stats`; undefined when it is accepted, its time then kept in `stats.acceptedAt`.
+ */
+export function answerRateLimited(
+  limiter: RateLimiter,
+  stats: SimulatorStats,
+  apiKey: string,
+  nowMs: number,
+): SimResponse | undefined {
+  const decision = limiter.check(apiKey, nowMs);
+  if (decision === 'throttled') {
+    stats.throttled += 1;
+    return answerThrottled();
+  }
+  if (decision === 'quota_exceeded') {
+    stats.quotaExceeded += 1;
+    return answerQuotaExceeded();
+  }
+  stats.acceptedAt.push(nowMs);
+  if (stats.acceptedAt.length > MAX_ACCEPTED_TIMES * 1.5)
+    stats.acceptedAt.splice(0, stats.acceptedAt.length - MAX_ACCEPTED_TIMES);
+  return undefined;
 }

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { AccountStore, readStateFile } from './account-store.js';
-import { FaultSet, type FaultRule } from './fault-rules.js';
+import { FaultSet, type Create503, type FaultRule } from './fault-rules.js';
 import { TokenIssuer } from './partner-token.js';
 import {
   matchPartnerRoute,
@@ -9,26 +9,17 @@ import {
   type PartnerContext,
   type PartnerOperation,
 } from './partner-routes.js';
-import { RateLimiter } from './rate-limiter.js';
-import {
-  computeTokenPaths,
-  DEFAULT_BEHAVIOUR,
-  readAuthorizationToken,
-  type SimulatorBehaviour,
-} from './sim-behaviour.js';
+import { answerRateLimited, RateLimiter } from './rate-limiter.js';
+import { checkPartnerAuth } from './sim-auth.js';
+import { computeTokenPaths, DEFAULT_BEHAVIOUR, type SimulatorBehaviour } from './sim-behaviour.js';
+import { listenSimServer, readBody, writeResponse } from './sim-server.js';
+import { readSpecValidators } from './validate-spec-body.js';
 import { computeSeedAccounts } from './compute-seed-accounts.js';
 import type { SimAccount } from './sim-account.js';
-import {
-  answerForbidden,
-  answerQuotaExceeded,
-  answerStatus,
-  answerThrottled,
-  answerUnauthorized,
-  type SimResponse,
-} from './sim-response.js';
+import { answerStatus, type SimResponse } from './sim-response.js';
 import { sleep } from '../sleep.js';
 
-export type { FaultRule } from './fault-rules.js';
+export type { Create503, FaultRule } from './fault-rules.js';
 export { parseFaultSpec, FAULT_SPEC_HELP } from './fault-rules.js';
 export type { SimAccount } from './sim-account.js';
 export { COGNITO_TOKEN_PATH, DEFAULT_BEHAVIOUR, TOKEN_PATH, type SimulatorBehaviour } from './sim-behaviour.js';
@@ -72,8 +63,6 @@ export interface SimulatorOptions {
   behaviour?: Partial<SimulatorBehaviour>;
 }
 
-export type Create503 = 'stored' | 'nothing';
-
 /** Live counters of a running simulator. */
 export interface SimulatorStats {
   /** Every HTTP request received, token requests included. */
@@ -116,9 +105,6 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-const MAX_ACCEPTED_TIMES = 100_000;
-
 /** The simulator's own fake credentials, used unless `SimulatorOptions.credentials` says otherwise. */
 export const DEFAULT_CREDENTIALS = {
   apiKey: 'sim-api-key',
@@ -131,16 +117,16 @@ export const DEFAULT_CREDENTIALS = {
  * routes, with CTCT's rules, rate limits and injectable faults, on loopback.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  readSpecValidators();
   const now = options.now ?? Date.now;
   const credentials = { ...(options.credentials ?? DEFAULT_CREDENTIALS) };
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const provisionDelayMs = options.provisionDelayMs ?? 1000;
-  const create503 = options.create503 ?? 'stored';
   const log = options.log;
   const behaviour: SimulatorBehaviour = { ...DEFAULT_BEHAVIOUR, ...definedOnly(options.behaviour) };
   const tokenPaths = computeTokenPaths(behaviour);
   const limiter = new RateLimiter(options.requestsPerSecond ?? 4, options.dailyQuota ?? 10_000);
-  const faults = new FaultSet();
+  const faults = new FaultSet(options.create503);
   let origin = '';
   const tokens = new TokenIssuer(
     credentials.clientId,
@@ -189,38 +175,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
   };
 
-  /**
-   * Both headers are required on partner calls (one security requirement with both schemes in
-   * the vendor spec). A missing or invalid token, or no key, is 401 "The Access Token used is
-   * invalid."; a valid token with another application's key is 403, the spec's "application …
-   * lack[s] the necessary privileges", since one API key belongs to one set of partner
-   * credentials (partners_reg_creds.html). The Authorization header's form is `behaviour.authorizationScheme`'s.
-   */
-  function checkPartnerAuth(req: IncomingMessage): SimResponse | undefined {
-    if (!tokens.isLive(readAuthorizationToken(req.headers.authorization, behaviour), now()))
-      return answerUnauthorized();
-    const apiKey = req.headers['x-api-key'];
-    if (typeof apiKey !== 'string' || apiKey === '') return answerUnauthorized();
-    if (apiKey !== credentials.apiKey) return answerForbidden();
-    return undefined;
-  }
-
-  function answerRateLimited(apiKey: string, nowMs: number): SimResponse | undefined {
-    const decision = limiter.check(apiKey, nowMs);
-    if (decision === 'throttled') {
-      stats.throttled += 1;
-      return answerThrottled();
-    }
-    if (decision === 'quota_exceeded') {
-      stats.quotaExceeded += 1;
-      return answerQuotaExceeded();
-    }
-    stats.acceptedAt.push(nowMs);
-    if (stats.acceptedAt.length > MAX_ACCEPTED_TIMES * 1.5)
-      stats.acceptedAt.splice(0, stats.acceptedAt.length - MAX_ACCEPTED_TIMES);
-    return undefined;
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     stats.requests += 1;
@@ -267,19 +221,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (!isPartner) return finish(answerStatus(404));
 
-    const unauthorized = checkPartnerAuth(req);
+    const unauthorized = checkPartnerAuth(req.headers, tokens, credentials.apiKey, behaviour, now());
     if (unauthorized) return finish(unauthorized);
     const nowMs = now();
-    const limited = answerRateLimited(String(req.headers['x-api-key']), nowMs);
+    const limited = answerRateLimited(limiter, stats, String(req.headers['x-api-key']), nowMs);
     if (limited) return finish(limited);
 
     const route = matchPartnerRoute(method, path);
     const operation: PartnerOperation | undefined = 'operation' in route ? route.operation : undefined;
     if (operation) count(operation);
     const decision = faults.take(method, path, operation === 'createAccount');
-    let outcome = decision.outcome;
-    if (outcome?.kind === 'status' && outcome.status === 503 && operation === 'createAccount' && create503 === 'stored')
-      outcome = { kind: 'provision-later' };
+    const outcome = decision.outcome;
     if (outcome?.kind === 'drop') return drop(req.socket, 'fault');
     if (outcome?.kind === 'status') {
       await delay(decision.latencyMs);
@@ -311,21 +263,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     finish(response, outcome?.kind === 'provision-later' ? ' (provision later)' : '');
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (shutdown.signal.aborted) return void res.destroy();
-      log?.(`${req.method} ${req.url?.split('?')[0]} 500 internal error: ${(error as Error).message}`);
-      if (!res.headersSent) writeResponse(res, answerStatus(500));
-      else res.destroy();
-    });
+  const server = await listenSimServer(handle, {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    aborted: () => shutdown.signal.aborted,
+    log,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  origin = server.origin;
   let closing: Promise<void> | undefined;
   const closeServer = async (): Promise<void> => {
     for (const timer of timers) clearTimeout(timer);
@@ -333,14 +277,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     shutdown.abort();
     // A create answered 503 is stored and processed later (spec); finish it rather than lose it.
     for (const pending of store.pendingProvisions()) store.completeProvision(pending.account.encoded_account_id);
-    await new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    });
+    await server.close();
   };
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${host}:${address.port}`;
 
   return {
     baseUrl: `${origin}/v3`,
@@ -378,31 +316,4 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
 
 function faultResponse(rule: { status: number; body?: unknown }): SimResponse {
   return rule.body === undefined ? answerStatus(rule.status) : { status: rule.status, body: rule.body };
-}
-
-/** The body as text, or undefined when it is larger than the simulator accepts. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
-}
-
-function writeResponse(res: ServerResponse, response: SimResponse): void {
-  const headers: Record<string, string> = { ...response.headers };
-  if (response.body === undefined) {
-    res.writeHead(response.status, { ...headers, 'content-length': '0' });
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }

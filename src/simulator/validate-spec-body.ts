@@ -23,8 +23,8 @@ const SPEC_FILE = new URL('../../spec/ctct-v3-partner-subset-3.0.178.yaml', impo
 
 let validators: Map<SpecDefinition, ValidateFunction> | undefined;
 
-/** Compiles each definition once, the spec read at the first request (Swagger 2.0 definitions are JSON Schema draft 4). */
-function readValidators(): Map<SpecDefinition, ValidateFunction> {
+/** Compiles each definition once (Swagger 2.0 definitions are JSON Schema draft 4); the simulator calls it at start. */
+export function readSpecValidators(): Map<SpecDefinition, ValidateFunction> {
   if (validators) return validators;
   const spec = parse(readFileSync(SPEC_FILE, 'utf8')) as { definitions: Record<string, object> };
   // Swagger's own keywords (example, readOnly, x-…) and its int32/float formats are annotations here.
@@ -53,7 +53,7 @@ export function validateSpecBody(
   body: Record<string, unknown>,
   errorKey = 'partner.api.validation.error',
 ): ValidationError[] {
-  const validate = readValidators().get(definition)!;
+  const validate = readSpecValidators().get(definition)!;
   const present = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
   if (validate(present)) return [];
   return (validate.errors ?? []).map((error) => [errorKey, describeSpecError(error)] as const);
