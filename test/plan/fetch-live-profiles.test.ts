@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CtctApiError } from '../../src/ctct/ctct-api-error.js';
 import { ACCOUNTS_PAGE_LIMIT } from '../../src/ctct/ctct-client.js';
 import { fetchLiveProfiles } from '../../src/plan/fetch-live-profiles.js';
-import { fetchLiveState } from '../../src/plan/fetch-live-state.js';
+import { fetchLiveState, type ReadProgress } from '../../src/plan/fetch-live-state.js';
 import { createSimClient, provisionRequest, startTestSimulator } from '../ctct/sim-client.js';
 import { desiredAccount } from './plan-fixtures.js';
 
@@ -81,10 +81,20 @@ async function world() {
 describe('fetchLiveProfiles against the simulator', () => {
   it('lists the managed accounts once and reads the summary through sync only for managed files that declare details', async () => {
     const { sim, client, desired, managedCount, ids } = await world();
-    const listed = await fetchLiveState(client, desired, { accountType: 'all' });
+    const events: ReadProgress[] = [];
+    const onProgress = (progress: ReadProgress) => events.push(progress);
+    const listed = await fetchLiveState(client, desired, { accountType: 'all', onProgress });
     const syncBefore = sim.stats.byOperation['accountOperationsSync'] ?? 0;
+    // The real client tells each page it reads.
+    const pageEvents = events.filter((event) => event.plans.total === null).map((event) => event.pages.done);
+    expect(pageEvents).toEqual(Array.from({ length: listed.calls.list + 1 }, (_, i) => i));
+    events.length = 0;
 
-    const live = await fetchLiveProfiles(client, desired, listed, { accountType: 'all' });
+    const live = await fetchLiveProfiles(client, desired, listed, { accountType: 'all', onProgress });
+
+    const pages = listed.calls.list + (live.calls.managed_list ?? 0);
+    expect(events.map((event) => event.details)).toEqual([0, 1, 2].map((done) => ({ done, total: 2 })));
+    expect(events[0]).toMatchObject({ pages: { done: pages, total: pages } });
 
     expect(live.calls).toMatchObject({ managed_list: Math.ceil(managedCount / ACCOUNTS_PAGE_LIMIT), summary: 2 });
     expect((sim.stats.byOperation['accountOperationsSync'] ?? 0) - syncBefore).toBe(2);
