@@ -40,4 +40,5 @@ export const PLAIN_ENV: NodeJS.ProcessEnv = { PATH: process.env['PATH'] ?? '/usr
 
 /** What a --simulator run of the examples prints on stderr: hanks-fresh-fruit.yaml's password variable is not set. */
 export const THROWAWAY_NOTICE =
-  'ctct-gitops: --simulator: a throwaway initial password stands in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n';
+  'ctct-gitops: --simulator: a throwaway initial password stands ' +
+  'in for HANKS_INITIAL_PASSWORD, which is not set or unfit\n';

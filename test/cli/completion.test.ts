@@ -5,7 +5,9 @@ import { PLAIN_ENV, tempWorkspace } from './cli-workspace.js';
 
 /** What bash offers for the words typed so far (the last one being completed), through the script the CLI prints. */
 function completeInBash(script: string, words: string[]): string[] {
-  const program = `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _ctct_gitops; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  const program =
+    `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); ` +
+    `COMP_CWORD=${words.length - 1}; _ctct_gitops; printf '%s\\n' "\${COMPREPLY[@]}"`;
   return execFileSync('bash', ['-c', program], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 

@@ -38,13 +38,16 @@ describe('an account file removed in a pull request', () => {
 
     const text = await plan('text');
     expect(text).toContain(
-      '? orphan     Riverside Dental (a07e1demo0001)  accounts/us/riverside-dental.yaml (removed)\n      billing_status: Open\n      file removed: the account stays live; to cancel, keep the file and set status: cancelled\n',
+      '? orphan     Riverside Dental (a07e1demo0001)  accounts/us/riverside-dental.yaml (removed)\n' +
+        '      billing_status: Open\n      file removed: the account ' +
+        'stays live; to cancel, keep the file and set status: cancelled\n',
     );
     expect(text).toMatch(/\nPlan: 4 to create; 1 removed file \(account kept live\) reported\.\n/);
 
     const markdown = await plan('markdown');
     expect(markdown).toContain(
-      '> **1 account file removed**: the account stays live; to cancel, keep the file and set `status: cancelled`\n> - `accounts/us/riverside-dental.yaml`: `Riverside Dental (a07e1demo0001)`, `Open`\n',
+      '> **1 account file removed**: the account stays live; to cancel, keep the file and set `status: ' +
+        'cancelled`\n> - `accounts/us/riverside-dental.yaml`: `Riverside Dental (a07e1demo0001)`, `Open`\n',
     );
     expect(markdown).not.toContain('<b>1 orphan</b>');
   });

@@ -5,30 +5,37 @@ import { runCli } from '../helpers/run-cli.js';
 import { exampleWorkspace, PLAIN_ENV, tempWorkspace } from './cli-workspace.js';
 
 describe('show PLAN.json', () => {
-  it('renders a saved plan exactly as plan printed it, in every format, with no credentials and no simulator', async () => {
-    const dir = await exampleWorkspace();
-    const elsewhere = await tempWorkspace();
-    for (const format of ['text', 'markdown', 'json']) {
-      const planned = await runCli(['plan', '--simulator', '--format', format, '--out', 'plan.json'], {
-        cwd: dir,
-        env: PLAIN_ENV,
-      });
-      expect(planned.code).toBe(0);
-      await copyFile(path.join(dir, 'plan.json'), path.join(elsewhere, 'plan.json'));
-      // A folder with no account files, no settings, no simulator state and no credentials.
-      const shown = await runCli(['show', 'plan.json', '--format', format], { cwd: elsewhere, env: PLAIN_ENV });
-      expect({ code: shown.code, stderr: shown.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(shown.stdout).toBe(planned.stdout);
-    }
-    expect(await readFile(path.join(elsewhere, 'plan.json'), 'utf8')).toContain('"action": "cancel"');
-  });
+  it(
+    'renders a saved plan exactly as plan printed it, in ' + 'every format, with no credentials and no simulator',
+    async () => {
+      const dir = await exampleWorkspace();
+      const elsewhere = await tempWorkspace();
+      for (const format of ['text', 'markdown', 'json']) {
+        const planned = await runCli(['plan', '--simulator', '--format', format, '--out', 'plan.json'], {
+          cwd: dir,
+          env: PLAIN_ENV,
+        });
+        expect(planned.code).toBe(0);
+        await copyFile(path.join(dir, 'plan.json'), path.join(elsewhere, 'plan.json'));
+        // A folder with no account files, no settings, no simulator state and no credentials.
+        const shown = await runCli(['show', 'plan.json', '--format', format], { cwd: elsewhere, env: PLAIN_ENV });
+        expect({ code: shown.code, stderr: shown.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(shown.stdout).toBe(planned.stdout);
+      }
+      expect(await readFile(path.join(elsewhere, 'plan.json'), 'utf8')).toContain('"action": "cancel"');
+    },
+  );
 
   it('a file that is not a plan exits 3 and says why', async () => {
     const dir = await exampleWorkspace();
     const yaml = await runCli(['show', 'accounts/us/riverside-dental.yaml'], { cwd: dir, env: PLAIN_ENV });
     expect(yaml.code).toBe(3);
     expect(yaml.stderr).toMatch(
-      /^ctct-gitops: accounts\/us\/riverside-dental\.yaml:1:1: not JSON .*; not a ctct-gitops plan of format_version 1 \(write one with plan --out\)$/m,
+      new RegExp(
+        String.raw`^ctct-gitops: accounts\/us\/riverside-dental\.yaml:1:1: not JSON .*; not a ` +
+          String.raw`ctct-gitops plan of format_version 1 \(write one with plan --out\)$`,
+        'm',
+      ),
     );
 
     await writeFile(

@@ -14,37 +14,40 @@ const plan = async (cwd: string, ...args: string[]) => {
 };
 
 describe('--target', () => {
-  it('plans only the named accounts, by login name, id or path, reads only their plans and reports no orphans', async () => {
-    const dir = await exampleWorkspace();
-    const byLoginAndPath = await plan(
-      dir,
-      '--target',
-      'RIVERSIDE_DENTAL',
-      '--target',
-      './accounts/us/hanks-fresh-fruit.yaml',
-    );
-    expect(byLoginAndPath.changes.map((change) => [change.action, change.file])).toEqual([
-      ['create', 'accounts/us/hanks-fresh-fruit.yaml'],
-    ]);
-    // riverside_dental matches its file: its plan is read (1 call), nothing else is.
-    expect(byLoginAndPath.api).toMatchObject({ list_calls: 0, plan_calls: 1, not_refreshed: 0 });
+  it(
+    'plans only the named accounts, by login name, id or ' + 'path, reads only their plans and reports no orphans',
+    async () => {
+      const dir = await exampleWorkspace();
+      const byLoginAndPath = await plan(
+        dir,
+        '--target',
+        'RIVERSIDE_DENTAL',
+        '--target',
+        './accounts/us/hanks-fresh-fruit.yaml',
+      );
+      expect(byLoginAndPath.changes.map((change) => [change.action, change.file])).toEqual([
+        ['create', 'accounts/us/hanks-fresh-fruit.yaml'],
+      ]);
+      // riverside_dental matches its file: its plan is read (1 call), nothing else is.
+      expect(byLoginAndPath.api).toMatchObject({ list_calls: 0, plan_calls: 1, not_refreshed: 0 });
 
-    const byId = await plan(
-      dir,
-      '--target',
-      'a07e1demo0002',
-      '--target',
-      path.join(dir, 'accounts/us/old-town-cycles.yaml'),
-    );
-    expect(byId.changes.map((change) => [change.action, change.encoded_account_id])).toEqual([
-      ['cancel', 'a07e1demo0002'],
-    ]);
-    expect(byId.summary.orphan).toBe(0);
-    // The id and the path name the same file: one target.
-    expect(byId.targets).toEqual(['accounts/us/old-town-cycles.yaml']);
-    // No list: the targeted account is read by its own GET …/plan, whose billing_status answers the cancel.
-    expect(byId.api).toMatchObject({ list_calls: 0, plan_calls: 1 });
-  });
+      const byId = await plan(
+        dir,
+        '--target',
+        'a07e1demo0002',
+        '--target',
+        path.join(dir, 'accounts/us/old-town-cycles.yaml'),
+      );
+      expect(byId.changes.map((change) => [change.action, change.encoded_account_id])).toEqual([
+        ['cancel', 'a07e1demo0002'],
+      ]);
+      expect(byId.summary.orphan).toBe(0);
+      // The id and the path name the same file: one target.
+      expect(byId.targets).toEqual(['accounts/us/old-town-cycles.yaml']);
+      // No list: the targeted account is read by its own GET …/plan, whose billing_status answers the cancel.
+      expect(byId.api).toMatchObject({ list_calls: 0, plan_calls: 1 });
+    },
+  );
 
   it('warns that targeting is in effect in the text and Markdown plan; a plan without --target does not', async () => {
     const dir = await exampleWorkspace();
@@ -93,7 +96,10 @@ describe('--target', () => {
       applied.stdout.startsWith('Warning: targeting is in effect (--target accounts/us/old-town-cycles.yaml)'),
     ).toBe(true);
     expect(applied.stdout).toMatch(
-      /\nWarning: applied changes may be incomplete: the plan was limited with --target accounts\/us\/old-town-cycles\.yaml,.*run ctct-gitops plan/,
+      new RegExp(
+        String.raw`\nWarning: applied changes may be incomplete: the plan was limited with --target ` +
+          String.raw`accounts\/us\/old-town-cycles\.yaml,.*run ctct-gitops plan`,
+      ),
     );
     const after = await plan(dir);
     expect(after.summary).toMatchObject({ create: 4, cancel: 0 });

@@ -203,7 +203,8 @@ describe('partner token', () => {
 });
 
 describe('rate limit', () => {
-  it('starts no request before the one rps places earlier was answered and a window has passed, whatever the load', async () => {
+  it('starts no request before the one rps places earlier ' +
+    'was answered and a window has passed, whatever the load', async () => {
     const rps = 8;
     const sim = await startTestSimulator({ seed: 32, requestsPerSecond: rps });
     const { dispatcher, exchanges } = recordPartnerExchanges();
@@ -300,7 +301,8 @@ describe('retries of GET and PUT', () => {
 
     expect(error).toBeInstanceOf(CtctApiError);
     expect((error as Error).message).toBe(
-      `GET /partner/accounts/${id}/plan → 503: Our internal service is temporarily unavailable. (partner.api.service_unavailable)`,
+      `GET /partner/accounts/${id}/plan → 503: Our internal service ` +
+        'is temporarily unavailable. (partner.api.service_unavailable)',
     );
     expect(client.calls.getPlan).toBe(3);
   });
@@ -408,22 +410,25 @@ describe('createAccount', () => {
     expect(sim.accounts().filter((a) => a.login_name === 'throttled_once')).toHaveLength(1);
   });
 
-  it('retries a create whose connection was refused, and reports a plain error when it never gets through', async () => {
-    const sim = await startTestSimulator();
-    const port = await findClosedPort();
-    const client = createSimClient(sim, {
-      baseUrl: `http://127.0.0.1:${port}/v3`,
-      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-    });
+  it(
+    'retries a create whose connection was refused, and ' + 'reports a plain error when it never gets through',
+    async () => {
+      const sim = await startTestSimulator();
+      const port = await findClosedPort();
+      const client = createSimClient(sim, {
+        baseUrl: `http://127.0.0.1:${port}/v3`,
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+      });
 
-    const error = await client.createAccount(provisionRequest('never_sent')).catch((e: unknown) => e);
+      const error = await client.createAccount(provisionRequest('never_sent')).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(CtctApiError);
-    expect(error).not.toBeInstanceOf(CreateOutcomeUnknownError);
-    expect(error).toMatchObject({ status: undefined, code: 'ECONNREFUSED' });
-    expect((error as Error).message).toMatch(/^POST \/partner\/accounts → no response: .*ECONNREFUSED/);
-    expect(client.calls.createAccount).toBe(3);
-  });
+      expect(error).toBeInstanceOf(CtctApiError);
+      expect(error).not.toBeInstanceOf(CreateOutcomeUnknownError);
+      expect(error).toMatchObject({ status: undefined, code: 'ECONNREFUSED' });
+      expect((error as Error).message).toMatch(/^POST \/partner\/accounts → no response: .*ECONNREFUSED/);
+      expect(client.calls.createAccount).toBe(3);
+    },
+  );
 
   it('reports a duplicate login_name as a plain 409 CtctApiError', async () => {
     const sim = await startTestSimulator();

@@ -262,19 +262,24 @@ function budgetPlan(): Plan {
 }
 
 describe('a plan under a read budget', () => {
-  it('says how many accounts were refreshed, which were not and when each was last verified, in every format', async () => {
-    const plan = budgetPlan();
-    expect(apiLine(plan)).toBe(
-      'API: read live state with 1 list call and 1 plan call within a budget of 2 calls (1 account refreshed, 2 left for a later run); apply will make 1 call, about 1 s at 4 requests/s.',
-    );
-    const text = renderText(plan, { color: false });
-    expect(text).toContain(
-      '  a07e1gym0001  accounts/us/granite-gym.yaml  last verified never\n  a07e1quiet01  accounts/us/quiet-corner.yaml  last verified 2026-11-28T06:00:00.000Z\n',
-    );
-    await expect(text).toMatchFileSnapshot('./__snapshots__/plan-budget.txt');
-    await expect(renderMarkdown(plan)).toMatchFileSnapshot('./__snapshots__/plan-budget.md');
-    expect(JSON.parse(renderJson(plan)).over_budget).toEqual(plan.over_budget);
-  });
+  it(
+    'says how many accounts were refreshed, which were ' + 'not and when each was last verified, in every format',
+    async () => {
+      const plan = budgetPlan();
+      expect(apiLine(plan)).toBe(
+        'API: read live state with 1 list call and 1 plan call within a budget of 2 calls (1 account ' +
+          'refreshed, 2 left for a later run); apply will make 1 call, about 1 s at 4 requests/s.',
+      );
+      const text = renderText(plan, { color: false });
+      expect(text).toContain(
+        '  a07e1gym0001  accounts/us/granite-gym.yaml  last verified never\n' +
+          '  a07e1quiet01  accounts/us/quiet-corner.yaml  last verified 2026-11-28T06:00:00.000Z\n',
+      );
+      await expect(text).toMatchFileSnapshot('./__snapshots__/plan-budget.txt');
+      await expect(renderMarkdown(plan)).toMatchFileSnapshot('./__snapshots__/plan-budget.md');
+      expect(JSON.parse(renderJson(plan)).over_budget).toEqual(plan.over_budget);
+    },
+  );
 });
 
 /** A plan limited with --target to one account on another plan than its file's. */
@@ -299,11 +304,15 @@ describe('a plan limited with --target', () => {
     expect(plan.changes.map((change) => change.file)).toEqual(['accounts/us/riverside-dental.yaml']);
     const text = renderText(plan, { color: false });
     expect(text.split('\n')[0]).toMatch(
-      /^Warning: targeting is in effect \(--target accounts\/us\/riverside-dental\.yaml\): only this account was planned/,
+      new RegExp(
+        String.raw`^Warning: targeting is in effect \(--target accounts\/us\/riverside-dental\.yaml\): ` +
+          'only this account was planned',
+      ),
     );
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(
-      '> [!WARNING]\n> **Warning:** targeting is in effect (--target `accounts/us/riverside-dental.yaml`): only this account was planned',
+      '> [!WARNING]\n> **Warning:** targeting is in effect (--target ' +
+        '`accounts/us/riverside-dental.yaml`): only this account was planned',
     );
     expect(JSON.parse(renderJson(plan)).targets).toEqual(['accounts/us/riverside-dental.yaml']);
     await expect(text).toMatchFileSnapshot('./__snapshots__/plan-targeted.txt');
@@ -343,7 +352,9 @@ describe('an account whose file was removed', () => {
 
     const text = renderText(plan, { color: false });
     expect(text).toContain(
-      '? orphan     Harbor Lights Cafe (a07e1gone001)  accounts/us/harbor-lights.yaml (removed)\n      billing_status: Open\n      file removed: the account stays live; to cancel, keep the file and set status: cancelled\n',
+      '? orphan     Harbor Lights Cafe (a07e1gone001)  accounts/us/harbor-lights.yaml (removed)\n' +
+        '      billing_status: Open\n      file removed: the account ' +
+        'stays live; to cancel, keep the file and set status: cancelled\n',
     );
     expect(text).toContain(
       '? orphan     Lakeside Florist (a07e1fl00001)\n      billing_status: Open\n      no account file names it',
@@ -351,7 +362,9 @@ describe('an account whose file was removed', () => {
 
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(
-      '> [!IMPORTANT]\n> **1 account file removed**: the account stays live; to cancel, keep the file and set `status: cancelled`\n> - `accounts/us/harbor-lights.yaml`: `Harbor Lights Cafe (a07e1gone001)`, `Open`\n',
+      '> [!IMPORTANT]\n> **1 account file removed**: the account stays live; ' +
+        'to cancel, keep the file and set `status: cancelled`\n' +
+        '> - `accounts/us/harbor-lights.yaml`: `Harbor Lights Cafe (a07e1gone001)`, `Open`\n',
     );
     // The orphans table holds only the account no file ever named.
     const table = markdown.slice(markdown.indexOf('<b>1 orphan</b>'));
@@ -403,16 +416,21 @@ describe('renderText', () => {
       '? orphan',
     ]);
     expect(text).toContain(
-      '+ SSO user   martha.quinn in blue.harbor.bakery  accounts/us/blue-harbor-bakery.yaml:3\n      login_name: martha.quinn\n',
+      '+ SSO user   martha.quinn in blue.harbor.bakery  accounts/us/blue-harbor-bakery.yaml:3\n' +
+        '      login_name: martha.quinn\n',
     );
     expect(text).toContain('      role_name: created campaign_creator ≠ file account_manager');
     expect(text).toContain('      login_name: old.hand (removed from the file)');
     expect(text).toContain(
-      '      contact_phone: 207-555-0199 → 207-555-0100\n      organization_name: Harbor Books → Harbor Books & Maps\n      physical_address.address_line1: 12 Harbor Road\n',
+      '      contact_phone: 207-555-0199 → 207-555-0100\n' +
+        '      organization_name: Harbor Books → Harbor Books & Maps\n' +
+        '      physical_address.address_line1: 12 Harbor Road\n',
     );
     expect(text).not.toContain('first_name: Ada');
     expect(text).toContain(
-      '      organization_name: live Pine St Deli ≠ file Pine Street Deli\n      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n      CTCT changes account details only of managed accounts',
+      '      organization_name: live Pine St Deli ≠ file Pine Street Deli\n' +
+        '      contact_phone: file 207-555-0142 (CTCT cannot show the live value)\n' +
+        '      CTCT changes account details only of managed accounts',
     );
     expect(text).toContain('      plan_type: BRONZE → GOLD');
     expect(text).toContain('      plan_type: TRIAL → SILVER');
@@ -424,10 +442,13 @@ describe('renderText', () => {
       'Passed with --force:\n  max_cancels: the plan cancels 2 accounts; the limit is 1 in one run',
     );
     expect(text).toContain(
-      '      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; apply skips this create (exit 1) and carries out the rest of the plan\n',
+      '      blocked: the environment variable HANKS_INITIAL_PASSWORD is not set; ' +
+        'apply skips this create (exit 1) and carries out the rest of the plan\n',
     );
     expect(text).toContain(
-      'Plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported.',
+      'Plan: refused by safety gates, nothing will be applied (it would: 2 to create ' +
+        '(1 blocked: no initial password), 2 to update, 1 profile to update, 1 to ' +
+        'reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported.',
     );
     expect(text.trimEnd().split('\n').at(-1)).toBe(apiLine(richPlan()));
   });
@@ -448,7 +469,9 @@ describe('renderMarkdown', () => {
   it('starts with the summary table', () => {
     const lines = renderMarkdown(richPlan()).split('\n');
     expect(lines[0]).toBe(
-      '### ctct-gitops plan: refused by safety gates, nothing will be applied (it would: 2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, 1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported',
+      '### ctct-gitops plan: refused by safety gates, nothing will be applied (it would: ' +
+        '2 to create (1 blocked: no initial password), 2 to update, 1 profile to update, ' +
+        '1 to reactivate, 2 to cancel, 2 SSO users to create); 4 drift, 1 orphan reported',
     );
     expect(lines.slice(1, 12)).toEqual([
       '',
@@ -477,10 +500,12 @@ describe('renderMarkdown', () => {
     const markdown = renderMarkdown(richPlan());
     const firstSection = markdown.indexOf('<details>');
     const cancels = markdown.indexOf(
-      '> **This plan would cancel 2 accounts (refused: nothing will be applied):** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`',
+      '> **This plan would cancel 2 accounts (refused: nothing will be ' +
+        'applied):** `Old Town Cycles (a07e1cycles1)`, `city_museum (a07e1museum)`',
     );
     const reactivations = markdown.indexOf(
-      '> **This plan would reactivate 1 cancelled account (billing resumes) (refused: nothing will be applied):** `harbor_lights (a07e1back001)`',
+      '> **This plan would reactivate 1 cancelled account (billing resumes) ' +
+        '(refused: nothing will be applied):** `harbor_lights (a07e1back001)`',
     );
     expect(cancels).toBeGreaterThan(0);
     expect(reactivations).toBeGreaterThan(0);
@@ -502,7 +527,8 @@ describe('renderMarkdown', () => {
     const markdown = renderMarkdown(plan);
     expect(markdown).toContain(apiLine(plan));
     expect(apiLine(plan)).toBe(
-      'API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.',
+      'API: read live state with 1 list call, 2 plan calls, 1 managed-list call and 1 account-summary ' +
+        'call (1 unchanged account not refreshed); apply will make 12 calls, about 3 s at 4 requests/s.',
     );
   });
 

@@ -112,8 +112,10 @@ const tally = { scenarios: 0, applyRuns: 0, stops: 0, handResolved: 0, duplicate
 afterAll(async () => {
   await cleanupAll();
   console.log(
-    `[reliability] readings-matrix: ${tally.scenarios} scenarios, ${tally.applyRuns} apply runs, ${tally.stops} accounts stopped as unprovable, ` +
-      `${tally.handResolved} resolved by hand as told, ${tally.duplicates} duplicates, ${tally.lost} changes lost, ${tally.idProblems} id write-back problems, ${leaks.length} leaks`,
+    `[reliability] readings-matrix: ${tally.scenarios} scenarios, ${tally.applyRuns} ` +
+      `apply runs, ${tally.stops} accounts stopped as unprovable, ` +
+      `${tally.handResolved} resolved by hand as told, ${tally.duplicates} duplicates, ${tally.lost} ` +
+      `changes lost, ${tally.idProblems} id write-back problems, ${leaks.length} leaks`,
   );
 });
 
@@ -172,7 +174,9 @@ async function runFault(repo: Repo, fault: Fault): Promise<void> {
   repo.sim.faults.clear();
 }
 
-/** What an operator does on "set encoded_account_id by hand": look the login up in CTCT and write its id into the file. */
+/**
+ * What an operator does on "set encoded_account_id by hand": look the login up in CTCT and write its id into the file.
+ */
 async function resolveByHand(repo: Repo, specs: AccountSpec[]): Promise<number> {
   let resolved = 0;
   for (const spec of specs) {
@@ -187,153 +191,166 @@ async function resolveByHand(repo: Repo, specs: AccountSpec[]): Promise<number> 
 }
 
 // Each scenario has its own simulator and repository, and spends most of its time waiting: they run side by side.
-describe.concurrent('every reading of CTCT × the fault suite: no duplicate, nothing lost, every id written once', () => {
-  let n = 0;
-  for (const reading of READINGS) {
-    for (const fault of FAULTS.filter((f) => reading.faults === undefined || reading.faults.includes(f.name))) {
-      const prefix = `rd${++n}`;
-      it(`${reading.name} × ${fault.name}`, async () => {
-        const sim = await startCanarySim({ behaviour: reading.behaviour, provisionDelayMs: 600 });
-        const repo = await makeRepo(sim, matrixSpecs(prefix), { create_wait_seconds: 1 });
-        await runFault(repo, fault);
-        // Where no listing can prove a create, two runs show the stop holds; elsewhere the re-runs must converge.
-        const runs = await applyUntilDone(repo, reading.listProvesIdentity ? 4 : 2, 'faulted');
-        tally.scenarios++;
-        tally.applyRuns += runs.length;
-        const output = runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n');
-        if (process.env['RELY_VERBOSE']) console.log(`--- ${reading.name} × ${fault.name}\n${output}`);
+describe.concurrent(
+  'every reading of CTCT × the fault suite: no ' + 'duplicate, nothing lost, every id written once',
+  () => {
+    let n = 0;
+    for (const reading of READINGS) {
+      for (const fault of FAULTS.filter((f) => reading.faults === undefined || reading.faults.includes(f.name))) {
+        const prefix = `rd${++n}`;
+        it(`${reading.name} × ${fault.name}`, async () => {
+          const sim = await startCanarySim({ behaviour: reading.behaviour, provisionDelayMs: 600 });
+          const repo = await makeRepo(sim, matrixSpecs(prefix), { create_wait_seconds: 1 });
+          await runFault(repo, fault);
+          // Where no listing can prove a create, two runs show the stop holds; elsewhere the re-runs must converge.
+          const runs = await applyUntilDone(repo, reading.listProvesIdentity ? 4 : 2, 'faulted');
+          tally.scenarios++;
+          tally.applyRuns += runs.length;
+          const output = runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n');
+          if (process.env['RELY_VERBOSE']) console.log(`--- ${reading.name} × ${fault.name}\n${output}`);
 
-        if (!reading.listProvesIdentity) {
-          // No listing can tie an account to its login: apply stops the unproven creates and says how to resolve them.
-          const stuck = await unwrittenCreates(repo);
-          expect(runs.at(-1)?.code, `apply must stop an account whose create it cannot prove:\n${output}`).toBe(1);
-          expect(stuck.length, output).toBeGreaterThan(0);
-          for (const spec of stuck) {
-            expect(output, `the stop names ${spec.login} and how to resolve it`).toMatch(
-              new RegExp(`${spec.login}[^\\n]*encoded_account_id|encoded_account_id[^\\n]*${spec.login}`),
-            );
+          if (!reading.listProvesIdentity) {
+            // No listing can tie an account to its login: apply stops the unproven creates and says how to resolve
+            // them.
+            const stuck = await unwrittenCreates(repo);
+            expect(runs.at(-1)?.code, `apply must stop an account whose create it cannot prove:\n${output}`).toBe(1);
+            expect(stuck.length, output).toBeGreaterThan(0);
+            for (const spec of stuck) {
+              expect(output, `the stop names ${spec.login} and how to resolve it`).toMatch(
+                new RegExp(`${spec.login}[^\\n]*encoded_account_id|encoded_account_id[^\\n]*${spec.login}`),
+              );
+            }
+            tally.stops += stuck.length;
+            tally.handResolved += await resolveByHand(repo, stuck);
+            const after = await applyUntilDone(repo, 2, 'resolved');
+            tally.applyRuns += after.length;
+            runs.push(...after);
           }
-          tally.stops += stuck.length;
-          tally.handResolved += await resolveByHand(repo, stuck);
-          const after = await applyUntilDone(repo, 2, 'resolved');
-          tally.applyRuns += after.length;
-          runs.push(...after);
-        }
-        expect(runs.at(-1)?.code, runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')).toBe(0);
-        const findings = await expectConverged(repo);
-        tally.duplicates += findings.duplicates.length;
-        tally.lost += findings.lost.length;
-        tally.idProblems += findings.idProblems.length;
-      }, 120_000);
+          expect(runs.at(-1)?.code, runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')).toBe(0);
+          const findings = await expectConverged(repo);
+          tally.duplicates += findings.duplicates.length;
+          tally.lost += findings.lost.length;
+          tally.idProblems += findings.idProblems.length;
+        }, 120_000);
+      }
     }
-  }
 
-  it('create 503 stores nothing × 503 creates: pending until released, then created once', async () => {
-    const sim = await startCanarySim({ create503: 'nothing', provisionDelayMs: 600 });
-    const repo = await makeRepo(sim, matrixSpecs('rdnone'), { create_wait_seconds: 1 });
-    sim.faults.add({ ...CREATE, kind: 'status', status: 503, times: 2 });
-    const runs = await applyUntilDone(repo, 2, 'nothing');
-    tally.scenarios++;
-    tally.applyRuns += runs.length;
-    const output = runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n');
-    // CTCT dropped both creates: every run waits for them and stops them as pending, never posting again.
-    expect(runs.at(-1)?.code, output).toBe(1);
-    const stuck = await unwrittenCreates(repo);
-    expect(stuck.length, output).toBe(2);
-    for (const spec of stuck) expect(output).toMatch(new RegExp(`create of ${spec.login} is pending`));
-    const posted = sim.stats.byOperation['createAccount'];
+    it('create 503 stores nothing × 503 creates: pending until released, then created once', async () => {
+      const sim = await startCanarySim({ create503: 'nothing', provisionDelayMs: 600 });
+      const repo = await makeRepo(sim, matrixSpecs('rdnone'), { create_wait_seconds: 1 });
+      sim.faults.add({ ...CREATE, kind: 'status', status: 503, times: 2 });
+      const runs = await applyUntilDone(repo, 2, 'nothing');
+      tally.scenarios++;
+      tally.applyRuns += runs.length;
+      const output = runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n');
+      // CTCT dropped both creates: every run waits for them and stops them as pending, never posting again.
+      expect(runs.at(-1)?.code, output).toBe(1);
+      const stuck = await unwrittenCreates(repo);
+      expect(stuck.length, output).toBe(2);
+      for (const spec of stuck) expect(output).toMatch(new RegExp(`create of ${spec.login} is pending`));
+      const posted = sim.stats.byOperation['createAccount'];
 
-    const wrong = await cli(repo, ['apply', '--yes', '--release-pending', 'rdnone_no_such_login']);
-    expect(wrong.code, wrong.stderr).toBe(3);
-    expect(wrong.stderr).toContain('holds no pending create of rdnone_no_such_login');
-    expect(sim.stats.byOperation['createAccount']).toBe(posted);
+      const wrong = await cli(repo, ['apply', '--yes', '--release-pending', 'rdnone_no_such_login']);
+      expect(wrong.code, wrong.stderr).toBe(3);
+      expect(wrong.stderr).toContain('holds no pending create of rdnone_no_such_login');
+      expect(sim.stats.byOperation['createAccount']).toBe(posted);
 
-    const released = await cli(repo, [
-      'apply',
-      '--yes',
-      ...stuck.flatMap((spec) => ['--release-pending', spec.login]),
-      '--report',
-      'report-released.json',
-    ]);
-    tally.applyRuns++;
-    expect(released.code, released.stdout + released.stderr).toBe(0);
-    for (const spec of stuck) expect(released.stderr).toContain(`released the pending create of ${spec.login}`);
-    // Each released create posted once more, and nothing else.
-    expect(sim.stats.byOperation['createAccount']).toBe((posted ?? 0) + stuck.length);
-    const findings = await expectConverged(repo);
-    tally.duplicates += findings.duplicates.length;
-    tally.lost += findings.lost.length;
-    tally.idProblems += findings.idProblems.length;
-  }, 120_000);
+      const released = await cli(repo, [
+        'apply',
+        '--yes',
+        ...stuck.flatMap((spec) => ['--release-pending', spec.login]),
+        '--report',
+        'report-released.json',
+      ]);
+      tally.applyRuns++;
+      expect(released.code, released.stdout + released.stderr).toBe(0);
+      for (const spec of stuck) expect(released.stderr).toContain(`released the pending create of ${spec.login}`);
+      // Each released create posted once more, and nothing else.
+      expect(sim.stats.byOperation['createAccount']).toBe((posted ?? 0) + stuck.length);
+      const findings = await expectConverged(repo);
+      tally.duplicates += findings.duplicates.length;
+      tally.lost += findings.lost.length;
+      tally.idProblems += findings.idProblems.length;
+    }, 120_000);
 
-  // A 503 CTCT stored and provisioned after apply gave up waiting: the release must see it, by login or as a new account.
-  for (const siteOwnerName of ['login', 'display-name'] as const) {
-    it(`create 503 stored, site_owner_name = ${siteOwnerName}: a release after the account appeared is refused`, async () => {
-      const sim = await startCanarySim({ behaviour: { siteOwnerName }, provisionDelayMs: 600_000 });
-      const spec = matrixSpecs(`rdrel${siteOwnerName === 'login' ? 'l' : 'd'}`)[1]!;
+    // A 503 CTCT stored and provisioned after apply gave up waiting: the release must see it, by login or as a new
+    // account.
+    for (const siteOwnerName of ['login', 'display-name'] as const) {
+      it(`create 503 stored, site_owner_name = ${siteOwnerName}: ` +
+        'a release after the account appeared is refused', async () => {
+        const sim = await startCanarySim({ behaviour: { siteOwnerName }, provisionDelayMs: 600_000 });
+        const spec = matrixSpecs(`rdrel${siteOwnerName === 'login' ? 'l' : 'd'}`)[1]!;
+        const repo = await makeRepo(sim, [spec], { create_wait_seconds: 0 });
+        sim.faults.add({ ...CREATE, kind: 'status', status: 503, times: 1 });
+        const first = await cli(repo, ['apply', '--yes']);
+        expect(first.code, first.stdout + first.stderr).toBe(1);
+        expect(sim.provisionStored()).toBe(1);
+
+        const refused = await cli(repo, ['apply', '--yes', '--release-pending', spec.login]);
+        expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+        expect(refused.stderr).toMatch(siteOwnerName === 'login' ? /CTCT lists \S+ as/ : /appeared since the create/);
+        expect(refused.stderr).toMatch(/nothing was released/i);
+        expect(duplicateLogins(repo)).toEqual([]);
+        tally.scenarios++;
+        tally.applyRuns += 2;
+        if (siteOwnerName === 'display-name') tally.handResolved += await resolveByHand(repo, [spec]);
+        const after = await applyUntilDone(repo, 2, 'after-refusal');
+        tally.applyRuns += after.length;
+        expect(after.at(-1)?.code, after.map((r) => r.stdout + r.stderr).join('\n')).toBe(0);
+        expect(sim.accounts().filter((a) => a.login_name === spec.login)).toHaveLength(1);
+      }, 60_000);
+    }
+
+    it('create 503 stored, released before CTCT provisioned ' +
+      'it: the listing right before the re-POST stops it', async () => {
+      const sim = await startCanarySim({ provisionDelayMs: 600_000 });
+      const spec = matrixSpecs('rdrecheck')[1]!;
       const repo = await makeRepo(sim, [spec], { create_wait_seconds: 0 });
       sim.faults.add({ ...CREATE, kind: 'status', status: 503, times: 1 });
-      const first = await cli(repo, ['apply', '--yes']);
-      expect(first.code, first.stdout + first.stderr).toBe(1);
+      expect((await cli(repo, ['apply', '--yes'])).code).toBe(1);
+      // Released while CTCT still holds the request (no API shows it), then not confirmed: nothing posted yet.
+      const declined = await cli(repo, ['apply', '--release-pending', spec.login]);
+      expect(declined.code, declined.stdout + declined.stderr).toBe(4);
+      expect(declined.stderr).toContain(`released the pending create of ${spec.login}`);
       expect(sim.provisionStored()).toBe(1);
-
-      const refused = await cli(repo, ['apply', '--yes', '--release-pending', spec.login]);
-      expect(refused.code, refused.stdout + refused.stderr).toBe(1);
-      expect(refused.stderr).toMatch(siteOwnerName === 'login' ? /CTCT lists \S+ as/ : /appeared since the create/);
-      expect(refused.stderr).toMatch(/nothing was released/i);
+      const stopped = await cli(repo, ['apply', '--yes']);
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
+      expect(stopped.stdout + stopped.stderr).toContain(`the released create of ${spec.login} is not posted`);
+      expect(sim.stats.byOperation['createAccount']).toBe(1);
       expect(duplicateLogins(repo)).toEqual([]);
       tally.scenarios++;
-      tally.applyRuns += 2;
-      if (siteOwnerName === 'display-name') tally.handResolved += await resolveByHand(repo, [spec]);
-      const after = await applyUntilDone(repo, 2, 'after-refusal');
+      tally.applyRuns += 3;
+      tally.handResolved += await resolveByHand(repo, [spec]);
+      const after = await applyUntilDone(repo, 2, 'recheck');
       tally.applyRuns += after.length;
-      expect(after.at(-1)?.code, after.map((r) => r.stdout + r.stderr).join('\n')).toBe(0);
-      expect(sim.accounts().filter((a) => a.login_name === spec.login)).toHaveLength(1);
+      expect(after.at(-1)?.code).toBe(0);
+      const findings = await expectConverged(repo);
+      tally.duplicates += findings.duplicates.length;
+      tally.lost += findings.lost.length;
     }, 60_000);
-  }
 
-  it('create 503 stored, released before CTCT provisioned it: the listing right before the re-POST stops it', async () => {
-    const sim = await startCanarySim({ provisionDelayMs: 600_000 });
-    const spec = matrixSpecs('rdrecheck')[1]!;
-    const repo = await makeRepo(sim, [spec], { create_wait_seconds: 0 });
-    sim.faults.add({ ...CREATE, kind: 'status', status: 503, times: 1 });
-    expect((await cli(repo, ['apply', '--yes'])).code).toBe(1);
-    // Released while CTCT still holds the request (no API shows it), then not confirmed: nothing posted yet.
-    const declined = await cli(repo, ['apply', '--release-pending', spec.login]);
-    expect(declined.code, declined.stdout + declined.stderr).toBe(4);
-    expect(declined.stderr).toContain(`released the pending create of ${spec.login}`);
-    expect(sim.provisionStored()).toBe(1);
-    const stopped = await cli(repo, ['apply', '--yes']);
-    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
-    expect(stopped.stdout + stopped.stderr).toContain(`the released create of ${spec.login} is not posted`);
-    expect(sim.stats.byOperation['createAccount']).toBe(1);
-    expect(duplicateLogins(repo)).toEqual([]);
-    tally.scenarios++;
-    tally.applyRuns += 3;
-    tally.handResolved += await resolveByHand(repo, [spec]);
-    const after = await applyUntilDone(repo, 2, 'recheck');
-    tally.applyRuns += after.length;
-    expect(after.at(-1)?.code).toBe(0);
-    const findings = await expectConverged(repo);
-    tally.duplicates += findings.duplicates.length;
-    tally.lost += findings.lost.length;
-  }, 60_000);
-
-  it('authorization and managed readings: Cognito token path from token_url, raw scheme only, scope required, managed decided by the partner', async () => {
-    const sim = await startCanarySim({
-      behaviour: { tokenPaths: 'cognito', authorizationScheme: 'raw', requireScope: true, managedSiteOwner: 'always' },
-    });
-    const specs = matrixSpecs('rdauth').filter((spec) => spec.id === undefined);
-    const repo = await makeRepo(sim, specs, { token_url: sim.tokenUrl, authorization_scheme: 'raw' });
-    delete repo.env['CTCT_TOKEN_URL'];
-    sim.faults.add({ ...CREATE, kind: 'drop-after-store', times: 1 });
-    const runs = await applyUntilDone(repo, 4, 'auth');
-    tally.scenarios++;
-    tally.applyRuns += runs.length;
-    expect(runs.at(-1)?.code, runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')).toBe(0);
-    await expectConverged(repo);
-    // Every account is managed whatever the files said (they say nothing): the partner's set-up decides.
-    expect(sim.accounts().every((account) => account.managed_site_owner)).toBe(true);
-    expect(sim.stats.byOperation['token']).toBeGreaterThan(0);
-  }, 120_000);
-});
+    it('authorization and managed readings: Cognito token path from token_url, ' +
+      'raw scheme only, scope required, managed decided by the partner', async () => {
+      const sim = await startCanarySim({
+        behaviour: {
+          tokenPaths: 'cognito',
+          authorizationScheme: 'raw',
+          requireScope: true,
+          managedSiteOwner: 'always',
+        },
+      });
+      const specs = matrixSpecs('rdauth').filter((spec) => spec.id === undefined);
+      const repo = await makeRepo(sim, specs, { token_url: sim.tokenUrl, authorization_scheme: 'raw' });
+      delete repo.env['CTCT_TOKEN_URL'];
+      sim.faults.add({ ...CREATE, kind: 'drop-after-store', times: 1 });
+      const runs = await applyUntilDone(repo, 4, 'auth');
+      tally.scenarios++;
+      tally.applyRuns += runs.length;
+      expect(runs.at(-1)?.code, runs.map((r) => `exit ${r.code}\n${r.stdout}${r.stderr}`).join('\n---\n')).toBe(0);
+      await expectConverged(repo);
+      // Every account is managed whatever the files said (they say nothing): the partner's set-up decides.
+      expect(sim.accounts().every((account) => account.managed_site_owner)).toBe(true);
+      expect(sim.stats.byOperation['token']).toBeGreaterThan(0);
+    }, 120_000);
+  },
+);
