@@ -6,7 +6,10 @@ import { fetchLiveState, type ReadProgress } from '../../src/plan/fetch-live-sta
 import { createSimClient, provisionRequest, startTestSimulator } from '../ctct/sim-client.js';
 import { desiredAccount } from './plan-fixtures.js';
 
-/** 60 seeded accounts (about 60 % managed) and five files: a managed one renamed, one flagged managed with details, one unmanaged renamed, two managed with the listed name and no flag. */
+/**
+ * 60 seeded accounts (about 60 % managed) and five files: a managed one renamed, one flagged managed with details,
+ * one unmanaged renamed, two managed with the listed name and no flag.
+ */
 async function world() {
   const sim = await startTestSimulator({ seed: 60 });
   const client = createSimClient(sim);
@@ -79,7 +82,7 @@ async function world() {
 }
 
 describe('fetchLiveProfiles against the simulator', () => {
-  it('lists the managed accounts once and reads the summary through sync only for managed files that declare details', async () => {
+  it('lists managed accounts once and reads summaries through sync only for managed files with details', async () => {
     const { sim, client, desired, managedCount, ids } = await world();
     const events: ReadProgress[] = [];
     const onProgress = (progress: ReadProgress) => events.push(progress);
@@ -107,7 +110,7 @@ describe('fetchLiveProfiles against the simulator', () => {
     expect(byId.get(ids.plainTwo)).not.toHaveProperty('managed');
   });
 
-  it('reads nothing more when no file declares details, and no managed list when the list already was managed-only', async () => {
+  it('reads nothing more without declared details, nor a managed list when the list was managed-only', async () => {
     const { client, desired } = await world();
     const plainOnly = desired.filter((a) => a.file === 'accounts/plain.yaml');
     const listed = await fetchLiveState(client, plainOnly, { accountType: 'all' });
