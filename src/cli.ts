@@ -57,12 +57,14 @@ const simulatorOption = () =>
 const targetOption = () =>
   new Option(
     '--target <X>',
-    'only this account: a login_name, an encoded_account_id or a file path (repeatable); reads only what it needs, reports no orphans',
+    'only this account: a login_name, an encoded_account_id or a file ' +
+      'path (repeatable); reads only what it needs, reports no orphans',
   ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 const maxApiCallsOption = () =>
   new Option(
     '--max-api-calls <N>',
-    'read live state with at most N partner API calls; accounts left unread are named in the plan (setting max_api_calls)',
+    'read live state with at most N partner API calls; accounts ' +
+      'left unread are named in the plan (setting max_api_calls)',
   ).argParser(parsePositiveInteger);
 const rpsOption = () =>
   new Option('--rps <N>', 'requests per second to CTCT, 0.5 to 100 (default 4)').argParser(parseRequestsPerSecond);
@@ -161,13 +163,15 @@ program
   )
   .option(
     '--applied-ref <REF>',
-    `plan the files changed since the commit in this git ref (every account when it is absent), and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`,
+    `plan the files changed since the commit in this git ref (every account when it is absent), ` +
+      `and record HEAD in it when the apply fully succeeds (the action uses ${DEFAULT_APPLIED_REF})`,
   )
   .option('--force', 'pass the safety limits (never protect: true)')
   .addOption(
     new Option(
       '--release-pending <LOGIN>',
-      'post again a create CTCT answered 503 and never provisioned, once the unfiltered listing shows no account for it (repeatable)',
+      'post again a create CTCT answered 503 and never provisioned, ' +
+        'once the unfiltered listing shows no account for it (repeatable)',
     ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
   )
   .addOption(targetOption())
@@ -220,7 +224,8 @@ program
           for (const item of result.resolved)
             process.stdout.write(
               `${escapeControl(
-                `recovered: finished the create of ${item.login_name} (${item.encoded_account_id}, ${item.file}) that an earlier run left open`,
+                `recovered: finished the create of ${item.login_name} ` +
+                  `(${item.encoded_account_id}, ${item.file}) that an earlier run left open`,
               )}\n`,
             );
           for (const item of result.unresolved)
@@ -228,7 +233,8 @@ program
           for (const item of result.sso.resolved)
             process.stdout.write(
               `${escapeControl(
-                `recovered: finished the create of SSO user ${item.sso_user} in ${item.encoded_account_id} (${item.file}) that an earlier run left open`,
+                `recovered: finished the create of SSO user ${item.sso_user} in ` +
+                  `${item.encoded_account_id} (${item.file}) that an earlier run left open`,
               )}\n`,
             );
           for (const item of result.sso.unresolved)
@@ -302,7 +308,14 @@ program
         process.stdout.write(`${escapeControl(`not imported: ${item.encoded_account_id}: ${item.reason}`)}\n`);
       const verb = options.dryRun ? 'would write' : 'wrote';
       process.stdout.write(
-        `Import: ${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} list call${result.calls.list === 1 ? '' : 's'}${result.calls.summary > 0 ? ',' : ' and'} ${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}${result.calls.summary > 0 ? ` and ${result.calls.summary} account-summary call${result.calls.summary === 1 ? '' : 's'}` : ''}.\n`,
+        `Import: ${verb} ${result.files.length} ` +
+          `file${result.files.length === 1 ? '' : 's'} using ${result.calls.list} ` +
+          `list call${result.calls.list === 1 ? '' : 's'}${result.calls.summary > 0 ? ',' : ' and'} ` +
+          `${result.calls.plan} plan call${result.calls.plan === 1 ? '' : 's'}` +
+          (result.calls.summary > 0
+            ? ` and ${result.calls.summary} account-summary call${result.calls.summary === 1 ? '' : 's'}`
+            : '') +
+          '.\n',
       );
       process.exitCode = result.notImported.length > 0 ? ExitCode.failure : ExitCode.ok;
     },
@@ -311,7 +324,8 @@ program
 program
   .command('init')
   .description(
-    'set up the current git repository for ctct-gitops: accounts folder, ctct-gitops.yaml, schemas, .gitignore line, workflows; never overwrites a file',
+    'set up the current git repository for ctct-gitops: accounts folder, ' +
+      'ctct-gitops.yaml, schemas, .gitignore line, workflows; never overwrites a file',
   )
   .option(
     '--action <OWNER/REPO@REF>',
@@ -429,7 +443,9 @@ function parsePositiveInteger(value: string): number {
   return number;
 }
 
-/** The bounds of requests_per_second in schema/settings.schema.json: slower than one call in 2 s only looks like a hang. */
+/**
+ * The bounds of requests_per_second in schema/settings.schema.json: slower than one call in 2 s only looks like a hang.
+ */
 function parseRequestsPerSecond(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0.5 || number > 100)
@@ -448,7 +464,8 @@ try {
     process.exitCode = error.exitCode;
   } else {
     process.stderr.write(
-      `ctct-gitops: unexpected error (this is a bug; please report it):\n${error instanceof Error ? error.stack : String(error)}\n`,
+      `ctct-gitops: unexpected error (this is a bug; please report ` +
+        `it):\n${error instanceof Error ? error.stack : String(error)}\n`,
     );
     process.exitCode = ExitCode.failure;
   }

@@ -53,7 +53,8 @@ export function writeFileAtomicSync(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-// A dot-name, so the accounts reader skips it if a crash leaves it behind; random, so concurrent writers never share one.
+// A dot-name, so the accounts reader skips it if a crash leaves it behind; random, so concurrent writers never share
+// one.
 function temporaryNameFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
 }

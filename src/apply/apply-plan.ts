@@ -224,7 +224,8 @@ export async function applyPlan(plan: Plan, context: ApplyContext): Promise<Appl
           throw new SkippedChange(`not attempted: the account of ${change.file} was not created`);
         if (context.unresolvedSsoUsers?.has(ssoUserKey(id, change.sso_user))) {
           throw new OperationalError(
-            `an earlier create of SSO user ${change.sso_user} in ${id} has an unknown outcome and is still unresolved (see .ctct-gitops/journal.jsonl); not posted again`,
+            `an earlier create of SSO user ${change.sso_user} in ${id} has an unknown outcome ` +
+              `and is still unresolved (see .ctct-gitops/journal.jsonl); not posted again`,
           );
         }
         await applySsoUserCreate(
@@ -290,7 +291,8 @@ async function applyCreate(
   }
   if (context.unresolvedLogins?.has(login.toLowerCase())) {
     throw new OperationalError(
-      `an earlier create of ${login} is still pending or has an unproven outcome (see .ctct-gitops/journal.jsonl); it is not posted again`,
+      `an earlier create of ${login} is still pending or has an unproven ` +
+        `outcome (see .ctct-gitops/journal.jsonl); it is not posted again`,
     );
   }
   const release = context.released?.get(login.toLowerCase());
@@ -353,7 +355,8 @@ async function finishCreate(
     } catch (error) {
       throw Object.assign(
         new OperationalError(
-          `created ${login} as ${id} (written to ${change.file}) but setting its plan failed: ${messageOf(error)}; the next apply sets it`,
+          `created ${login} as ${id} (written to ${change.file}) but setting ` +
+            `its plan failed: ${messageOf(error)}; the next apply sets it`,
         ),
         { encodedAccountId: id },
       );
@@ -447,7 +450,8 @@ export async function resolveUnknownCreate(
   }
   const totalMs = delaysMs.reduce((sum, ms) => sum + ms, 0);
   log?.(
-    `waiting up to ${Math.ceil(totalMs / 1000)} s for CTCT to list ${wanted.login} (${pending ? 'answered 503: stored, provisioned later' : 'the outcome of its create is unknown'})`,
+    `waiting up to ${Math.ceil(totalMs / 1000)} s for CTCT to list ${wanted.login} ` +
+      `(${pending ? 'answered 503: stored, provisioned later' : 'the outcome of its create is unknown'})`,
   );
   let waitedMs = 0;
   for (let attempt = 0; ; attempt++) {
@@ -477,7 +481,8 @@ export function findCreatedAccount(owners: readonly SiteOwner[], wanted: CreateI
   );
   if (matches.length > 1) {
     throw new OperationalError(
-      `cannot prove which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}: each is new and lists it as site_owner_name; nothing is written; set encoded_account_id in its file by hand`,
+      `cannot prove which of ${matches.map((m) => m.encoded_account_id).join(', ')} is ${wanted.login}: each ` +
+        `is new and lists it as site_owner_name; nothing is written; set encoded_account_id in its file by hand`,
     );
   }
   return matches[0]?.encoded_account_id ?? null;
@@ -488,12 +493,28 @@ export function describeConflict(owners: readonly SiteOwner[], login: string, fi
   const holders = owners.filter((owner) => owner.site_owner_name?.toLowerCase() === login.toLowerCase());
   const head = `CTCT answered 409 to the create of ${login} (${file}): the login name is in use`;
   if (holders.length !== 1) {
-    return `${head} by ${holders.length === 0 ? "no account this partner lists (another partner's, or one CTCT has stored and not provisioned yet)" : `several listed accounts (${holders.map((h) => h.encoded_account_id).join(', ')})`}; nothing was changed. Choose another login_name, or, if the account is yours, set encoded_account_id in ${file} to its id once it is listed`;
+    const by =
+      holders.length === 0
+        ? "no account this partner lists (another partner's, or one CTCT has stored and not provisioned yet)"
+        : `several listed accounts (${holders.map((h) => h.encoded_account_id).join(', ')})`;
+    return (
+      `${head} by ${by}; ` +
+      (`nothing was changed. Choose another login_name, or, if the account is ` +
+        `yours, set encoded_account_id in ${file} to its id once it is listed`)
+    );
   }
   const holder = holders[0]!;
   const cancelled =
     holder.billing_status === 'Canceled' ? '; it is cancelled, so a paid plan in the file shows as a reactivate' : '';
-  return `${head} by live account ${holder.encoded_account_id} (${holder.organization_name ?? 'no organization name'}, ${holder.billing_status}); nothing was changed. To manage that account with this file, adopt it deliberately: set encoded_account_id: ${holder.encoded_account_id} in ${file} (or delete the file and run ctct-gitops import --account ${holder.encoded_account_id}); the next plan then shows what the file would change, under the usual gates${cancelled}. Otherwise choose another login_name`;
+  return (
+    `${head} by live account ${holder.encoded_account_id} (${holder.organization_name ?? 'no organization name'}, ` +
+    (`${holder.billing_status}); nothing was changed. To manage that ` +
+      `account with this file, adopt it deliberately: set encoded_account_id: `) +
+    (`${holder.encoded_account_id} in ${file} (or delete the file and ` +
+      `run ctct-gitops import --account ${holder.encoded_account_id}); ` +
+      (`the next plan then shows what the file would change, under the ` +
+        `usual gates${cancelled}. Otherwise choose another login_name`))
+  );
 }
 
 /** The message of a create that could not be proven: what is known, and how to resolve it. */
@@ -506,16 +527,25 @@ export function describeUnresolved(
   const waited = `${Math.round(resolution.waitedMs / 1000)} s`;
   const setId = `set encoded_account_id in ${file} to the id CTCT shows for ${login}`;
   if (resolution.kind !== 'unproven') {
-    return `the create of ${login} is pending: CTCT answered 503, and the spec says such a request is stored and provisioned later, so it is never posted again. It was not listed after ${waited}; the journal (.ctct-gitops/journal.jsonl) keeps it pending and the next apply goes on waiting and writes its id once it is listed; or ${setId}`;
+    return (
+      `the create of ${login} is pending: CTCT answered 503, and the spec says such a ` +
+      `request is stored and provisioned later, so it is never posted again. It was not ` +
+      (`listed after ${waited}; the journal (.ctct-gitops/journal.jsonl) keeps it pending ` +
+        `and the next apply goes on waiting and writes its id once it is listed; or ${setId}`)
+    );
   }
   const conflict = resolution.conflict;
   const answer =
     conflict?.status === 409
       ? 'answered 409 (the login is in use)'
-      : `refused with 400 (${conflict?.errors.map((e) => e.error_message ?? e.error_key).join('; ')}), which may mean the login is in use`;
+      : `refused with 400 (${conflict?.errors.map((e) => e.error_message ?? e.error_key).join('; ')}), ` +
+        `which may mean the login is in use`;
   const why =
     conflict === null ? 'no new account lists it' : `one more POST was ${answer}, yet no new account lists it`;
-  return `the outcome of creating ${login} is unproven (${cause}): ${why} after ${waited}; nothing was written on a guess. Run apply again later (the journal keeps it open), or ${setId}`;
+  return (
+    `the outcome of creating ${login} is unproven (${cause}): ${why} after ${waited}; nothing ` +
+    `was written on a guess. Run apply again later (the journal keeps it open), or ${setId}`
+  );
 }
 
 function outcomeOf(change: Change, status: OutcomeStatus, id: string | null, error?: string): Outcome {

@@ -91,7 +91,10 @@ export interface SsoIntentRecord {
   file: string;
   at: string;
 }
-/** CTCT has the user: it answered 201 (`response`, `re-post`), or 409 to the re-post after an unknown outcome (`exists`). */
+/**
+ * CTCT has the user: it answered 201 (`response`, `re-post`), or 409 to the re-post after an unknown outcome
+ * (`exists`).
+ */
 export interface SsoCreatedRecord {
   type: 'sso_created';
   intent_id: string;
@@ -199,7 +202,8 @@ export class Journal {
             shown,
             index + 1,
             line,
-            `a record is a JSON object, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
+            `a record is a JSON object, not ` +
+              `${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
           ),
         );
         return;
@@ -411,7 +415,8 @@ function journalProblem(file: string, line: number, text: string, what: string, 
     login !== undefined ? ` It names ${login}, whose create is not posted again until the line is dealt with.` : '';
   const message =
     `${file}:${line}: ignored, not a journal record: ${what}.${about}` +
-    ' If it recorded a create, check in CTCT whether that account exists (import adopts it), then fix or delete the line by hand; the rest of the journal is used as usual';
+    (' If it recorded a create, check in CTCT whether that account exists (import adopts ' +
+      'it), then fix or delete the line by hand; the rest of the journal is used as usual');
   return { line, message, text, ...(login !== undefined && { login_name: login }) };
 }
 

@@ -14,7 +14,9 @@ export const STATE_DIR = '.ctct-gitops';
 
 export interface CtctConnection {
   client: CtctClient;
-  /** Partner API calls this tool made today (UTC) with this API key before this run, as `.ctct-gitops/` records them. */
+  /**
+   * Partner API calls this tool made today (UTC) with this API key before this run, as `.ctct-gitops/` records them.
+   */
   callsToday: number;
   /** Set when running against the in-process simulator. */
   simulatorStateFile: string | null;
@@ -56,8 +58,10 @@ export async function openCtct(options: OpenCtctOptions): Promise<CtctConnection
     const relative = path.relative(options.cwd, stateFile).split(path.sep).join('/');
     options.notice?.(
       options.accounts.length === 0
-        ? `new simulator state ${relative}: ${accounts.length} example accounts, as there are no account files yet (import --simulator adopts them)`
-        : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} as the account files describe them; delete it to start again from the files`,
+        ? `new simulator state ${relative}: ${accounts.length} example accounts, ` +
+            `as there are no account files yet (import --simulator adopts them)`
+        : `new simulator state ${relative}: ${accounts.length} live account${accounts.length === 1 ? '' : 's'} ` +
+            `as the account files describe them; delete it to start again from the files`,
     );
   }
   // A rehearsal assumes the partner's SSO arrangement covers the accounts it creates.

@@ -30,7 +30,8 @@ export function readPasswordEnv(options: {
   ].sort();
   if (missing.length === 0) return env;
   options.notice?.(
-    `--simulator: a throwaway initial password stands in for ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not set or unfit`,
+    `--simulator: a throwaway initial password stands in for ${missing.join(', ')}, ` +
+      `which ${missing.length === 1 ? 'is' : 'are'} not set or unfit`,
   );
   const throwaway = { ...env };
   for (const name of missing) {

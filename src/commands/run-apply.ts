@@ -67,7 +67,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
   if (options.planFile !== undefined && options.targets !== undefined) {
     throw new InvalidInputError(
       [],
-      `--target selects the accounts of a fresh plan; the saved plan ${options.planFile} holds only what its own plan run targeted`,
+      `--target selects the accounts of a fresh plan; the saved plan ` +
+        `${options.planFile} holds only what its own plan run targeted`,
     );
   }
   if (
@@ -76,7 +77,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
   ) {
     throw new InvalidInputError(
       [],
-      '--applied-ref plans every file changed since the last fully applied commit; it goes with neither a saved plan, --changed-since nor --target',
+      '--applied-ref plans every file changed since the last fully applied ' +
+        'commit; it goes with neither a saved plan, --changed-since nor --target',
     );
   }
   const stateDir = path.join(options.cwd, STATE_DIR);
@@ -129,7 +131,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         applied = await readAppliedBase(options.cwd, options.appliedRef);
         options.notice?.(
           applied.since !== null
-            ? `planning the files changed since ${applied.since.slice(0, 12)}, the last fully applied commit (${applied.ref})`
+            ? `planning the files changed since ${applied.since.slice(0, 12)}, ` +
+                `the last fully applied commit (${applied.ref})`
             : `planning every account: ${applied.reason}`,
         );
       }
@@ -141,7 +144,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         if (plan.refresh_only)
           throw new InvalidInputError(
             [],
-            `${options.planFile} is a refresh-only plan: it proposes nothing to apply; save a plan with plan --out (without --refresh-only)`,
+            `${options.planFile} is a refresh-only plan: it proposes nothing ` +
+              `to apply; save a plan with plan --out (without --refresh-only)`,
           );
         // The plan of today's files and live state decides; the saved one only proposes.
         const current = (
@@ -156,7 +160,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
         const stale = await explainUnaskedChanges(findUnaskedChanges(plan, current), client, workspace.accounts);
         if (stale.length > 0) {
           throw new RefusedError(
-            `the saved plan ${options.planFile} no longer matches live state or the files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`,
+            `the saved plan ${options.planFile} no longer matches live state or the ` +
+              `files; run plan again.\n${stale.map((line) => `  - ${line}`).join('\n')}`,
           );
         }
         // Gates, protect and the orphan rule of today, whatever the saved plan says.
@@ -171,7 +176,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
           ...(options.onReadProgress && { onReadProgress: options.onReadProgress }),
         });
         plan = computed.plan;
-        // Only the whole, unfiltered listing tells which accounts are new; a scoped or filtered read is listed again below.
+        // Only the whole, unfiltered listing tells which accounts are new; a scoped or filtered read is listed again
+        // below.
         if (computed.live.listed && workspace.settings.account_type === 'all')
           knownIds = new Set(computed.live.accounts.map((account) => account.encoded_account_id));
       }
@@ -179,7 +185,9 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
       if (plan.problems.length > 0) throw new InvalidInputError(plan.problems);
       if (plan.refusals.length > 0) {
         throw new RefusedError(
-          `the plan is refused by safety gates:\n${plan.refusals.map((r) => `  - ${r.gate}: ${r.message}${r.override ? ` (to pass: ${r.override})` : ''}`).join('\n')}`,
+          `the plan is refused by safety gates:\n${plan.refusals
+            .map((r) => `  - ${r.gate}: ${r.message}${r.override ? ` (to pass: ${r.override})` : ''}`)
+            .join('\n')}`,
         );
       }
       if (!hasChanges(plan)) {
@@ -220,7 +228,8 @@ export async function runApply(options: ApplyRunOptions): Promise<ApplyRunResult
             });
       if (quotaRefusals !== undefined && quotaRefusals.size > 0)
         options.notice?.(
-          `daily quota: ${quotaRefusals.size} change${quotaRefusals.size === 1 ? '' : 's'} not started, their calls would pass the ${quotaLimit} calls CTCT allows this API key today (UTC)`,
+          `daily quota: ${quotaRefusals.size} change${quotaRefusals.size === 1 ? '' : 's'} not ` +
+            `started, their calls would pass the ${quotaLimit} calls CTCT allows this API key today (UTC)`,
         );
       const report = await applyPlan(plan, {
         ...(quotaRefusals !== undefined && { quotaRefusals }),

@@ -114,7 +114,9 @@ export async function runImport(options: ImportRunOptions): Promise<ImportResult
   }
 }
 
-/** Which of the accounts to import are managed: the whole list when it was read managed-only, else one more list read. */
+/**
+ * Which of the accounts to import are managed: the whole list when it was read managed-only, else one more list read.
+ */
 async function readManagedIds(
   client: CtctClient,
   chosen: readonly SiteOwner[],

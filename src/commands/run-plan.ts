@@ -171,7 +171,10 @@ async function readDetailBaselines(
   return new Map([...texts].map(([file, text]) => [file, computeFileDetails(text)]));
 }
 
-/** The changed files of existing accounts whose details (PROFILE_FIELDS, physical_address) are the same as at the base of `ref`. */
+/**
+ * The changed files of existing accounts whose details (PROFILE_FIELDS, physical_address) are the same as at the base
+ * of `ref`.
+ */
 async function readSettledDetails(
   cwd: string,
   ref: string,
@@ -213,7 +216,9 @@ function sortedKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-/** The accounts named by removed account files, from their text at the base ref; a file that does not parse names none. */
+/**
+ * The accounts named by removed account files, from their text at the base ref; a file that does not parse names none.
+ */
 function readRemovedAccounts(
   removed: readonly { file: string; text: string }[],
   accountsDir: string,

@@ -57,12 +57,16 @@ export function renderValidateResult(result: ValidateResult, format: ValidateFor
     );
     return `${annotations.join('')}${summaryOf(result)}\n`;
   }
-  return `${result.problems.map((problem) => `${escapeControl(formatProblem(problem))}\n`).join('')}${summaryOf(result)}\n`;
+  const lines = result.problems.map((problem) => `${escapeControl(formatProblem(problem))}\n`);
+  return `${lines.join('')}${summaryOf(result)}\n`;
 }
 
 function summaryOf(result: ValidateResult): string {
   const files = `${result.files} account file${result.files === 1 ? '' : 's'}`;
   if (result.problems.length === 0) return `✓ ${files} valid`;
   const bad = new Set(result.problems.map((problem) => problem.file)).size;
-  return `✗ ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${bad} file${bad === 1 ? '' : 's'} (${files} read)`;
+  return (
+    `✗ ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} ` +
+    `in ${bad} file${bad === 1 ? '' : 's'} (${files} read)`
+  );
 }

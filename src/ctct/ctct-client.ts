@@ -36,7 +36,10 @@ import { SHORT_TOKEN_LIFETIME_MS, TokenProvider } from './token-provider.js';
 export const DEFAULT_BASE_URL = 'https://api.cc.email/v3';
 export { DEFAULT_TOKEN_URL } from '../settings/settings.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** The largest page GET /partner/accounts serves (https://developer.constantcontact.com/api_guide/partners_accts_get.html). */
+/**
+ * The largest page GET /partner/accounts serves
+ * (https://developer.constantcontact.com/api_guide/partners_accts_get.html).
+ */
 export const ACCOUNTS_PAGE_LIMIT = 50;
 
 const ERROR_BODY_KEEP = 4000;
@@ -155,10 +158,12 @@ export class CtctClient {
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw invalid(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
     if (!(rps >= 0)) throw invalid(`requestsPerSecond must be ≥ 0, got ${rps}`);
-    // The key travels as a header value, which undici refuses outside printable ASCII (RFC 9110 §5.5); said once, not retried.
+    // The key travels as a header value, which undici refuses outside printable ASCII (RFC 9110 §5.5); said once, not
+    // retried.
     if (!HEADER_SAFE.test(options.apiKey))
       throw invalid(
-        'the API key (CTCT_API_KEY) holds a character that cannot be sent in an HTTP header: only printable ASCII is allowed',
+        'the API key (CTCT_API_KEY) holds a character that cannot ' +
+          'be sent in an HTTP header: only printable ASCII is allowed',
       );
     this.#apiKey = options.apiKey;
     this.#scheme = options.authorizationScheme ?? 'bearer';
@@ -241,7 +246,8 @@ export class CtctClient {
 
   /**
    * Sends a V3 request on behalf of a managed account through
-   * `POST /partner/accounts/{id}/account_operations/sync` (spec/ctct-v3-partner-subset-3.0.178.yaml lines 324-370) and returns
+   * `POST /partner/accounts/{id}/account_operations/sync` (spec/ctct-v3-partner-subset-3.0.178.yaml lines 324-370) and
+   * returns
    * the inner response body. CTCT answers with the inner call's status and body (its 404 "may
    * indicate … the API request you are sending on behalf of an account returned a 404"), so an inner
    * error is the one {@link CtctApiError}, naming the inner request. A GET is retried like any read;
@@ -258,7 +264,8 @@ export class CtctClient {
       inner: `${request.account_operation_method} ${request.account_operation_url}`,
       // Sync works "on behalf of a managed client account" only (spec/ctct-v3-partner-subset-3.0.178.yaml line 329).
       forbiddenHint:
-        'CTCT acts on behalf of managed accounts only: check that GET /partner/accounts?account_type=managed lists this account',
+        'CTCT acts on behalf of managed accounts only: check that ' +
+        'GET /partner/accounts?account_type=managed lists this account',
     });
   }
 
@@ -271,7 +278,10 @@ export class CtctClient {
     });
   }
 
-  /** PUT /account/summary (spec/ctct-v3-swagger-3.0.178.yaml lines 154-201): a partial update, so send only what changes. */
+  /**
+   * PUT /account/summary (spec/ctct-v3-swagger-3.0.178.yaml lines 154-201): a partial update, so send only what
+   * changes.
+   */
   updateAccountSummary(encodedAccountId: string, body: CustomerPut): Promise<CustomerPut> {
     return this.syncOperation(encodedAccountId, {
       account_operation_url: '/account/summary',
@@ -280,7 +290,10 @@ export class CtctClient {
     });
   }
 
-  /** POST /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 242-295): 409 when the account has one already. */
+  /**
+   * POST /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 242-295): 409 when the account has
+   * one already.
+   */
   addPhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
     return this.syncOperation(encodedAccountId, {
       account_operation_url: '/account/summary/physical_address',
@@ -289,7 +302,10 @@ export class CtctClient {
     });
   }
 
-  /** PUT /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 296-353): replaces the whole address; a field left out is removed. */
+  /**
+   * PUT /account/summary/physical_address (spec/ctct-v3-swagger-3.0.178.yaml lines 296-353): replaces the whole
+   * address; a field left out is removed.
+   */
   updatePhysicalAddress(encodedAccountId: string, address: AccountPhysicalAddress): Promise<AccountPhysicalAddress> {
     return this.syncOperation(encodedAccountId, {
       account_operation_url: '/account/summary/physical_address',
@@ -344,7 +360,9 @@ export class CtctClient {
       body,
       outcomeUnknown: (details) => new SsoUserOutcomeUnknownError(details, encodedAccountId, body.login_name),
       // The spec's 403 covers missing privileges; for this call it means the account lacks the feature.
-      forbiddenHint: `SSO for all users is not enabled on account ${encodedAccountId}: the Constant Contact Partner team sets it up per client account`,
+      forbiddenHint:
+        `SSO for all users is not enabled on account ${encodedAccountId}: ` +
+        `the Constant Contact Partner team sets it up per client account`,
     });
   }
 
@@ -477,9 +495,13 @@ export class CtctClient {
 
   /** What a person can check when CTCT refuses every request of a misconfigured run. */
   #hintFor(status: number): string | undefined {
-    // 403: "… you lack the necessary user privileges, or the application is deactivated" (spec/ctct-v3-partner-subset-3.0.178.yaml:83).
+    // 403: "… you lack the necessary user privileges, or the application is deactivated"
+    // (spec/ctct-v3-partner-subset-3.0.178.yaml:83).
     if (status === 403)
-      return 'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner V3 application (the one the partner credentials belong to) and that the application is active';
+      return (
+        'CTCT refused the API key: check that CTCT_API_KEY is the API key of your technology-partner ' +
+        'V3 application (the one the partner credentials belong to) and that the application is active'
+      );
     // basePath: /v3 (spec/ctct-v3-partner-subset-3.0.178.yaml:16).
     if (status === 404 && !/\/v3\/?$/.test(this.#baseUrl.pathname))
       return `CTCT_BASE_URL does not end with /v3; the V3 API root is ${DEFAULT_BASE_URL}`;
@@ -495,7 +517,8 @@ export class CtctClient {
     return this.#url(`/partner/accounts/${encodeURIComponent(encodedAccountId)}/${rest}`);
   }
 
-  // CTCT's next links are origin-relative and already hold /v3 (partners_accts_get.html), so they resolve against the origin.
+  // CTCT's next links are origin-relative and already hold /v3 (partners_accts_get.html), so they resolve against the
+  // origin.
   #resolveNext(call: Call, href: string): URL {
     const next = new URL(href, this.#baseUrl.origin);
     if (next.origin !== this.#baseUrl.origin) throw this.#unexpected(call, 200, '_links.next leaves the API origin');
@@ -553,7 +576,10 @@ export class CtctClient {
   #explainRefusedToken(token: string): string {
     const lifetime = this.#tokens.lifetimeMs(token);
     if (lifetime !== undefined && lifetime < SHORT_TOKEN_LIFETIME_MS) {
-      return `CTCT refused a freshly minted token that the token endpoint said lasts only ${Math.round(lifetime / 1000)} s, too short to be used before it expires: check CTCT_TOKEN_URL (or the simulator's --token-ttl)`;
+      return (
+        `CTCT refused a freshly minted token that the token endpoint said lasts only ${Math.round(lifetime / 1000)} ` +
+        `s, too short to be used before it expires: check CTCT_TOKEN_URL (or the simulator's --token-ttl)`
+      );
     }
     return 'CTCT refused a freshly minted token: check CTCT_API_KEY and the authorization_scheme setting';
   }
@@ -588,7 +614,8 @@ export function readCtctClientOptions(
   const missing = REQUIRED_ENV.filter((name) => value(name) === undefined);
   if (missing.length > 0) {
     throw invalid(
-      `missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`,
+      `missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: the CTCT API key ` +
+        `and partner credentials are required (or pass --simulator to rehearse against the built-in simulator)`,
     );
   }
   const baseUrl = value('CTCT_BASE_URL') ?? DEFAULT_BASE_URL;

@@ -13,7 +13,10 @@ import { type AttemptOutcome, retryRequest } from './retry-request.js';
 import { sendRequest, TransportError, type HttpResponse } from './send-request.js';
 import { PARTNER_SCOPE } from '../settings/settings.js';
 
-/** CTCT's partner JWTs last one hour and cannot be refreshed (https://developer.constantcontact.com/api_guide/partners_auth.html). */
+/**
+ * CTCT's partner JWTs last one hour and cannot be refreshed
+ * (https://developer.constantcontact.com/api_guide/partners_auth.html).
+ */
 const DEFAULT_TTL_SECONDS = 3600;
 const MAX_REFRESH_MARGIN_MS = 60_000;
 
@@ -44,7 +47,10 @@ interface CachedToken {
   lifetimeMs: number;
 }
 
-/** A token that lasts less than this may expire between its mint and its use; a refusal of one is blamed on its lifetime. */
+/**
+ * A token that lasts less than this may expire between its mint and its use; a refusal of one is blamed on its
+ * lifetime.
+ */
 export const SHORT_TOKEN_LIFETIME_MS = 60_000;
 
 /**
@@ -189,16 +195,28 @@ export class TokenProvider {
     const { scope, tokenUrl } = this.#options;
     if (codes.includes('invalid_scope')) {
       const asked = scope === '' ? 'no scope' : `the scope "${scope}"`;
-      return `the token endpoint refused ${asked} (invalid_scope), not the credentials: set token_scope in ctct-gitops.yaml or CTCT_TOKEN_SCOPE to ${PARTNER_SCOPE} (CTCT's partner scope)${scope === '' ? '' : ', or to "" to ask for none'}`;
+      return (
+        `the token endpoint refused ${asked} (invalid_scope), not ` +
+        `the credentials: set token_scope in ctct-gitops.yaml or ` +
+        `CTCT_TOKEN_SCOPE to ${PARTNER_SCOPE} (CTCT's partner scope)${scope === '' ? '' : ', or to "" to ask for none'}`
+      );
     }
     if (
       codes.some(
         (code) => code === 'unsupported_grant_type' || code === 'invalid_grant' || code === 'unauthorized_client',
       )
     ) {
-      return `the token endpoint refused the client_credentials grant (${codes.join(', ')}), not the credentials: check that the token URL (${this.#options.redactor.redact(tokenUrl)}; token_url or CTCT_TOKEN_URL) is CTCT's partner token endpoint and that these partner credentials may use it`;
+      return (
+        `the token endpoint refused the client_credentials grant ` +
+        `(${codes.join(', ')}), not the credentials: check that the token URL ` +
+        (`(${this.#options.redactor.redact(tokenUrl)}; token_url or CTCT_TOKEN_URL) is ` +
+          `CTCT's partner token endpoint and that these partner credentials may use it`)
+      );
     }
-    return 'CTCT rejected the partner credentials: check CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and the token URL)';
+    return (
+      'CTCT rejected the partner credentials: check ' +
+      'CTCT_PARTNER_CLIENT_ID and CTCT_PARTNER_SECRET (and the token URL)'
+    );
   }
 
   #details(outcome: HttpResponse | TransportError): CtctApiErrorDetails {

@@ -13,7 +13,10 @@ export interface LiveReader {
 
 /** How far reading live state has got, for a progress line; each count is `done` of `total`. */
 export interface ReadProgress {
-  /** Pages of GET /partner/accounts; `total` is an estimate (the last full read's pages, else files / 50) until the last page. */
+  /**
+   * Pages of GET /partner/accounts; `total` is an estimate (the last full read's pages, else files / 50) until the last
+   * page.
+   */
   pages: { done: number; total: number };
   /** GET …/plan reads; `total` is null until the list has told which accounts need one. */
   plans: { done: number; total: number | null };
@@ -160,7 +163,8 @@ export async function fetchLiveState(
       report(pagesDone, toRead.length);
     } catch (error) {
       if (error instanceof ReadBudgetSpentError) return leftOut(item);
-      // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner subset spec).
+      // Unlisted, a 404 is how CTCT says the id is not one of this partner's accounts (getPlan responses in the partner
+      // subset spec).
       if (!listed && error instanceof CtctApiError && error.status === 404) return void notFound.push(item.id);
       throw error;
     }

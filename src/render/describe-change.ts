@@ -102,7 +102,10 @@ export function keyDifference(change: Change): string | null {
       const rows = fieldRows(change);
       if (change.action === 'drift' && rows.length === 1) {
         const [field, live, file] = rows[0]!;
-        return `${field}: live ${live === undefined ? '(cannot be read)' : formatValue(live)} ≠ file ${formatValue(file)}`;
+        return (
+          `${field}: live ${live === undefined ? '(cannot be read)' : formatValue(live)} ` +
+          `≠ file ${formatValue(file)}`
+        );
       }
       const fields = [...new Set(rows.map(([field]) => field.split('.')[0]!))];
       return fields.length > 0 ? fields.join(', ') : null;
@@ -155,7 +158,8 @@ export function summaryLine(plan: Plan): string {
 export const REMOVED_FILE_NOTE = 'the account stays live; to cancel, keep the file and set status: cancelled';
 
 export const REFRESH_ONLY_NOTE =
-  'Refresh-only: each entry is a difference between live state and the files, listed as the change a plan would propose; nothing is proposed and apply refuses this plan.';
+  'Refresh-only: each entry is a difference between live state and the files, listed ' +
+  'as the change a plan would propose; nothing is proposed and apply refuses this plan.';
 
 /**
  * Terraform's "Resource targeting is in effect", for a plan limited with --target; null otherwise.
@@ -164,7 +168,12 @@ export const REFRESH_ONLY_NOTE =
 export function targetingWarning(plan: Plan, name: (target: string) => string): string | null {
   if (plan.targets === undefined) return null;
   const these = plan.targets.length === 1 ? 'this account was' : 'these accounts were';
-  return `targeting is in effect (--target ${plan.targets.map(name).join(', ')}): only ${these} planned and read, so this plan may not be all that the files ask for, and orphans are not reported. Use --target for exceptions (an urgent fix, a stuck account), not routinely; a plan without it shows everything.`;
+  return (
+    `targeting is in effect (--target ${plan.targets.map(name).join(', ')}): ` +
+    `only ${these} planned and read, so this plan may not be all that the files ` +
+    (`ask for, and orphans are not reported. Use --target for exceptions (an urgent ` +
+      `fix, a stuck account), not routinely; a plan without it shows everything.`)
+  );
 }
 
 /** A refresh-only plan proposes nothing: it counts where live state differs from the files. */
@@ -239,13 +248,15 @@ export function apiLine(plan: Plan): string {
   const overBudget = plan.over_budget.length;
   const skipped =
     overBudget > 0
-      ? ` (${plural(api.refreshed, 'account')} refreshed, ${overBudget} left for a later run${api.not_refreshed > overBudget ? `, ${api.not_refreshed - overBudget} unchanged not refreshed` : ''})`
+      ? ` (${plural(api.refreshed, 'account')} refreshed, ${overBudget} left for a later ` +
+        `run${api.not_refreshed > overBudget ? `, ${api.not_refreshed - overBudget} unchanged not refreshed` : ''})`
       : api.not_refreshed > 0
         ? ` (${plural(api.not_refreshed, 'unchanged account')} not refreshed)`
         : '';
   const apply =
     api.apply_calls > 0
-      ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s`
+      ? `; apply will make ${api.apply_calls} call${api.apply_calls === 1 ? '' : 's'}, ` +
+        `about ${formatDuration(api.apply_seconds)} at ${api.requests_per_second} requests/s`
       : '';
   return `API: ${read}${budget}${skipped}${apply}.`;
 }

@@ -8,7 +8,10 @@ import { escapeControl } from './escape-control.js';
 
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** A value for HTML (`<summary>`, `<code>`): entities escaped, control characters shown, so no blank line ends the HTML block. */
+/**
+ * A value for HTML (`<summary>`, `<code>`): entities escaped, control characters shown, so no blank line ends the HTML
+ * block.
+ */
 export function escapeHtml(text: string): string {
   return escapeControl(text).replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
 }
@@ -34,8 +37,8 @@ export function markdownCode(text: string, options: { inTable?: boolean } = {}):
 
 /**
  * Prose that holds values (a message naming an account, an API error): ASCII punctuation that could
- * start Markdown is backslash-escaped (GFM §6.1 backslash escapes; `_` inside a word emphasises nothing, §6.2), `<` and `&` become entities, and an
- * `@` is followed by a word joiner (U+2060), so it mentions nobody.
+ * start Markdown is backslash-escaped (GFM §6.1 backslash escapes; `_` inside a word emphasises nothing, §6.2),
+ * `<` and `&` become entities, and an `@` is followed by a word joiner (U+2060), so it mentions nobody.
  */
 export function markdownText(text: string): string {
   return escapeControl(text)

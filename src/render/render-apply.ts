@@ -11,14 +11,20 @@ export function renderOutcomeLine(outcome: Outcome): string {
     outcome.encoded_account_id !== null && outcome.login_name !== null ? ` (${outcome.encoded_account_id})` : '';
   const user = outcome.sso_user !== undefined ? `${outcome.sso_user} in ` : '';
   const error = outcome.error !== undefined ? `: ${outcome.error}` : '';
-  return `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ${escapeControl(`${user}${name}${id}`)} ${outcome.status}${escapeControl(error)}`;
+  return (
+    `${STATUS_MARK[outcome.status]} ${ACTION_LABELS[outcome.action].verb} ` +
+    `${escapeControl(`${user}${name}${id}`)} ${outcome.status}${escapeControl(error)}`
+  );
 }
 
 /** The live progress line of a terminal: done/total, failures, rate and time left. */
 export function renderProgressLine(event: ProgressEvent, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? event.done / (elapsedMs / 1000) : 0;
   const eta = rate > 0 ? Math.ceil((event.total - event.done) / rate) : 0;
-  return `applying ${event.done}/${event.total} · ${event.failed} failed · ${rate.toFixed(1)} changes/s · about ${eta} s left`;
+  return (
+    `applying ${event.done}/${event.total} · ${event.failed} ` +
+    `failed · ${rate.toFixed(1)} changes/s · about ${eta} s left`
+  );
 }
 
 /** The closing summary of an apply. */
@@ -31,7 +37,8 @@ export function renderApplySummary(report: ApplyReport): string {
   const written = writtenFields(report);
   if (written.length > 0) {
     lines.push(
-      `Written into ${written.length} account file${written.length === 1 ? '' : 's'} (commit ${written.length === 1 ? 'it' : 'them'}):`,
+      `Written into ${written.length} account file${written.length === 1 ? '' : 's'} ` +
+        `(commit ${written.length === 1 ? 'it' : 'them'}):`,
       ...written.map(({ file, field }) => `  ${escapeControl(file)}: ${field}`),
     );
   }
@@ -40,7 +47,11 @@ export function renderApplySummary(report: ApplyReport): string {
 
 /** After an apply limited with --target, Terraform's "Applied changes may be incomplete". */
 export function renderTargetedApplyWarning(targets: readonly string[]): string {
-  return `Warning: applied changes may be incomplete: the plan was limited with --target ${targets.map((target) => escapeControl(target)).join(', ')}, so other files may ask for changes not applied; run ctct-gitops plan to see whether any remain.\n`;
+  return (
+    `Warning: applied changes may be incomplete: the plan was limited with ` +
+    `--target ${targets.map((target) => escapeControl(target)).join(', ')}, ` +
+    `so other files may ask for changes not applied; run ctct-gitops plan to see whether any remain.\n`
+  );
 }
 
 /**

@@ -53,7 +53,8 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
   if (plan.problems.length > 0) {
     out.push(
       `> [!CAUTION]`,
-      `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: the files ask for what CTCT cannot do; apply is refused until they are fixed.`,
+      `> **${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'}**: ` +
+        `the files ask for what CTCT cannot do; apply is refused until they are fixed.`,
     );
     for (const problem of plan.problems) out.push(`> - ${markdownCode(formatProblem(problem))}`);
     out.push('');
@@ -63,7 +64,8 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
     out.push('> [!CAUTION]', '> **Refused by safety gates**; apply will not run:');
     for (const refusal of plan.refusals)
       out.push(
-        `> - **${refusal.gate}**: ${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`,
+        `> - **${refusal.gate}**: ` +
+          `${markdownText(refusal.message)}${refusal.override ? ` (to pass: ${markdownText(refusal.override)})` : ''}`,
       );
     out.push('');
   }
@@ -86,7 +88,9 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
   if (cancels.length > 0) {
     out.push(
       '> [!WARNING]',
-      `> **This plan ${verb('cancels', 'cancel')} ${cancels.length} account${cancels.length === 1 ? '' : 's'}${unless}:** ${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`,
+      `> **This plan ${verb('cancels', 'cancel')} ${cancels.length} ` +
+        `account${cancels.length === 1 ? '' : 's'}${unless}:** ` +
+        `${cancels.map((change) => markdownCode(identityOf(change))).join(', ')}`,
       '',
     );
   }
@@ -94,7 +98,9 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
   if (reactivations.length > 0) {
     out.push(
       '> [!IMPORTANT]',
-      `> **This plan ${verb('reactivates', 'reactivate')} ${reactivations.length} cancelled account${reactivations.length === 1 ? '' : 's'} (billing resumes)${unless}:** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`,
+      `> **This plan ${verb('reactivates', 'reactivate')} ${reactivations.length} ` +
+        `cancelled account${reactivations.length === 1 ? '' : 's'} ` +
+        `(billing resumes)${unless}:** ${reactivations.map((change) => markdownCode(identityOf(change))).join(', ')}`,
       '',
     );
   }
@@ -103,7 +109,10 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
   if (blocked.length > 0) {
     out.push(
       '> [!WARNING]',
-      `> **${blocked.length} create${blocked.length === 1 ? '' : 's'} cannot run: no initial password.** Apply skips ${blocked.length === 1 ? 'it' : 'them'} and carries out the rest; set the variable${blocked.length === 1 ? '' : 's'} (or \`CTCT_INITIAL_PASSWORDS\`) for the apply workflow:`,
+      `> **${blocked.length} create${blocked.length === 1 ? '' : 's'} cannot run: ` +
+        `no initial password.** Apply skips ${blocked.length === 1 ? 'it' : 'them'} ` +
+        (`and carries out the rest; set the variable${blocked.length === 1 ? '' : 's'} ` +
+          `(or \`CTCT_INITIAL_PASSWORDS\`) for the apply workflow:`),
     );
     for (const change of blocked)
       out.push(`> - ${markdownCode(identityOf(change))}: ${markdownText(change.blocked.reason)}`);
@@ -122,7 +131,8 @@ export function renderMarkdownSections(plan: Plan): MarkdownSection[] {
     const { rows, more } = overBudgetRows(plan, 50);
     out.push(
       '<details>',
-      `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`,
+      `<summary>⏳ <b>not refreshed</b>: ${plan.over_budget.length} ` +
+        `account${plan.over_budget.length === 1 ? '' : 's'} left for a later run (read budget)</summary>`,
       '',
     );
     out.push('| account | file | last verified |', '|---|---|---|');
@@ -171,7 +181,8 @@ function renderSection(change: Change): string[] {
   if (change.action === 'drift') lines.push(markdownText(change.reason), '');
   if (change.action === 'create_sso_user')
     lines.push(
-      'CTCT cannot read, change or remove an SSO user once created: apply writes `created_at` into the file and never sends this user again.',
+      'CTCT cannot read, change or remove an SSO user once created: apply ' +
+        'writes `created_at` into the file and never sends this user again.',
       '',
     );
   lines.push('</details>', '');
@@ -183,11 +194,13 @@ function renderRemovedFiles(removed: readonly OrphanChange[]): string[] {
   if (removed.length === 0) return [];
   const lines = [
     '> [!IMPORTANT]',
-    `> **${removed.length} account file${removed.length === 1 ? '' : 's'} removed**: ${REMOVED_FILE_NOTE.replace('status: cancelled', '`status: cancelled`')}`,
+    `> **${removed.length} account file${removed.length === 1 ? '' : 's'} removed**: ` +
+      `${REMOVED_FILE_NOTE.replace('status: cancelled', '`status: cancelled`')}`,
   ];
   for (const orphan of removed)
     lines.push(
-      `> - ${markdownCode(orphan.removed_file ?? '')}: ${markdownCode(identityOf(orphan))}, ${markdownCode(orphan.before.billing_status)}`,
+      `> - ${markdownCode(orphan.removed_file ?? '')}: ` +
+        `${markdownCode(identityOf(orphan))}, ${markdownCode(orphan.before.billing_status)}`,
     );
   lines.push('');
   return lines;
@@ -198,14 +211,18 @@ function renderOrphans(orphans: readonly OrphanChange[]): string[] {
   if (orphans.length === 0) return [];
   const lines = [
     '<details>',
-    `<summary>${ACTION_LABELS.orphan.emoji} <b>${orphans.length} orphan${orphans.length === 1 ? '' : 's'}</b>: live accounts no file names (reported, never cancelled for that; <code>ctct-gitops import</code> adopts them)</summary>`,
+    `<summary>${ACTION_LABELS.orphan.emoji} <b>${orphans.length} orphan${orphans.length === 1 ? '' : 's'}</b>: live ` +
+      (`accounts no file names (reported, never cancelled for ` +
+        `that; <code>ctct-gitops import</code> adopts them)</summary>`),
     '',
     '| account | encoded_account_id | billing_status |',
     '|---|---|---|',
   ];
   for (const orphan of orphans) {
     lines.push(
-      `| ${orphan.organization_name !== null ? markdownText(orphan.organization_name) : '_unnamed_'} | ${markdownCode(orphan.encoded_account_id, { inTable: true })} | ${markdownCode(orphan.before.billing_status, { inTable: true })} |`,
+      `| ${orphan.organization_name !== null ? markdownText(orphan.organization_name) : '_unnamed_'} | ` +
+        (`${markdownCode(orphan.encoded_account_id, { inTable: true })} | ` +
+          `${markdownCode(orphan.before.billing_status, { inTable: true })} |`),
     );
   }
   lines.push('', '</details>', '');

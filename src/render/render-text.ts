@@ -53,7 +53,8 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
           ? `  ${shown(change.removed_file)} (removed)`
           : '';
     lines.push(
-      `${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ${bold(shown(identityOf(change)))}${where}`,
+      `${paint(COLORS[change.action], `${label.symbol} ${label.verb.padEnd(10)}`)} ` +
+        `${bold(shown(identityOf(change)))}${where}`,
     );
     lines.push(...renderFields(change));
     if (change.action === 'create' && change.blocked !== undefined)
@@ -80,7 +81,8 @@ export function renderText(plan: Plan, options: TextOptions = { color: false }):
     lines.push('', bold('Refused by safety gates:'));
     for (const refusal of plan.refusals)
       lines.push(
-        `  ${refusal.gate}: ${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`,
+        `  ${refusal.gate}: ` +
+          `${shown(refusal.message)}${refusal.override ? ` — to pass: ${shown(refusal.override)}` : ''}`,
       );
   }
   if (plan.forced.length > 0) {

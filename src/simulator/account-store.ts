@@ -29,7 +29,10 @@ export function computeAccountId(randomByte: () => number): string {
   return id;
 }
 
-/** The saved state, checked against `schema/simulator-state.schema.json`; a corrupt file is an input error (exit 3) naming line and field. */
+/**
+ * The saved state, checked against `schema/simulator-state.schema.json`; a corrupt file is an input error (exit 3)
+ * naming line and field.
+ */
 export function readStateFile(file: string): SimulatorState | undefined {
   if (!existsSync(file)) return undefined;
   const result = validateJsonDocument('simulator-state', file, readFileSync(file, 'utf8'));

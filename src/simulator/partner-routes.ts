@@ -218,7 +218,8 @@ function createAccount(ctx: PartnerContext): SimResponse {
   // Single billing needs a managed account; otherwise the flag has nothing to act on.
   if (!account.managed_site_owner) delete account.enable_single_billing;
   if (ctx.provisionLaterAt !== undefined) {
-    // "the client account provision data is stored and processed when provisioning becomes available" (spec, POST /partner/accounts)
+    // "the client account provision data is stored and processed when provisioning becomes available" (spec, POST
+    // /partner/accounts)
     ctx.store.reserve({ account, ready_at: ctx.provisionLaterAt });
     ctx.onProvisionDeferred?.(account.encoded_account_id);
     return answerStatus(503);
@@ -288,7 +289,9 @@ function setPlan(account: SimAccount, body: Record<string, unknown>, ctx: Partne
   return { status: 200, body: computePlanTiers(account) };
 }
 
-/** PUT /partner/accounts/{id}/status/cancel, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html */
+/**
+ * PUT /partner/accounts/{id}/status/cancel, https://developer.constantcontact.com/api_guide/partners_plans_cancel.html
+ */
 function cancelAccount(account: SimAccount, body: Record<string, unknown>, ctx: PartnerContext): SimResponse {
   const errors = [...validateSpecBody('AccountCancellation', body)];
   const reasonId = body.reason_id;
@@ -376,7 +379,8 @@ const SYNC_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 /**
  * POST /partner/accounts/{id}/account_operations/sync, only for managed accounts
  * (https://developer.constantcontact.com/api_guide/partners_master_token.html): the outer request
- * is checked here (`PartnerAccountOperationsRequest`, spec/ctct-v3-partner-subset-3.0.178.yaml lines 1052-1090), the inner
+ * is checked here (`PartnerAccountOperationsRequest`, spec/ctct-v3-partner-subset-3.0.178.yaml lines 1052-1090), the
+ * inner
  * one is run against the stored account by {@link runSyncOperation}.
  */
 function syncAccountOperation(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
@@ -408,6 +412,7 @@ function syncAccountOperation(account: SimAccount, body: Record<string, unknown>
     },
     store,
   );
-  // The spec declares one success status for sync, 200, "corresponds to the specific API request" (spec/ctct-v3-partner-subset-3.0.178.yaml line 356).
+  // The spec declares one success status for sync, 200, "corresponds to the specific API request"
+  // (spec/ctct-v3-partner-subset-3.0.178.yaml line 356).
   return inner.status >= 200 && inner.status < 300 ? { ...inner, status: 200 } : inner;
 }

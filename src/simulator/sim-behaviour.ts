@@ -57,7 +57,10 @@ export const DEFAULT_BEHAVIOUR: SimulatorBehaviour = {
 
 /** The path of the partner token endpoint of CTCT's 2025-09 release notes, as on https://authz.constantcontact.com. */
 export const TOKEN_PATH = '/partners/oauth2/default/v1/token';
-/** The path of the token endpoint in the vendor spec (https://v3api-partner.auth.us-east-1.amazoncognito.com/oauth2/token). */
+/**
+ * The path of the token endpoint in the vendor spec
+ * (https://v3api-partner.auth.us-east-1.amazoncognito.com/oauth2/token).
+ */
 export const COGNITO_TOKEN_PATH = '/oauth2/token';
 
 /** The token paths served under `behaviour`, the one to advertise first. */
@@ -124,6 +127,8 @@ export const BEHAVIOUR_FLAGS = {
   managedSiteOwner: {
     flag: '--managed-site-owner <who>',
     values: ['request', 'always', 'never'],
-    help: 'who decides managed_site_owner of a new account: the request, or the partner set-up (always / never managed)',
+    help:
+      'who decides managed_site_owner of a new account: the ' +
+      'request, or the partner set-up (always / never managed)',
   },
 } as const;

@@ -131,7 +131,8 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .addOption(
       new Option(
         '--create-503 <what>',
-        'what a 503 fault on POST /v3/partner/accounts stores: stored (the spec: provisioned after --provision-delay) or nothing',
+        'what a 503 fault on POST /v3/partner/accounts stores: stored ' +
+          '(the spec: provisioned after --provision-delay) or nothing',
       )
         .choices(['stored', 'nothing'])
         .default('stored'),
@@ -145,7 +146,9 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
     .option('--quiet', 'do not log requests')
     .addHelpText(
       'after',
-      `\n${FAULT_SPEC_HELP}\n\nThe readings of CTCT (--site-owner-name … --require-scope) default to the vendor spec's; README's "the API" table says what each shows.\nThe credentials printed are the simulator's own fake ones.`,
+      `\n${FAULT_SPEC_HELP}\n\nThe readings of CTCT (--site-owner-name ` +
+        `… --require-scope) default to the vendor spec's; ` +
+        `README's "the API" table says what each shows.\nThe credentials printed are the simulator's own fake ones.`,
     )
     .action(async (options: SimulatorCommandOptions) => {
       const accounts =
@@ -174,7 +177,8 @@ export function createSimulatorCommand(deps: SimulatorCommandDeps = {}): Command
       ];
       write(
         [
-          `CTCT partner API simulator: ${sim.accounts().length} accounts${options.state ? `, state in ${options.state}` : ''}`,
+          `CTCT partner API simulator: ${sim.accounts().length} ` +
+            `accounts${options.state ? `, state in ${options.state}` : ''}`,
           `  base URL:  ${sim.baseUrl}`,
           `  token URL: ${sim.tokenUrls.join(' and ')}`,
           `  readings:  ${describeBehaviour(sim.behaviour)}`,

@@ -44,7 +44,10 @@ export interface SimulatorOptions {
   accounts?: readonly SimAccount[];
   /** Generate this many accounts when the state is new or empty. */
   seed?: number;
-  /** How long a create answered 503 (a `503` or `provision-later` fault) waits before its account appears (default 1000). */
+  /**
+   * How long a create answered 503 (a `503` or `provision-later` fault) waits before its account appears (default
+   * 1000).
+   */
   provisionDelayMs?: number;
   /** Accounts created through POST /partner/accounts get CTCT's "SSO for all users" feature (default false). */
   ssoForNewAccounts?: boolean;
@@ -77,7 +80,10 @@ export interface SimulatorStats {
   /** Partner requests being handled right now, and the most there ever were at once. */
   inFlight: number;
   maxInFlight: number;
-  /** Simulator-clock times (ms) at which partner requests passed the rate limiter, oldest first (at least the last 100,000). */
+  /**
+   * Simulator-clock times (ms) at which partner requests passed the rate limiter, oldest first (at least the last
+   * 100,000).
+   */
   acceptedAt: number[];
 }
 
@@ -85,7 +91,10 @@ export interface SimulatorStats {
 export interface Simulator {
   /** e.g. http://127.0.0.1:PORT/v3 */
   baseUrl: string;
-  /** e.g. http://127.0.0.1:PORT/partners/oauth2/default/v1/token, mirroring authz.constantcontact.com (or Cognito's /oauth2/token when only that is served). */
+  /**
+   * e.g. http://127.0.0.1:PORT/partners/oauth2/default/v1/token, mirroring authz.constantcontact.com (or Cognito's
+   * /oauth2/token when only that is served).
+   */
   tokenUrl: string;
   /** Every token URL served (see `SimulatorBehaviour.tokenPaths`). */
   tokenUrls: string[];

@@ -102,7 +102,10 @@ function readPayload(request: SyncRequest): { value: Record<string, unknown> | u
   return { value: value as Record<string, unknown> };
 }
 
-/** `Customer` (spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462); `extra_fields=physical_address` adds the address when there is one. */
+/**
+ * `Customer` (spec/ctct-v3-swagger-3.0.178.yaml lines 8339-8462); `extra_fields=physical_address` adds the address when
+ * there is one.
+ */
 function renderSummary(account: SimAccount, query: URLSearchParams): Record<string, unknown> {
   const summary: Record<string, unknown> = { encoded_account_id: account.encoded_account_id };
   for (const field of CUSTOMER_FIELDS)
@@ -113,7 +116,10 @@ function renderSummary(account: SimAccount, query: URLSearchParams): Record<stri
   return summary;
 }
 
-/** PUT /account/summary: "a partial update where only valid properties that you include in the request body are updated". */
+/**
+ * PUT /account/summary: "a partial update where only valid properties that you include in the request body are
+ * updated".
+ */
 function putSummary(account: SimAccount, body: Record<string, unknown>, store: AccountStore): SimResponse {
   const errors = validateStrings(body, CUSTOMER_PUT_STRINGS);
   const country = (typeof body.country_code === 'string' ? body.country_code : account.country_code).toUpperCase();
@@ -147,7 +153,8 @@ function writeAddress(
   method: 'POST' | 'PUT',
   store: AccountStore,
 ): SimResponse {
-  // POST: "If the address already exists, a 409 error message is returned" (spec/ctct-v3-swagger-3.0.178.yaml lines 261-262).
+  // POST: "If the address already exists, a 409 error message is returned" (spec/ctct-v3-swagger-3.0.178.yaml lines
+  // 261-262).
   if (method === 'POST' && account.physical_address)
     return answerError(409, 'account.api.conflict', 'The account already has a physical address.');
   if (method === 'PUT' && !account.physical_address)
@@ -164,7 +171,10 @@ function writeAddress(
   return { status: method === 'POST' ? 201 : 200, body: address };
 }
 
-/** Required fields, and `state_code`/`postal_code` in the US and CA, `state_name` elsewhere (spec/ctct-v3-swagger-3.0.178.yaml lines 8521-8570). */
+/**
+ * Required fields, and `state_code`/`postal_code` in the US and CA, `state_name` elsewhere
+ * (spec/ctct-v3-swagger-3.0.178.yaml lines 8521-8570).
+ */
 function validateAddress(body: Record<string, unknown>): ValidationError[] {
   const errors = validateStrings(body, ADDRESS_STRINGS);
   const country = typeof body.country_code === 'string' ? body.country_code.toUpperCase() : undefined;

@@ -3,7 +3,8 @@ import { validateSpecBody, type ValidationError } from './validate-spec-body.js'
 
 const US_STATE_CODES = new Set(
   (
-    'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA ' +
+    'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME ' +
+    'MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA ' +
     'RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI UM AA AE AP'
   ).split(' '),
 );
