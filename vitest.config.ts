@@ -9,6 +9,6 @@ export default defineConfig({
     pool: 'forks',
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
-    maxWorkers: 2,
+    maxWorkers: 3,
   },
 });
